@@ -1,0 +1,18 @@
+//===- Passes.h - Spade conversion passes -----------------------*- C++ -*-===//
+
+#ifndef SPADE_CONVERSION_PASSES_H
+#define SPADE_CONVERSION_PASSES_H
+
+#include "mlir/Pass/Pass.h"
+
+namespace spade {
+
+#define GEN_PASS_DECL
+#include "spade/Conversion/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "spade/Conversion/Passes.h.inc"
+
+} // namespace spade
+
+#endif // SPADE_CONVERSION_PASSES_H

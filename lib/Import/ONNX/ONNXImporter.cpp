@@ -1,0 +1,340 @@
+//===- ONNXImporter.cpp - ONNX model loading and preparation --------------===//
+//
+// Everything that happens before nodes become MLIR: parsing (binary protobuf
+// or ONNX text syntax), pinning input shapes and binding constant inputs,
+// onnx::checker, shape inference with data propagation, and expansion of
+// operators Spade has no converter for into their ONNX function bodies (e.g.
+// the loss functions and MeanVarianceNormalization). libonnx reports errors
+// with C++ exceptions; this file is built with -fexceptions and turns them
+// into MLIR diagnostics here.
+//
+//===----------------------------------------------------------------------===//
+
+#include "spade/Import/ONNX/ONNXImporter.h"
+
+#include "GraphImporter.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Verifier.h"
+#include "spade/Dialect/Spade/SpadeDialect.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include "onnx/checker.h"
+#include "onnx/defs/function.h"
+#include "onnx/defs/parser.h"
+#include "onnx/defs/schema.h"
+#include "onnx/shape_inference/implementation.h"
+
+using namespace mlir;
+using namespace spade;
+using namespace spade::onnx_import;
+
+void spade::registerONNXImportDialects(DialectRegistry &registry) {
+  registry.insert<arith::ArithDialect, func::FuncDialect,
+                  linalg::LinalgDialect, math::MathDialect,
+                  tensor::TensorDialect, spade::SpadeDialect>();
+}
+
+bool spade::parseShapeString(StringRef text, std::vector<int64_t> &dims) {
+  dims.clear();
+  if (text.empty())
+    return true; // a scalar
+  SmallVector<StringRef> parts;
+  text.split(parts, text.contains(',') ? ',' : 'x');
+  for (StringRef p : parts) {
+    int64_t v;
+    if (p.trim().getAsInteger(10, v) || v < 0)
+      return false;
+    dims.push_back(v);
+  }
+  return true;
+}
+
+namespace {
+
+/// Version of the default ONNX domain the model imports.
+int64_t defaultOpset(const onnx::ModelProto &model) {
+  for (const auto &op : model.opset_import())
+    if (op.domain().empty() || op.domain() == "ai.onnx")
+      return op.version();
+  return -1;
+}
+
+class ModelPreparer {
+public:
+  ModelPreparer(onnx::ModelProto &model, Location loc, StringRef modelDir,
+                const ONNXImportOptions &options)
+      : model(model), loc(loc), modelDir(modelDir), options(options) {}
+
+  LogicalResult applyOptions();
+  LogicalResult check();
+  LogicalResult inferShapes();
+  /// Replaces nodes without a converter by their function bodies; sets
+  /// `changed` when the graph was rewritten.
+  LogicalResult expandFunctions(bool &changed);
+
+  std::unordered_map<std::string, onnx::TensorShapeProto> shapeData;
+
+private:
+  onnx::ModelProto &model;
+  Location loc;
+  std::string modelDir;
+  const ONNXImportOptions &options;
+};
+
+LogicalResult ModelPreparer::applyOptions() {
+  onnx::GraphProto *graph = model.mutable_graph();
+  for (const auto &[name, dims] : options.inputShapes) {
+    onnx::ValueInfoProto *vi = nullptr;
+    for (auto &in : *graph->mutable_input())
+      if (in.name() == name)
+        vi = &in;
+    if (!vi)
+      return emitError(loc) << "--input-shape names '" << name
+                            << "', which is not a graph input";
+    if (!vi->type().has_tensor_type())
+      return emitError(loc) << "graph input '" << name << "' is not a tensor";
+    auto *shape = vi->mutable_type()->mutable_tensor_type()->mutable_shape();
+    if (shape->dim_size() != 0 &&
+        shape->dim_size() != static_cast<int>(dims.size()))
+      return emitError(loc) << "--input-shape gives " << dims.size()
+                            << " dims for graph input '" << name
+                            << "' of rank " << shape->dim_size();
+    shape->clear_dim();
+    for (int64_t d : dims)
+      shape->add_dim()->set_dim_value(d);
+  }
+  for (const auto &[name, file] : options.constantInputs) {
+    int idx = -1;
+    for (int i = 0; i < graph->input_size(); ++i)
+      if (graph->input(i).name() == name)
+        idx = i;
+    if (idx < 0)
+      return emitError(loc) << "--constant-input names '" << name
+                            << "', which is not a graph input";
+    auto buf = llvm::MemoryBuffer::getFile(file);
+    if (!buf)
+      return emitError(loc) << "cannot read constant input file '" << file
+                            << "'";
+    onnx::TensorProto tensor;
+    if (!tensor.ParseFromArray((*buf)->getBufferStart(),
+                               static_cast<int>((*buf)->getBufferSize())))
+      return emitError(loc) << "'" << file
+                            << "' is not a serialized ONNX TensorProto";
+    tensor.set_name(name);
+    *graph->add_initializer() = tensor;
+    graph->mutable_input()->DeleteSubrange(idx, 1);
+  }
+  return success();
+}
+
+LogicalResult ModelPreparer::check() {
+  // Nodes of other domains are reported one by one when they are imported.
+  int64_t opset = defaultOpset(model);
+  if (opset > 17)
+    return emitError(loc) << "opset " << opset
+                          << " is newer than ONNX 1.12's opset 17, the "
+                             "newest Spade supports";
+  if (!options.runChecker)
+    return success();
+  try {
+    onnx::checker::check_model(model);
+  } catch (const std::exception &e) {
+    std::string msg = e.what();
+    // The checker's messages end with context lines; keep the first.
+    msg = msg.substr(0, msg.find('\n'));
+    return emitError(loc) << "ONNX checker: " << msg;
+  }
+  return success();
+}
+
+LogicalResult ModelPreparer::inferShapes() {
+  shapeData.clear();
+  try {
+    onnx::ShapeInferenceOptions opts(/*check_type=*/true, /*strict_mode=*/1,
+                                     /*data_prop=*/true);
+    onnx::shape_inference::InferShapes(
+        model, onnx::OpSchemaRegistry::Instance(), opts, &shapeData);
+  } catch (const std::exception &e) {
+    std::string msg = e.what();
+    msg = msg.substr(0, msg.find('\n'));
+    return emitError(loc) << "ONNX shape inference: " << msg;
+  }
+  return success();
+}
+
+LogicalResult ModelPreparer::expandFunctions(bool &changed) {
+  changed = false;
+  onnx::GraphProto *graph = model.mutable_graph();
+  const ConverterRegistry &registry = getConverterRegistry();
+  std::unordered_map<std::string, const onnx::TypeProto *> types;
+  for (const auto &vi : graph->input())
+    types[vi.name()] = &vi.type();
+  for (const auto &vi : graph->value_info())
+    types[vi.name()] = &vi.type();
+  for (const auto &vi : graph->output())
+    types[vi.name()] = &vi.type();
+  std::vector<std::unique_ptr<onnx::TypeProto>> initializerTypes;
+  for (const auto &init : graph->initializer()) {
+    auto t = std::make_unique<onnx::TypeProto>();
+    t->mutable_tensor_type()->set_elem_type(init.data_type());
+    for (int64_t d : init.dims())
+      t->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(d);
+    types[init.name()] = t.get();
+    initializerTypes.push_back(std::move(t));
+  }
+
+  int64_t opset = defaultOpset(model);
+  onnx::GraphProto expanded;
+  for (int i = 0; i < graph->node_size(); ++i) {
+    const onnx::NodeProto &node = graph->node(i);
+    bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+    const onnx::OpSchema *schema =
+        defaultDomain ? onnx::OpSchemaRegistry::Schema(node.op_type(),
+                                                       static_cast<int>(opset))
+                      : nullptr;
+    if (!schema || registry.contains(node.op_type()) ||
+        (!schema->HasFunction() && !schema->HasContextDependentFunction())) {
+      *expanded.add_node() = node;
+      continue;
+    }
+    // Some of libonnx's function builders read attributes without checking
+    // for null: hand them the schema defaults explicitly.
+    onnx::NodeProto call = node;
+    for (const auto &[attrName, attrDef] : schema->attributes()) {
+      bool present = false;
+      for (const auto &a : call.attribute())
+        present |= a.name() == attrName;
+      if (!present && attrDef.default_value.has_type())
+        *call.add_attribute() = attrDef.default_value;
+    }
+    onnx::FunctionProto body;
+    try {
+      if (schema->HasFunction()) {
+        body = *schema->GetFunction();
+      } else {
+        std::vector<onnx::TypeProto> inputTypes;
+        for (const std::string &in : call.input()) {
+          auto it = types.find(in);
+          inputTypes.push_back(it != types.end() && it->second
+                                   ? *it->second
+                                   : onnx::TypeProto());
+        }
+        onnx::FunctionBodyBuildContextImpl ctx(call, inputTypes);
+        if (!schema->BuildContextDependentFunction(ctx, body)) {
+          *expanded.add_node() = node;
+          continue;
+        }
+      }
+      std::string prefix =
+          (node.name().empty() ? node.op_type() + std::to_string(i)
+                               : node.name()) +
+          "/";
+      // FunctionExpandHelper indexes the node's inputs/outputs by the
+      // function's: give omitted optional ones explicit (empty/unused) names.
+      while (call.input_size() < body.input_size())
+        call.add_input("");
+      for (int k = call.output_size(); k < body.output_size(); ++k)
+        call.add_output(prefix + "unused_output_" + std::to_string(k));
+      onnx::FunctionExpandHelper(call, body, expanded, prefix);
+    } catch (const std::exception &e) {
+      std::string msg = e.what();
+      return emitError(loc) << "node '" << node.name() << "' ("
+                            << node.op_type()
+                            << "): expanding its ONNX function failed: "
+                            << msg.substr(0, msg.find('\n'));
+    }
+    changed = true;
+  }
+  if (changed)
+    graph->mutable_node()->Swap(expanded.mutable_node());
+  return success();
+}
+
+OwningOpRef<ModuleOp> importModel(onnx::ModelProto &model, StringRef name,
+                                  MLIRContext &context,
+                                  const ONNXImportOptions &options) {
+  DialectRegistry registry;
+  registerONNXImportDialects(registry);
+  context.appendDialectRegistry(registry);
+  context.loadAllAvailableDialects();
+
+  Location loc = FileLineColLoc::get(&context, name, 0, 0);
+  StringRef modelDir = llvm::sys::path::parent_path(name);
+  ModelPreparer prep(model, loc, modelDir, options);
+  if (failed(prep.applyOptions()) || failed(prep.check()) ||
+      failed(prep.inferShapes()))
+    return nullptr;
+  // Function bodies may themselves call functions: expand to a fixpoint.
+  for (int round = 0; round < 4; ++round) {
+    bool changed = false;
+    if (failed(prep.expandFunctions(changed)))
+      return nullptr;
+    if (!changed)
+      break;
+    if (failed(prep.inferShapes()))
+      return nullptr;
+  }
+
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  GraphImporter importer(*module, name, modelDir, options, prep.shapeData);
+  if (failed(importer.importGraph(model.graph(), defaultOpset(model))))
+    return nullptr;
+  if (failed(mlir::verify(*module)))
+    return nullptr;
+  return module;
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> spade::importONNXBuffer(StringRef bytes,
+                                              StringRef bufferName,
+                                              bool isText, MLIRContext &context,
+                                              const ONNXImportOptions &options) {
+  Location loc = FileLineColLoc::get(&context, bufferName, 0, 0);
+  onnx::ModelProto model;
+  if (isText) {
+    std::string text = bytes.str();
+    onnx::Status status;
+    try {
+      status = onnx::OnnxParser::Parse(model, text.c_str());
+    } catch (const std::exception &e) {
+      emitError(loc) << "malformed ONNX text: " << e.what();
+      return nullptr;
+    }
+    if (!status.IsOK()) {
+      std::string msg = status.ErrorMessage();
+      emitError(loc) << "malformed ONNX text: "
+                     << msg.substr(0, msg.find('\n'));
+      return nullptr;
+    }
+  } else if (bytes.size() > static_cast<size_t>(INT32_MAX) ||
+             !model.ParseFromArray(bytes.data(),
+                                   static_cast<int>(bytes.size()))) {
+    emitError(loc) << "not a valid ONNX model (malformed or truncated "
+                      "protobuf, "
+                   << bytes.size() << " bytes)";
+    return nullptr;
+  }
+  return importModel(model, bufferName, context, options);
+}
+
+OwningOpRef<ModuleOp> spade::importONNXFile(StringRef path,
+                                            MLIRContext &context,
+                                            const ONNXImportOptions &options) {
+  auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                         /*RequiresNullTerminator=*/false);
+  if (!buf) {
+    emitError(FileLineColLoc::get(&context, path, 0, 0))
+        << "cannot read file: " << buf.getError().message();
+    return nullptr;
+  }
+  StringRef ext = llvm::sys::path::extension(path);
+  bool isText = ext == ".onnxtxt" || ext == ".txt";
+  return importONNXBuffer((*buf)->getBuffer(), path, isText, context, options);
+}

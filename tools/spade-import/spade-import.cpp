@@ -1,0 +1,109 @@
+//===- spade-import.cpp - ONNX to MLIR command-line importer --------------===//
+//
+// spade-import MODEL [-o FILE] [--input-shape NAME=DIMS]... prints the MLIR
+// of an ONNX model (binary .onnx or text .onnxtxt). Errors are one line,
+// "FILE: error: ...", and the exit status is 1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "spade/Import/ONNX/ONNXImporter.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::Required,
+                                      cl::desc("<model.onnx|model.onnxtxt>"));
+static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
+                                       cl::value_desc("file"), cl::init("-"));
+static cl::list<std::string>
+    inputShapes("input-shape",
+                cl::desc("Pin a graph input's shape, e.g. x=1x3x224x224"),
+                cl::value_desc("name=dims"));
+static cl::list<std::string> constantInputs(
+    "constant-input",
+    cl::desc("Import a graph input as a constant read from a TensorProto .pb"),
+    cl::value_desc("name=file"));
+static cl::opt<std::string> funcName("func-name",
+                                     cl::desc("Name of the imported function"),
+                                     cl::init("main_graph"));
+static cl::opt<int64_t> resourceThreshold(
+    "resource-threshold",
+    cl::desc("Initializers with more elements become dense_resource blobs"),
+    cl::init(64));
+static cl::opt<bool> noCheck("no-check",
+                             cl::desc("Skip onnx::checker::check_model"));
+
+/// Splits NAME=VALUE; false if there is no '=' or either side is empty.
+static bool splitAssignment(StringRef arg, StringRef &name, StringRef &value) {
+  std::tie(name, value) = arg.rsplit('=');
+  return !name.empty() && arg.contains('=');
+}
+
+int main(int argc, char **argv) {
+  InitLLVM y(argc, argv);
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
+  cl::ParseCommandLineOptions(argc, argv, "Spade ONNX importer\n");
+
+  auto error = [&](const Twine &msg) {
+    errs() << inputFile << ": error: " << msg << "\n";
+    return 1;
+  };
+
+  spade::ONNXImportOptions options;
+  options.functionName = funcName;
+  options.resourceThreshold = resourceThreshold;
+  options.runChecker = !noCheck;
+  for (StringRef arg : inputShapes) {
+    StringRef name, dims;
+    std::vector<int64_t> shape;
+    if (!splitAssignment(arg, name, dims) ||
+        !spade::parseShapeString(dims, shape))
+      return error("malformed --input-shape '" + arg +
+                   "' (expected NAME=DIMS, e.g. x=1x3x224x224)");
+    options.inputShapes[name.str()] = shape;
+  }
+  for (StringRef arg : constantInputs) {
+    StringRef name, file;
+    if (!splitAssignment(arg, name, file) || file.empty())
+      return error("malformed --constant-input '" + arg +
+                   "' (expected NAME=FILE.pb)");
+    options.constantInputs[name.str()] = file.str();
+  }
+
+  mlir::MLIRContext context;
+  // One line per diagnostic, naming the model file: locations inside an
+  // ONNX file carry no useful line/column.
+  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
+    const char *kind = d.getSeverity() == mlir::DiagnosticSeverity::Error
+                           ? "error"
+                           : d.getSeverity() == mlir::DiagnosticSeverity::Warning
+                                 ? "warning"
+                                 : "note";
+    std::string msg = d.str();
+    std::replace(msg.begin(), msg.end(), '\n', ' ');
+    errs() << inputFile << ": " << kind << ": " << msg << "\n";
+    return mlir::success();
+  });
+
+  auto module = spade::importONNXFile(inputFile, context, options);
+  if (!module)
+    return 1;
+
+  std::string errorMessage;
+  auto output = mlir::openOutputFile(outputFile, &errorMessage);
+  if (!output)
+    return error(errorMessage);
+  module->print(output->os(), mlir::OpPrintingFlags());
+  output->os() << "\n";
+  output->keep();
+  return 0;
+}

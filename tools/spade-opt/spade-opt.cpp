@@ -1,0 +1,28 @@
+//===- spade-opt.cpp - Spade optimizer driver -----------------------------===//
+//
+// mlir-opt with Spade's dialects and passes registered next to every upstream
+// dialect, pass and extension.
+//
+//===----------------------------------------------------------------------===//
+
+#include "spade/Conversion/Passes.h"
+#include "spade/Dialect/Spade/SpadeDialect.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::registerAllPasses();
+  spade::registerSpadeConversionPasses();
+
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  registry.insert<spade::SpadeDialect>();
+
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "Spade optimizer driver\n", registry));
+}
