@@ -98,6 +98,9 @@ const ConverterRegistry &getConverterRegistry() {
     registerNNOps(r);
     registerReductionOps(r);
     registerMiscOps(r);
+    registerConvOps(r);
+    registerPoolingOps(r);
+    registerNormalizationOps(r);
     return r;
   }();
   return registry;

@@ -133,6 +133,9 @@ void registerTensorOps(ConverterRegistry &registry);
 void registerNNOps(ConverterRegistry &registry);
 void registerReductionOps(ConverterRegistry &registry);
 void registerMiscOps(ConverterRegistry &registry);
+void registerConvOps(ConverterRegistry &registry);
+void registerPoolingOps(ConverterRegistry &registry);
+void registerNormalizationOps(ConverterRegistry &registry);
 
 } // namespace spade::onnx_import
 
