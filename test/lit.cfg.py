@@ -17,11 +17,13 @@ config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%spade_src_root", config.spade_src_root))
 config.substitutions.append(("%onnx_testdata", config.onnx_testdata_dir))
 config.substitutions.append(("%python", "/usr/bin/python3"))
+config.substitutions.append(("%mlir_lib_dir", "/usr/lib/llvm-22/lib"))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.spade_tools_dir, config.llvm_tools_dir]
-tools = ["spade-opt", "spade-import"]
+tools = ["spade-opt", "spade-import", "mlir-runner"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.spade_tools_dir, append_path=True)
