@@ -15,6 +15,7 @@ config.excludes = ["Inputs", "CMakeLists.txt", "README.txt", "lit.cfg.py",
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%spade_src_root", config.spade_src_root))
+config.substitutions.append(("%spade_tools_dir", config.spade_tools_dir))
 config.substitutions.append(("%onnx_testdata", config.onnx_testdata_dir))
 config.substitutions.append(("%python", "/usr/bin/python3"))
 config.substitutions.append(("%mlir_lib_dir", "/usr/lib/llvm-22/lib"))
