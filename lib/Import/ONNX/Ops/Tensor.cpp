@@ -1,17 +1,143 @@
 //===- Tensor.cpp - ONNX shape and data movement operators ----------------===//
 //
 // Operators that only move data: reshapes (whose target shape ONNX shape
-// inference already resolved), transposes, concatenation, slicing, gathers.
+// inference already resolved), transposes, concatenation, splits and slices,
+// gathers and scatters, padding, tiling and resizing.
+//
+// Static slices become tensor.extract_slice / insert_slice. Everything that
+// reads its input at computed positions is a linalg.generic over the result
+// whose body reads with tensor.extract at indices derived from linalg.index
+// (and from index tensors, where negative indices wrap at runtime). Scatters
+// are linalg.generics that start from the data tensor and reduce over the
+// update positions, selecting the updates that land on each result element.
 //
 //===----------------------------------------------------------------------===//
 
 #include "../Builders.h"
 #include "../NodeContext.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <algorithm>
+#include <cmath>
+
 using namespace mlir;
 
 namespace spade::onnx_import {
 namespace {
+
+using IndexedBodyFn = function_ref<Value(OpBuilder &, Location,
+                                         ValueRange args, ValueRange ivs)>;
+
+/// linalg.generic over `resultTy` (all loops parallel). `inputs` are read
+/// through `inputMaps`; the body gets their elements and the loop indices.
+Value buildIndexedGeneric(OpBuilder &b, Location loc,
+                          RankedTensorType resultTy, ValueRange inputs,
+                          ArrayRef<AffineMap> inputMaps, IndexedBodyFn body) {
+  int64_t rank = resultTy.getRank();
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(AffineMap::getMultiDimIdentityMap(rank, b.getContext()));
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, resultTy, inputs,
+             ValueRange{emptyTensor(b, loc, resultTy)}, maps, iters,
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               SmallVector<Value> ivs;
+               for (int64_t d = 0; d < rank; ++d)
+                 ivs.push_back(linalg::IndexOp::create(nb, nl, d));
+               linalg::YieldOp::create(nb, nl,
+                                       body(nb, nl, args.drop_back(), ivs));
+             })
+      .getResult(0);
+}
+
+/// Map from `numDims` loop dims selecting `dims`.
+AffineMap selectDims(MLIRContext *ctx, unsigned numDims,
+                     ArrayRef<int64_t> dims) {
+  SmallVector<AffineExpr> exprs;
+  for (int64_t d : dims)
+    exprs.push_back(getAffineDimExpr(d, ctx));
+  return AffineMap::get(numDims, 0, exprs, ctx);
+}
+
+Value indexConst(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+/// An index from an element of an ONNX index tensor (floats truncate, as
+/// OneHot specifies).
+Value toIndex(OpBuilder &b, Location loc, Value v, bool isUnsigned) {
+  if (isa<FloatType>(v.getType()))
+    v = arith::FPToSIOp::create(b, loc, b.getI64Type(), v);
+  if (isUnsigned)
+    return arith::IndexCastUIOp::create(b, loc, b.getIndexType(), v);
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+}
+
+/// idx < 0 ? idx + dim : idx, for ONNX's negative indices counted from the
+/// end of a dimension.
+Value wrapNegative(OpBuilder &b, Location loc, Value idx, int64_t dim) {
+  Value zero = indexConst(b, loc, 0);
+  Value isNeg =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, idx, zero);
+  Value wrapped = arith::AddIOp::create(b, loc, idx, indexConst(b, loc, dim));
+  return arith::SelectOp::create(b, loc, isNeg, wrapped, idx);
+}
+
+/// clamp(idx, lo, hi) on indices.
+Value clampIndex(OpBuilder &b, Location loc, Value idx, int64_t lo,
+                 int64_t hi) {
+  idx = arith::MaxSIOp::create(b, loc, idx, indexConst(b, loc, lo));
+  return arith::MinSIOp::create(b, loc, idx, indexConst(b, loc, hi));
+}
+
+/// Reads a scalar from a rank-0 or single-element tensor.
+Value extractScalar(OpBuilder &b, Location loc, Value t) {
+  auto ty = cast<RankedTensorType>(t.getType());
+  SmallVector<Value> zeros(ty.getRank(), indexConst(b, loc, 0));
+  return tensor::ExtractOp::create(b, loc, t, zeros);
+}
+
+SmallVector<OpFoldResult> indexAttrs(OpBuilder &b, ArrayRef<int64_t> values) {
+  SmallVector<OpFoldResult> out;
+  for (int64_t v : values)
+    out.push_back(b.getIndexAttr(v));
+  return out;
+}
+
+Value extractSlice(OpBuilder &b, Location loc, Value v,
+                   ArrayRef<int64_t> offsets, ArrayRef<int64_t> sizes,
+                   ArrayRef<int64_t> strides) {
+  auto ty = cast<RankedTensorType>(v.getType());
+  return tensor::ExtractSliceOp::create(
+      b, loc, RankedTensorType::get(sizes, ty.getElementType()), v,
+      indexAttrs(b, offsets), indexAttrs(b, sizes), indexAttrs(b, strides));
+}
+
+Value insertSlice(OpBuilder &b, Location loc, Value src, Value dst,
+                  ArrayRef<int64_t> offsets) {
+  auto ty = cast<RankedTensorType>(src.getType());
+  SmallVector<int64_t> ones(ty.getRank(), 1);
+  return tensor::InsertSliceOp::create(b, loc, src, dst, indexAttrs(b, offsets),
+                                       indexAttrs(b, ty.getShape()),
+                                       indexAttrs(b, ones));
+}
+
+/// The data of constant integer input `i`, or a "not a constant" failure
+/// naming `what`.
+FailureOr<SmallVector<int64_t>> requireConstInts(NodeContext &ctx, unsigned i,
+                                                 StringRef what) {
+  if (auto v = ctx.constInts(i))
+    return *v;
+  return ctx.unsupported(what + " is not a constant");
+}
+
+//===----------------------------------------------------------------------===//
+// Reshapes and transposes
+//===----------------------------------------------------------------------===//
 
 /// Reshape, Flatten, Squeeze, Unsqueeze: same data, the inferred shape.
 LogicalResult convertReshapeLike(NodeContext &ctx) {
@@ -19,11 +145,9 @@ LogicalResult convertReshapeLike(NodeContext &ctx) {
   if (!resultTy)
     return failure();
   Value in = ctx.input(0);
-  if (cast<RankedTensorType>(in.getType()).getNumElements() !=
-      resultTy.getNumElements())
-    return ctx.fail("cannot reshape " +
-                    std::to_string(
-                        cast<RankedTensorType>(in.getType()).getNumElements()) +
+  int64_t numElements = ctx.inputType(0).getNumElements();
+  if (numElements != resultTy.getNumElements())
+    return ctx.fail("cannot reshape " + std::to_string(numElements) +
                     " elements into " +
                     std::to_string(resultTy.getNumElements()));
   return ctx.setOutput(0, reshapeTo(ctx.b, ctx.loc, in, resultTy.getShape()));
@@ -39,7 +163,833 @@ LogicalResult convertTranspose(NodeContext &ctx) {
     return ctx.fail("perm has " + std::to_string(perm.size()) +
                     " entries for a rank-" + std::to_string(inTy.getRank()) +
                     " input");
+  SmallVector<int64_t> sorted(perm);
+  llvm::sort(sorted);
+  if (!llvm::equal(sorted, llvm::seq<int64_t>(0, perm.size())))
+    return ctx.fail("perm is not a permutation of the input dims");
   return ctx.setOutput(0, transpose(ctx.b, ctx.loc, ctx.input(0), perm));
+}
+
+/// DepthToSpace and SpaceToDepth are a reshape, a transpose and a reshape.
+LogicalResult convertDepthSpace(NodeContext &ctx, bool toSpace) {
+  RankedTensorType resultTy = ctx.outputType(0);
+  if (!resultTy)
+    return failure();
+  auto inTy = ctx.inputType(0);
+  if (inTy.getRank() != 4)
+    return ctx.fail("expects a rank-4 input");
+  int64_t bs = ctx.attrInt("blocksize", 0);
+  if (bs <= 0)
+    return ctx.fail("blocksize must be positive");
+  int64_t n = inTy.getDimSize(0), c = inTy.getDimSize(1),
+          h = inTy.getDimSize(2), w = inTy.getDimSize(3);
+  OpBuilder &b = ctx.b;
+  Value in = ctx.input(0);
+  if (toSpace) {
+    if (c % (bs * bs))
+      return ctx.fail("channels not divisible by blocksize^2");
+    std::string mode = ctx.attrString("mode", "DCR");
+    Value r;
+    if (mode == "DCR") {
+      r = reshapeTo(b, ctx.loc, in, {n, bs, bs, c / (bs * bs), h, w});
+      r = transpose(b, ctx.loc, r, {0, 3, 4, 1, 5, 2});
+    } else if (mode == "CRD") {
+      r = reshapeTo(b, ctx.loc, in, {n, c / (bs * bs), bs, bs, h, w});
+      r = transpose(b, ctx.loc, r, {0, 1, 4, 2, 5, 3});
+    } else {
+      return ctx.fail("unknown mode '" + mode + "'");
+    }
+    return ctx.setOutput(0, reshapeTo(b, ctx.loc, r, resultTy.getShape()));
+  }
+  if (h % bs || w % bs)
+    return ctx.fail("spatial dims not divisible by blocksize");
+  Value r = reshapeTo(b, ctx.loc, in, {n, c, h / bs, bs, w / bs, bs});
+  r = transpose(b, ctx.loc, r, {0, 3, 5, 1, 2, 4});
+  return ctx.setOutput(0, reshapeTo(b, ctx.loc, r, resultTy.getShape()));
+}
+
+//===----------------------------------------------------------------------===//
+// Concat, Split, Slice
+//===----------------------------------------------------------------------===//
+
+LogicalResult convertConcat(NodeContext &ctx) {
+  RankedTensorType resultTy = ctx.outputType(0);
+  if (!resultTy)
+    return failure();
+  if (!ctx.hasAttr("axis"))
+    return ctx.fail("missing attribute 'axis'");
+  auto axis = normalizeAxis(ctx.attrInt("axis", 0), resultTy.getRank());
+  if (failed(axis))
+    return ctx.fail("axis out of range");
+  Value result = emptyTensor(ctx.b, ctx.loc, resultTy);
+  int64_t offset = 0;
+  for (unsigned i = 0; i < ctx.numInputs(); ++i) {
+    if (!ctx.hasInput(i))
+      return ctx.fail("missing input " + std::to_string(i));
+    auto ty = ctx.inputType(i);
+    if (ty.getRank() != resultTy.getRank())
+      return ctx.fail("input " + std::to_string(i) + " has rank " +
+                      std::to_string(ty.getRank()));
+    if (ty.getDimSize(*axis) == 0)
+      continue;
+    SmallVector<int64_t> offsets(ty.getRank(), 0);
+    offsets[*axis] = offset;
+    result = insertSlice(ctx.b, ctx.loc, ctx.input(i), result, offsets);
+    offset += ty.getDimSize(*axis);
+  }
+  if (offset != resultTy.getDimSize(*axis))
+    return ctx.fail("inputs do not add up to the output along the axis");
+  return ctx.setOutput(0, result);
+}
+
+/// The output sizes come from shape inference, which already applied the
+/// `split` attribute (opset < 13), the `split` input (>= 13) or the equal
+/// split.
+LogicalResult convertSplit(NodeContext &ctx) {
+  auto inTy = ctx.inputType(0);
+  auto axis = normalizeAxis(ctx.attrInt("axis", 0), inTy.getRank());
+  if (failed(axis))
+    return ctx.fail("axis out of range");
+  SmallVector<int64_t> split = ctx.opset < 13 ? ctx.attrInts("split")
+                                              : SmallVector<int64_t>{};
+  if (ctx.opset >= 13 && ctx.hasInput(1)) {
+    auto s = requireConstInts(ctx, 1, "split");
+    if (failed(s))
+      return failure();
+    split = *s;
+  }
+  if (!split.empty() && split.size() != ctx.numOutputs())
+    return ctx.fail("split has " + std::to_string(split.size()) +
+                    " entries for " + std::to_string(ctx.numOutputs()) +
+                    " outputs");
+  int64_t offset = 0;
+  for (unsigned i = 0; i < ctx.numOutputs(); ++i) {
+    RankedTensorType outTy = ctx.outputType(i);
+    if (!outTy)
+      return failure();
+    int64_t size = outTy.getDimSize(*axis);
+    if (!split.empty() && split[i] != size)
+      return ctx.fail("split disagrees with the inferred output shape");
+    SmallVector<int64_t> offsets(inTy.getRank(), 0), strides(inTy.getRank(), 1);
+    offsets[*axis] = offset;
+    Value part = extractSlice(ctx.b, ctx.loc, ctx.input(0), offsets,
+                              outTy.getShape(), strides);
+    if (failed(ctx.setOutput(i, part)))
+      return failure();
+    offset += size;
+  }
+  if (offset != inTy.getDimSize(*axis))
+    return ctx.fail("outputs do not cover the split axis");
+  return success();
+}
+
+LogicalResult convertSlice(NodeContext &ctx) {
+  RankedTensorType resultTy = ctx.outputType(0);
+  if (!resultTy)
+    return failure();
+  auto inTy = ctx.inputType(0);
+  int64_t rank = inTy.getRank();
+  SmallVector<int64_t> starts, ends, axes, steps;
+  if (ctx.opset < 10) {
+    starts = ctx.attrInts("starts");
+    ends = ctx.attrInts("ends");
+    axes = ctx.attrInts("axes");
+  } else {
+    auto s = requireConstInts(ctx, 1, "starts");
+    if (failed(s))
+      return failure();
+    auto e = requireConstInts(ctx, 2, "ends");
+    if (failed(e))
+      return failure();
+    starts = *s;
+    ends = *e;
+    if (ctx.hasInput(3)) {
+      auto a = requireConstInts(ctx, 3, "axes");
+      if (failed(a))
+        return failure();
+      axes = *a;
+    }
+    if (ctx.hasInput(4)) {
+      auto st = requireConstInts(ctx, 4, "steps");
+      if (failed(st))
+        return failure();
+      steps = *st;
+    }
+  }
+  if (axes.empty())
+    for (size_t i = 0; i < starts.size(); ++i)
+      axes.push_back(i);
+  if (steps.empty())
+    steps.assign(starts.size(), 1);
+  if (starts.size() != ends.size() || axes.size() != starts.size() ||
+      steps.size() != starts.size())
+    return ctx.fail("starts, ends, axes and steps differ in length");
+
+  SmallVector<int64_t> offsets(rank, 0), sizes(inTy.getShape()),
+      strides(rank, 1);
+  SmallVector<bool> seen(rank, false);
+  for (size_t i = 0; i < starts.size(); ++i) {
+    auto axis = normalizeAxis(axes[i], rank);
+    if (failed(axis) || seen[*axis])
+      return ctx.fail("invalid or repeated axis " + std::to_string(axes[i]));
+    seen[*axis] = true;
+    int64_t dim = inTy.getDimSize(*axis), step = steps[i];
+    if (step == 0)
+      return ctx.fail("step must not be 0");
+    int64_t start = starts[i] < 0 ? starts[i] + dim : starts[i];
+    int64_t end = ends[i] < 0 ? ends[i] + dim : ends[i];
+    int64_t size;
+    if (step > 0) {
+      start = std::clamp<int64_t>(start, 0, dim);
+      end = std::clamp<int64_t>(end, 0, dim);
+      size = end > start ? (end - start + step - 1) / step : 0;
+    } else {
+      start = std::clamp<int64_t>(start, 0, dim - 1);
+      end = std::clamp<int64_t>(end, -1, dim - 1);
+      size = start > end ? (start - end - step - 1) / -step : 0;
+    }
+    offsets[*axis] = start;
+    sizes[*axis] = size;
+    strides[*axis] = step;
+  }
+  if (ArrayRef<int64_t>(sizes) != resultTy.getShape())
+    return ctx.fail("slice shape disagrees with the inferred output shape");
+
+  OpBuilder &b = ctx.b;
+  if (llvm::all_of(strides, [](int64_t s) { return s > 0; }))
+    return ctx.setOutput(0, extractSlice(b, ctx.loc, ctx.input(0), offsets,
+                                         sizes, strides));
+  // Negative steps: read element start + i * step of each dim.
+  Value in = ctx.input(0);
+  Value result = buildIndexedGeneric(
+      b, ctx.loc, resultTy, {}, {},
+      [&](OpBuilder &nb, Location nl, ValueRange, ValueRange ivs) {
+        SmallVector<Value> coords;
+        for (int64_t d = 0; d < rank; ++d) {
+          Value scaled = arith::MulIOp::create(nb, nl, ivs[d],
+                                               indexConst(nb, nl, strides[d]));
+          coords.push_back(arith::AddIOp::create(
+              nb, nl, scaled, indexConst(nb, nl, offsets[d])));
+        }
+        return tensor::ExtractOp::create(nb, nl, in, coords);
+      });
+  return ctx.setOutput(0, result);
+}
+
+//===----------------------------------------------------------------------===//
+// Gathers
+//===----------------------------------------------------------------------===//
+
+/// Gather along `axis`: result[a, j..., b] = data[a, indices[j...], b].
+Value buildGather(OpBuilder &b, Location loc, Value data, Value indices,
+                  bool indicesUnsigned, int64_t axis,
+                  RankedTensorType resultTy) {
+  auto dataTy = cast<RankedTensorType>(data.getType());
+  int64_t q = cast<RankedTensorType>(indices.getType()).getRank();
+  int64_t outRank = resultTy.getRank();
+  SmallVector<int64_t> idxDims;
+  for (int64_t d = axis; d < axis + q; ++d)
+    idxDims.push_back(d);
+  AffineMap idxMap = selectDims(b.getContext(), outRank, idxDims);
+  int64_t dim = dataTy.getDimSize(axis);
+  return buildIndexedGeneric(
+      b, loc, resultTy, indices, idxMap,
+      [&](OpBuilder &nb, Location nl, ValueRange args, ValueRange ivs) {
+        SmallVector<Value> coords(ivs.take_front(axis));
+        coords.push_back(
+            wrapNegative(nb, nl, toIndex(nb, nl, args[0], indicesUnsigned),
+                         dim));
+        llvm::append_range(coords, ivs.drop_front(axis + q));
+        return tensor::ExtractOp::create(nb, nl, data, coords);
+      });
+}
+
+LogicalResult convertGather(NodeContext &ctx) {
+  RankedTensorType resultTy = ctx.outputType(0);
+  if (!resultTy)
+    return failure();
+  auto dataTy = ctx.inputType(0);
+  auto axis = normalizeAxis(ctx.attrInt("axis", 0), dataTy.getRank());
+  if (failed(axis) || dataTy.getRank() == 0)
+    return ctx.fail("axis out of range");
+  if (resultTy.getRank() != dataTy.getRank() + ctx.inputType(1).getRank() - 1)
+    return ctx.fail("unexpected output rank");
+  return ctx.setOutput(0, buildGather(ctx.b, ctx.loc, ctx.input(0),
+                                      ctx.input(1), ctx.isUnsignedInput(1),
+                                      *axis, resultTy));
+}
+
+LogicalResult convertGatherElements(NodeContext &ctx) {
+  RankedTensorType resultTy = ctx.outputType(0);
+  if (!resultTy)
+    return failure();
+  auto dataTy = ctx.inputType(0);
+  int64_t rank = dataTy.getRank();
+  auto axis = normalizeAxis(ctx.attrInt("axis", 0), rank);
+  if (failed(axis) || rank == 0)
+    return ctx.fail("axis out of range");
+  if (ctx.inputType(1).getShape() != resultTy.getShape())
+    return ctx.fail("indices and output shapes differ");
+  Value data = ctx.input(0);
+  bool isUnsigned = ctx.isUnsignedInput(1);
+  int64_t dim = dataTy.getDimSize(*axis);
+  Value result = buildIndexedGeneric(
+      ctx.b, ctx.loc, resultTy, ctx.input(1),
+      AffineMap::getMultiDimIdentityMap(rank, ctx.b.getContext()),
+      [&](OpBuilder &nb, Location nl, ValueRange args, ValueRange ivs) {
+        SmallVector<Value> coords(ivs);
+        coords[*axis] =
+            wrapNegative(nb, nl, toIndex(nb, nl, args[0], isUnsigned), dim);
+        return tensor::ExtractOp::create(nb, nl, data, coords);
+      });
+  return ctx.setOutput(0, result);
+}
+
+/// result[b..., i..., r...] = data[b..., indices[b..., i..., :], r...].
+LogicalResult convertGatherND(NodeContext &ctx) {
+  RankedTensorType resultTy = ctx.outputType(0);
+  if (!resultTy)
+    return failure();
+  auto dataTy = ctx.inputType(0);
+  auto idxTy = ctx.inputType(1);
+  int64_t r = dataTy.getRank(), q = idxTy.getRank();
+  int64_t batchDims = ctx.attrInt("batch_dims", 0);
+  if (q < 1 || batchDims < 0 || batchDims >= std::min(q, r))
+    return ctx.fail("batch_dims out of range");
+  int64_t k = idxTy.getDimSize(q - 1);
+  if (k < 1 || k > r - batchDims)
+    return ctx.fail("last indices dim must be in [1, rank - batch_dims]");
+  if (resultTy.getRank() != q - 1 + r - batchDims - k)
+    return ctx.fail("unexpected output rank");
+  Value data = ctx.input(0), indices = ctx.input(1);
+  bool isUnsigned = ctx.isUnsignedInput(1);
+  Value result = buildIndexedGeneric(
+      ctx.b, ctx.loc, resultTy, {}, {},
+      [&](OpBuilder &nb, Location nl, ValueRange, ValueRange ivs) {
+        SmallVector<Value> coords(ivs.take_front(batchDims));
+        SmallVector<Value> idxCoords(ivs.take_front(q - 1));
+        idxCoords.push_back(Value());
+        for (int64_t c = 0; c < k; ++c) {
+          idxCoords.back() = indexConst(nb, nl, c);
+          Value idx = tensor::ExtractOp::create(nb, nl, indices, idxCoords);
+          coords.push_back(wrapNegative(nb, nl,
+                                        toIndex(nb, nl, idx, isUnsigned),
+                                        dataTy.getDimSize(batchDims + c)));
+        }
+        llvm::append_range(coords, ivs.drop_front(q - 1));
+        return tensor::ExtractOp::create(nb, nl, data, coords);
+      });
+  return ctx.setOutput(0, result);
+}
+
+//===----------------------------------------------------------------------===//
+// Scatters
+//===----------------------------------------------------------------------===//
+
+/// Combines an update into the current value per the `reduction` attribute.
+using CombineFn = std::function<Value(OpBuilder &, Location, Value acc,
+                                      Value update)>;
+
+FailureOr<CombineFn> scatterCombine(NodeContext &ctx) {
+  std::string reduction = ctx.attrString("reduction", "none");
+  bool isUnsigned = ctx.isUnsignedInput(0);
+  if (reduction == "none")
+    return CombineFn([](OpBuilder &, Location, Value, Value u) { return u; });
+  if (reduction == "add")
+    return CombineFn([](OpBuilder &b, Location l, Value a, Value u) {
+      return addScalar(b, l, a, u);
+    });
+  if (reduction == "mul")
+    return CombineFn([](OpBuilder &b, Location l, Value a, Value u) {
+      return mulScalar(b, l, a, u);
+    });
+  if (reduction == "max")
+    return CombineFn([isUnsigned](OpBuilder &b, Location l, Value a, Value u) {
+      return maxScalar(b, l, a, u, isUnsigned);
+    });
+  if (reduction == "min")
+    return CombineFn([isUnsigned](OpBuilder &b, Location l, Value a, Value u) {
+      return minScalar(b, l, a, u, isUnsigned);
+    });
+  return ctx.fail("unknown reduction '" + reduction + "'");
+}
+
+/// linalg.generic whose loops are the dims of `init` (parallel) followed by
+/// `numReductionDims` reduction loops, whose sizes come from `inputs`. The
+/// body returns the new accumulator from (inputs' elements, all loop indices,
+/// accumulator).
+Value buildScatterGeneric(
+    OpBuilder &b, Location loc, Value init, int64_t numReductionDims,
+    ValueRange inputs, ArrayRef<AffineMap> inputMaps,
+    function_ref<Value(OpBuilder &, Location, ValueRange, ValueRange, Value)>
+        body) {
+  auto ty = cast<RankedTensorType>(init.getType());
+  int64_t rank = ty.getRank(), numLoops = rank + numReductionDims;
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(selectDims(b.getContext(), numLoops,
+                            llvm::to_vector(llvm::seq<int64_t>(0, rank))));
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  iters.append(numReductionDims, utils::IteratorType::reduction);
+  return linalg::GenericOp::create(
+             b, loc, ty, inputs, ValueRange{init}, maps, iters,
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               SmallVector<Value> ivs;
+               for (int64_t d = 0; d < numLoops; ++d)
+                 ivs.push_back(linalg::IndexOp::create(nb, nl, d));
+               linalg::YieldOp::create(
+                   nb, nl,
+                   body(nb, nl, args.drop_back(), ivs, args.back()));
+             })
+      .getResult(0);
+}
+
+/// ScatterElements (and Scatter): result[i with i[axis] = indices[j]] =
+/// updates[j], where j equals i off the axis. Indices may be smaller than the
+/// data off the axis; only that corner of the data is rewritten.
+LogicalResult convertScatterElements(NodeContext &ctx) {
+  RankedTensorType resultTy = ctx.outputType(0);
+  if (!resultTy)
+    return failure();
+  auto dataTy = ctx.inputType(0), idxTy = ctx.inputType(1),
+       updTy = ctx.inputType(2);
+  int64_t rank = dataTy.getRank();
+  auto axis = normalizeAxis(ctx.attrInt("axis", 0), rank);
+  if (failed(axis) || rank == 0)
+    return ctx.fail("axis out of range");
+  if (idxTy.getShape() != updTy.getShape() || idxTy.getRank() != rank)
+    return ctx.fail("indices and updates must have the data's rank and "
+                    "equal shapes");
+  SmallVector<int64_t> cornerShape(dataTy.getShape());
+  for (int64_t d = 0; d < rank; ++d) {
+    if (d != *axis && idxTy.getDimSize(d) > dataTy.getDimSize(d))
+      return ctx.fail("indices larger than the data off the axis");
+    if (d != *axis)
+      cornerShape[d] = idxTy.getDimSize(d);
+  }
+  auto combine = scatterCombine(ctx);
+  if (failed(combine))
+    return failure();
+  OpBuilder &b = ctx.b;
+  Value data = ctx.input(0);
+  if (idxTy.getNumElements() == 0)
+    return ctx.setOutput(0, data);
+  SmallVector<int64_t> zeros(rank, 0), ones(rank, 1);
+  Value corner = cornerShape == dataTy.getShape()
+                     ? data
+                     : extractSlice(b, ctx.loc, data, zeros, cornerShape, ones);
+  // Loops: the corner's dims, then j over the indices' axis dim.
+  SmallVector<int64_t> updDims = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  updDims[*axis] = rank;
+  AffineMap updMap = selectDims(b.getContext(), rank + 1, updDims);
+  bool isUnsigned = ctx.isUnsignedInput(1);
+  int64_t dim = dataTy.getDimSize(*axis);
+  Value scattered = buildScatterGeneric(
+      b, ctx.loc, corner, 1, {ctx.input(1), ctx.input(2)}, {updMap, updMap},
+      [&](OpBuilder &nb, Location nl, ValueRange args, ValueRange ivs,
+          Value acc) {
+        Value idx =
+            wrapNegative(nb, nl, toIndex(nb, nl, args[0], isUnsigned), dim);
+        Value hit = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq,
+                                          idx, ivs[*axis]);
+        Value combined = (*combine)(nb, nl, acc, args[1]);
+        return arith::SelectOp::create(nb, nl, hit, combined, acc);
+      });
+  if (corner != data)
+    scattered = insertSlice(b, ctx.loc, scattered, data, zeros);
+  return ctx.setOutput(0, scattered);
+}
+
+/// ScatterND: result[indices[u..., :], r...] = updates[u..., r...].
+LogicalResult convertScatterND(NodeContext &ctx) {
+  RankedTensorType resultTy = ctx.outputType(0);
+  if (!resultTy)
+    return failure();
+  auto dataTy = ctx.inputType(0), idxTy = ctx.inputType(1),
+       updTy = ctx.inputType(2);
+  int64_t r = dataTy.getRank(), q = idxTy.getRank();
+  if (q < 1)
+    return ctx.fail("indices must have rank >= 1");
+  int64_t k = idxTy.getDimSize(q - 1);
+  if (k > r)
+    return ctx.fail("last indices dim exceeds the data rank");
+  SmallVector<int64_t> expectedUpd(idxTy.getShape().drop_back());
+  llvm::append_range(expectedUpd, dataTy.getShape().drop_front(k));
+  if (updTy.getShape() != ArrayRef<int64_t>(expectedUpd))
+    return ctx.fail("updates shape must be indices.shape[:-1] + "
+                    "data.shape[k:]");
+  auto combine = scatterCombine(ctx);
+  if (failed(combine))
+    return failure();
+  Value data = ctx.input(0);
+  if (updTy.getNumElements() == 0)
+    return ctx.setOutput(0, data);
+  // Loops: the data dims, then the update positions u.
+  SmallVector<int64_t> updDims;
+  for (int64_t d = 0; d < q - 1; ++d)
+    updDims.push_back(r + d);
+  for (int64_t d = k; d < r; ++d)
+    updDims.push_back(d);
+  AffineMap updMap = selectDims(ctx.b.getContext(), r + q - 1, updDims);
+  Value indices = ctx.input(1);
+  bool isUnsigned = ctx.isUnsignedInput(1);
+  Value result = buildScatterGeneric(
+      ctx.b, ctx.loc, data, q - 1, ctx.input(2), updMap,
+      [&](OpBuilder &nb, Location nl, ValueRange args, ValueRange ivs,
+          Value acc) {
+        SmallVector<Value> idxCoords(ivs.drop_front(r));
+        idxCoords.push_back(Value());
+        Value hit = arith::ConstantIntOp::create(nb, nl, 1, 1);
+        for (int64_t c = 0; c < k; ++c) {
+          idxCoords.back() = indexConst(nb, nl, c);
+          Value idx = tensor::ExtractOp::create(nb, nl, indices, idxCoords);
+          idx = wrapNegative(nb, nl, toIndex(nb, nl, idx, isUnsigned),
+                             dataTy.getDimSize(c));
+          Value eq = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq,
+                                           idx, ivs[c]);
+          hit = arith::AndIOp::create(nb, nl, hit, eq);
+        }
+        Value combined = (*combine)(nb, nl, acc, args[0]);
+        return arith::SelectOp::create(nb, nl, hit, combined, acc);
+      });
+  return ctx.setOutput(0, result);
+}
+
+//===----------------------------------------------------------------------===//
+// Expand, Tile, Pad
+//===----------------------------------------------------------------------===//
+
+LogicalResult convertExpand(NodeContext &ctx) {
+  RankedTensorType resultTy = ctx.outputType(0);
+  if (!resultTy)
+    return failure();
+  auto inTy = ctx.inputType(0);
+  auto shape = broadcastShapes({inTy.getShape(), resultTy.getShape()});
+  if (failed(shape) || ArrayRef<int64_t>(*shape) != resultTy.getShape())
+    return ctx.fail("input does not broadcast to the output shape");
+  return ctx.setOutput(
+      0, broadcastTo(ctx.b, ctx.loc, ctx.input(0), resultTy.getShape()));
+}
+
+/// result[i] = input[i mod dim].
+LogicalResult convertTile(NodeContext &ctx) {
+  RankedTensorType resultTy = ctx.outputType(0);
+  if (!resultTy)
+    return failure();
+  auto inTy = ctx.inputType(0);
+  int64_t rank = inTy.getRank();
+  if (resultTy.getRank() != rank)
+    return ctx.fail("output rank differs from the input rank");
+  if (auto repeats = ctx.constInts(1)) {
+    if (static_cast<int64_t>(repeats->size()) != rank)
+      return ctx.fail("repeats has the wrong length");
+    for (int64_t d = 0; d < rank; ++d)
+      if ((*repeats)[d] < 0 ||
+          inTy.getDimSize(d) * (*repeats)[d] != resultTy.getDimSize(d))
+        return ctx.fail("repeats disagree with the inferred output shape");
+  }
+  for (int64_t d = 0; d < rank; ++d)
+    if (inTy.getDimSize(d) == 0 && resultTy.getDimSize(d) != 0)
+      return ctx.fail("cannot tile an empty dimension");
+  Value in = ctx.input(0);
+  Value result = buildIndexedGeneric(
+      ctx.b, ctx.loc, resultTy, {}, {},
+      [&](OpBuilder &nb, Location nl, ValueRange, ValueRange ivs) {
+        SmallVector<Value> coords;
+        for (int64_t d = 0; d < rank; ++d) {
+          int64_t dim = inTy.getDimSize(d);
+          coords.push_back(
+              dim == resultTy.getDimSize(d)
+                  ? ivs[d]
+                  : Value(arith::RemUIOp::create(nb, nl, ivs[d],
+                                                 indexConst(nb, nl, dim))));
+        }
+        return tensor::ExtractOp::create(nb, nl, in, coords);
+      });
+  return ctx.setOutput(0, result);
+}
+
+/// Pad (constant, reflect, edge). Pads may be negative (cropping); each
+/// result element reads source position i - pad_begin, mapped back into
+/// range by the mode.
+LogicalResult convertPad(NodeContext &ctx) {
+  RankedTensorType resultTy = ctx.outputType(0);
+  if (!resultTy)
+    return failure();
+  auto inTy = ctx.inputType(0);
+  int64_t rank = inTy.getRank();
+  std::string mode = ctx.attrString("mode", "constant");
+  if (mode != "constant" && mode != "reflect" && mode != "edge")
+    return ctx.unsupported("Pad mode '" + mode + "'");
+  SmallVector<int64_t> pads;
+  if (ctx.opset < 11) {
+    pads = ctx.attrInts("pads");
+  } else {
+    if (ctx.hasInput(3))
+      return ctx.unsupported("Pad with axes");
+    auto p = requireConstInts(ctx, 1, "pads");
+    if (failed(p))
+      return failure();
+    pads = *p;
+  }
+  if (static_cast<int64_t>(pads.size()) != 2 * rank)
+    return ctx.fail("pads must have 2 * rank entries");
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t dim = inTy.getDimSize(d);
+    if (dim + pads[d] + pads[rank + d] != resultTy.getDimSize(d))
+      return ctx.fail("pads disagree with the inferred output shape");
+    bool grows = pads[d] > 0 || pads[rank + d] > 0;
+    if (mode != "constant" && grows && dim == 0)
+      return ctx.fail("cannot " + mode + "-pad an empty dimension");
+  }
+  OpBuilder &b = ctx.b;
+  Type elemTy = inTy.getElementType();
+  Value padValue;
+  if (mode == "constant") {
+    if (ctx.opset < 11)
+      padValue = scalarConstant(b, ctx.loc, elemTy, ctx.attrFloat("value", 0));
+    else if (ctx.hasInput(2))
+      padValue = extractScalar(b, ctx.loc, ctx.input(2));
+    else
+      padValue = scalarConstant(b, ctx.loc, elemTy, 0);
+  }
+  Value in = ctx.input(0);
+  Value result = buildIndexedGeneric(
+      b, ctx.loc, resultTy, {}, {},
+      [&](OpBuilder &nb, Location nl, ValueRange, ValueRange ivs) {
+        SmallVector<Value> coords;
+        Value inside = arith::ConstantIntOp::create(nb, nl, 1, 1);
+        for (int64_t d = 0; d < rank; ++d) {
+          int64_t dim = inTy.getDimSize(d), before = pads[d];
+          if (before == 0 && resultTy.getDimSize(d) <= dim) {
+            coords.push_back(ivs[d]);
+            continue;
+          }
+          Value src =
+              arith::SubIOp::create(nb, nl, ivs[d], indexConst(nb, nl, before));
+          if (mode == "reflect" && dim > 1) {
+            // numpy's reflect is periodic with period 2 * (dim - 1).
+            int64_t period = 2 * (dim - 1);
+            Value p = indexConst(nb, nl, period);
+            Value m = arith::RemSIOp::create(nb, nl, src, p);
+            m = arith::RemSIOp::create(
+                nb, nl, arith::AddIOp::create(nb, nl, m, p), p);
+            Value mirrored = arith::SubIOp::create(nb, nl, p, m);
+            Value low = arith::CmpIOp::create(
+                nb, nl, arith::CmpIPredicate::slt, m, indexConst(nb, nl, dim));
+            coords.push_back(arith::SelectOp::create(nb, nl, low, m, mirrored));
+            continue;
+          }
+          if (mode == "constant") {
+            Value ge = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge,
+                                             src, indexConst(nb, nl, 0));
+            Value lt = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt,
+                                             src, indexConst(nb, nl, dim));
+            inside = arith::AndIOp::create(
+                nb, nl, inside, arith::AndIOp::create(nb, nl, ge, lt));
+          }
+          coords.push_back(clampIndex(nb, nl, src, 0, std::max<int64_t>(dim - 1, 0)));
+        }
+        if (mode == "constant" && inTy.getNumElements() == 0)
+          return padValue;
+        Value v = tensor::ExtractOp::create(nb, nl, in, coords);
+        if (mode != "constant")
+          return v;
+        return Value(arith::SelectOp::create(nb, nl, inside, v, padValue));
+      });
+  return ctx.setOutput(0, result);
+}
+
+//===----------------------------------------------------------------------===//
+// Trilu, OneHot, ReverseSequence
+//===----------------------------------------------------------------------===//
+
+/// Keeps the elements with j - i >= k (upper) or j - i <= k (lower) of the
+/// last two dims.
+LogicalResult convertTrilu(NodeContext &ctx) {
+  RankedTensorType resultTy = ctx.outputType(0);
+  if (!resultTy)
+    return failure();
+  int64_t rank = ctx.inputType(0).getRank();
+  if (rank < 2)
+    return ctx.fail("expects rank >= 2");
+  bool upper = ctx.attrInt("upper", 1) != 0;
+  OpBuilder &b = ctx.b;
+  Value k = indexConst(b, ctx.loc, 0);
+  if (ctx.hasInput(1))
+    k = toIndex(b, ctx.loc, extractScalar(b, ctx.loc, ctx.input(1)),
+                /*isUnsigned=*/false);
+  Value zero = scalarConstant(b, ctx.loc, resultTy.getElementType(), 0);
+  Value result = buildIndexedGeneric(
+      b, ctx.loc, resultTy, ctx.input(0),
+      AffineMap::getMultiDimIdentityMap(rank, b.getContext()),
+      [&](OpBuilder &nb, Location nl, ValueRange args, ValueRange ivs) {
+        Value diff =
+            arith::SubIOp::create(nb, nl, ivs[rank - 1], ivs[rank - 2]);
+        Value keep = arith::CmpIOp::create(
+            nb, nl,
+            upper ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sle,
+            diff, k);
+        return arith::SelectOp::create(nb, nl, keep, args[0], zero);
+      });
+  return ctx.setOutput(0, result);
+}
+
+/// result[..., d (at axis), ...] = indices[...] (wrapped) == d ? on : off.
+LogicalResult convertOneHot(NodeContext &ctx) {
+  RankedTensorType resultTy = ctx.outputType(0);
+  if (!resultTy)
+    return failure();
+  auto idxTy = ctx.inputType(0);
+  int64_t outRank = idxTy.getRank() + 1;
+  if (resultTy.getRank() != outRank)
+    return ctx.fail("unexpected output rank");
+  auto axis = normalizeAxis(ctx.attrInt("axis", -1), outRank);
+  if (failed(axis))
+    return ctx.fail("axis out of range");
+  if (ctx.inputType(2).getNumElements() != 2)
+    return ctx.fail("values must have two elements");
+  int64_t depth = resultTy.getDimSize(*axis);
+  if (auto d = ctx.constFloats(1); d && !d->empty() &&
+                                   static_cast<int64_t>((*d)[0]) != depth)
+    return ctx.fail("depth disagrees with the inferred output shape");
+  OpBuilder &b = ctx.b;
+  Value values = ctx.input(2);
+  SmallVector<Value> zero(1, indexConst(b, ctx.loc, 0)),
+      one(1, indexConst(b, ctx.loc, 1));
+  Value off = tensor::ExtractOp::create(b, ctx.loc, values, zero);
+  Value on = tensor::ExtractOp::create(b, ctx.loc, values, one);
+  SmallVector<int64_t> idxDims;
+  for (int64_t d = 0; d < outRank; ++d)
+    if (d != *axis)
+      idxDims.push_back(d);
+  bool isUnsigned = ctx.isUnsignedInput(0);
+  Value result = buildIndexedGeneric(
+      b, ctx.loc, resultTy, ctx.input(0),
+      selectDims(b.getContext(), outRank, idxDims),
+      [&](OpBuilder &nb, Location nl, ValueRange args, ValueRange ivs) {
+        Value idx =
+            wrapNegative(nb, nl, toIndex(nb, nl, args[0], isUnsigned), depth);
+        Value hot = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq,
+                                          idx, ivs[*axis]);
+        return arith::SelectOp::create(nb, nl, hot, on, off);
+      });
+  return ctx.setOutput(0, result);
+}
+
+/// Reverses the first sequence_lens[b] steps along time_axis of batch b.
+LogicalResult convertReverseSequence(NodeContext &ctx) {
+  RankedTensorType resultTy = ctx.outputType(0);
+  if (!resultTy)
+    return failure();
+  auto inTy = ctx.inputType(0);
+  if (inTy.getRank() < 2)
+    return ctx.fail("expects rank >= 2");
+  int64_t batchAxis = ctx.attrInt("batch_axis", 1);
+  int64_t timeAxis = ctx.attrInt("time_axis", 0);
+  if (batchAxis < 0 || batchAxis > 1 || timeAxis < 0 || timeAxis > 1 ||
+      batchAxis == timeAxis)
+    return ctx.fail("batch_axis and time_axis must be 0 and 1");
+  Value in = ctx.input(0), lens = ctx.input(1);
+  int64_t rank = inTy.getRank();
+  Value result = buildIndexedGeneric(
+      ctx.b, ctx.loc, resultTy, {}, {},
+      [&](OpBuilder &nb, Location nl, ValueRange, ValueRange ivs) {
+        Value len = toIndex(
+            nb, nl, tensor::ExtractOp::create(nb, nl, lens, ivs[batchAxis]),
+            /*isUnsigned=*/false);
+        Value t = ivs[timeAxis];
+        Value inSeq =
+            arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, t, len);
+        Value reversed = arith::SubIOp::create(
+            nb, nl, arith::SubIOp::create(nb, nl, len, t),
+            indexConst(nb, nl, 1));
+        SmallVector<Value> coords(ivs.take_front(rank));
+        coords[timeAxis] = arith::SelectOp::create(nb, nl, inSeq, reversed, t);
+        return tensor::ExtractOp::create(nb, nl, in, coords);
+      });
+  return ctx.setOutput(0, result);
+}
+
+//===----------------------------------------------------------------------===//
+// Data-dependent shapes: Compress, NonZero
+//===----------------------------------------------------------------------===//
+
+/// Compress with a constant condition is a gather of the selected indices.
+LogicalResult convertCompress(NodeContext &ctx) {
+  RankedTensorType resultTy = ctx.outputType(0);
+  if (!resultTy)
+    return failure();
+  auto cond = ctx.constInts(1);
+  if (!cond)
+    return ctx.unsupported("Compress with a non-constant condition "
+                           "(data-dependent shape)");
+  OpBuilder &b = ctx.b;
+  auto inTy = ctx.inputType(0);
+  Value data = ctx.input(0);
+  int64_t axis = 0;
+  if (ctx.hasAttr("axis")) {
+    auto a = normalizeAxis(ctx.attrInt("axis", 0), inTy.getRank());
+    if (failed(a))
+      return ctx.fail("axis out of range");
+    axis = *a;
+  } else {
+    data = reshapeTo(b, ctx.loc, data, {inTy.getNumElements()});
+  }
+  int64_t dim = cast<RankedTensorType>(data.getType()).getDimSize(axis);
+  if (static_cast<int64_t>(cond->size()) > dim)
+    return ctx.fail("condition is longer than the compressed dimension");
+  SmallVector<int64_t> selected;
+  for (auto [i, c] : llvm::enumerate(*cond))
+    if (c)
+      selected.push_back(i);
+  if (resultTy.getRank() != cast<RankedTensorType>(data.getType()).getRank() ||
+      resultTy.getDimSize(axis) != static_cast<int64_t>(selected.size()))
+    return ctx.fail("condition disagrees with the inferred output shape");
+  auto idxTy = RankedTensorType::get({static_cast<int64_t>(selected.size())},
+                                     b.getI64Type());
+  Value indices = arith::ConstantOp::create(
+      b, ctx.loc, DenseElementsAttr::get(idxTy, ArrayRef<int64_t>(selected)));
+  return ctx.setOutput(0, buildGather(b, ctx.loc, data, indices,
+                                      /*indicesUnsigned=*/false, axis,
+                                      resultTy));
+}
+
+/// NonZero of a constant input is a constant.
+LogicalResult convertNonZero(NodeContext &ctx) {
+  RankedTensorType resultTy = ctx.outputType(0);
+  if (!resultTy)
+    return failure();
+  auto inTy = ctx.inputType(0);
+  std::optional<SmallVector<double>> values;
+  if (isa<FloatType>(inTy.getElementType()))
+    values = ctx.constFloats(0);
+  else if (auto ints = ctx.constInts(0))
+    values = llvm::map_to_vector(*ints, [](int64_t v) { return double(v); });
+  if (!values)
+    return ctx.unsupported("NonZero of a non-constant input (data-dependent "
+                           "shape)");
+  int64_t rank = inTy.getRank();
+  SmallVector<int64_t> flat;
+  for (auto [i, v] : llvm::enumerate(*values))
+    if (v != 0)
+      flat.push_back(i);
+  int64_t count = flat.size();
+  if (resultTy.getShape() != ArrayRef<int64_t>{std::max<int64_t>(rank, 1), count} &&
+      resultTy.getShape() != ArrayRef<int64_t>{rank, count})
+    return ctx.fail("nonzero count disagrees with the inferred output shape");
+  SmallVector<int64_t> coords(resultTy.getNumElements());
+  for (int64_t n = 0; n < count; ++n) {
+    int64_t rest = flat[n];
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      coords[d * count + n] = rest % inTy.getDimSize(d);
+      rest /= inTy.getDimSize(d);
+    }
+  }
+  Value result = arith::ConstantOp::create(
+      ctx.b, ctx.loc,
+      DenseElementsAttr::get(resultTy.clone(ctx.b.getI64Type()),
+                             ArrayRef<int64_t>(coords)));
+  return ctx.setOutput(0, result);
 }
 
 } // namespace
@@ -51,6 +1001,27 @@ void registerTensorOps(ConverterRegistry &r) {
   for (StringRef op : {"Reshape", "Flatten", "Squeeze", "Unsqueeze"})
     r.add(op, convertReshapeLike);
   r.add("Transpose", convertTranspose);
+  r.add("DepthToSpace",
+        [](NodeContext &ctx) { return convertDepthSpace(ctx, true); });
+  r.add("SpaceToDepth",
+        [](NodeContext &ctx) { return convertDepthSpace(ctx, false); });
+  r.add("Concat", convertConcat);
+  r.add("Split", convertSplit);
+  r.add("Slice", convertSlice);
+  r.add("Gather", convertGather);
+  r.add("GatherElements", convertGatherElements);
+  r.add("GatherND", convertGatherND);
+  r.add("ScatterElements", convertScatterElements);
+  r.add("Scatter", convertScatterElements);
+  r.add("ScatterND", convertScatterND);
+  r.add("Expand", convertExpand);
+  r.add("Tile", convertTile);
+  r.add("Pad", convertPad);
+  r.add("Trilu", convertTrilu);
+  r.add("OneHot", convertOneHot);
+  r.add("ReverseSequence", convertReverseSequence);
+  r.add("Compress", convertCompress);
+  r.add("NonZero", convertNonZero);
 }
 
 } // namespace spade::onnx_import
