@@ -106,7 +106,10 @@ JITModel::compile(ModuleOp module, StringRef entry, unsigned optLevel) {
   llvm::InitializeNativeTargetAsmPrinter();
   auto transformer = makeOptimizingTransformer(optLevel, /*sizeLevel=*/0,
                                                /*targetMachine=*/nullptr);
+  // memref.copy of strided views calls the upstream runtime's memrefCopy.
+  static const StringRef runtimeLibs[] = {SPADE_MLIR_C_RUNNER_UTILS};
   ExecutionEngineOptions options;
+  options.sharedLibPaths = runtimeLibs;
   options.transformer = transformer;
   options.jitCodeGenOptLevel = static_cast<llvm::CodeGenOptLevel>(optLevel);
   auto engine = ExecutionEngine::create(module, options);
