@@ -22,8 +22,8 @@ namespace {
 
 /// Scalar body of an elementwise op: gets the node (for attributes), the
 /// operands' element kind and the scalars.
-using ScalarFn = std::function<Value(OpBuilder &, Location, ValueRange,
-                                     bool isUnsigned)>;
+using ScalarFn =
+    std::function<Value(OpBuilder &, Location, ValueRange, bool isUnsigned)>;
 
 LogicalResult convertElementwise(NodeContext &ctx, const ScalarFn &fn) {
   SmallVector<Value> inputs;
@@ -36,11 +36,11 @@ LogicalResult convertElementwise(NodeContext &ctx, const ScalarFn &fn) {
   if (!resultTy)
     return failure();
   bool isUnsigned = ctx.isUnsignedInput(0);
-  Value result = buildElementwise(
-      ctx.b, ctx.loc, inputs, resultTy,
-      [&](OpBuilder &b, Location loc, ValueRange args) {
-        return fn(b, loc, args, isUnsigned);
-      });
+  Value result =
+      buildElementwise(ctx.b, ctx.loc, inputs, resultTy,
+                       [&](OpBuilder &b, Location loc, ValueRange args) {
+                         return fn(b, loc, args, isUnsigned);
+                       });
   return ctx.setOutput(0, result);
 }
 
@@ -57,11 +57,10 @@ void addFloatUnary(ConverterRegistry &r, StringRef op) {
 }
 
 /// Folds an n-ary variadic op (Sum, Max, Min, Mean) pairwise.
-void addVariadic(ConverterRegistry &r, StringRef op,
-                 std::function<Value(OpBuilder &, Location, Value, Value,
-                                     bool)>
-                     combine,
-                 bool mean = false) {
+void addVariadic(
+    ConverterRegistry &r, StringRef op,
+    std::function<Value(OpBuilder &, Location, Value, Value, bool)> combine,
+    bool mean = false) {
   addElementwise(r, op,
                  [combine, mean](OpBuilder &b, Location loc, ValueRange a,
                                  bool isUnsigned) {
@@ -69,17 +68,15 @@ void addVariadic(ConverterRegistry &r, StringRef op,
                    for (Value v : a.drop_front())
                      acc = combine(b, loc, acc, v, isUnsigned);
                    if (mean) {
-                     Value n =
-                         scalarConstant(b, loc, acc.getType(), a.size());
+                     Value n = scalarConstant(b, loc, acc.getType(), a.size());
                      acc = divScalar(b, loc, acc, n, isUnsigned);
                    }
                    return acc;
                  });
 }
 
-Value cmp(OpBuilder &b, Location loc, Value x, Value y,
-          arith::CmpFPredicate fp, arith::CmpIPredicate sp,
-          arith::CmpIPredicate up, bool isUnsigned) {
+Value cmp(OpBuilder &b, Location loc, Value x, Value y, arith::CmpFPredicate fp,
+          arith::CmpIPredicate sp, arith::CmpIPredicate up, bool isUnsigned) {
   if (isa<FloatType>(x.getType()))
     return arith::CmpFOp::create(b, loc, fp, x, y);
   return arith::CmpIOp::create(b, loc, isUnsigned ? up : sp, x, y);
@@ -90,8 +87,7 @@ Value isNegative(OpBuilder &b, Location loc, Value x, bool isUnsigned) {
     return scalarConstant(b, loc, b.getI1Type(), 0);
   Value zero = scalarConstant(b, loc, x.getType(), 0);
   return cmp(b, loc, x, zero, arith::CmpFPredicate::OLT,
-             arith::CmpIPredicate::slt, arith::CmpIPredicate::ult,
-             isUnsigned);
+             arith::CmpIPredicate::slt, arith::CmpIPredicate::ult, isUnsigned);
 }
 
 /// Registers a float activation whose body needs some float attributes,
@@ -107,10 +103,9 @@ void addFloatActivation(
     SmallVector<float> values;
     for (auto [name, dflt] : attrs)
       values.push_back(ctx.attrFloat(name, dflt));
-    return convertElementwise(
-        ctx, [&](OpBuilder &b, Location l, ValueRange a, bool) {
-          return fn(b, l, a[0], values);
-        });
+    return convertElementwise(ctx,
+                              [&](OpBuilder &b, Location l, ValueRange a,
+                                  bool) { return fn(b, l, a[0], values); });
   });
 }
 
@@ -136,24 +131,24 @@ Value hardSigmoid(OpBuilder &b, Location loc, Value x, float alpha,
 LogicalResult convertPow(NodeContext &ctx) {
   bool baseUnsigned = ctx.isUnsignedInput(0);
   bool expUnsigned = ctx.isUnsignedInput(1);
-  return convertElementwise(ctx, [&](OpBuilder &b, Location l, ValueRange a,
-                                     bool) -> Value {
-    Value base = a[0], exp = a[1];
-    Type baseTy = base.getType();
-    if (isa<FloatType>(baseTy)) {
-      exp = convertScalar(b, l, exp, baseTy, expUnsigned, false);
-      return math::PowFOp::create(b, l, base, exp);
-    }
-    if (isa<IntegerType>(exp.getType())) {
-      exp = convertScalar(b, l, exp, baseTy, expUnsigned, baseUnsigned);
-      return math::IPowIOp::create(b, l, base, exp);
-    }
-    Type f64 = b.getF64Type();
-    Value p = math::PowFOp::create(
-        b, l, convertScalar(b, l, base, f64, baseUnsigned, false),
-        convertScalar(b, l, exp, f64, false, false));
-    return convertScalar(b, l, p, baseTy, false, baseUnsigned);
-  });
+  return convertElementwise(
+      ctx, [&](OpBuilder &b, Location l, ValueRange a, bool) -> Value {
+        Value base = a[0], exp = a[1];
+        Type baseTy = base.getType();
+        if (isa<FloatType>(baseTy)) {
+          exp = convertScalar(b, l, exp, baseTy, expUnsigned, false);
+          return math::PowFOp::create(b, l, base, exp);
+        }
+        if (isa<IntegerType>(exp.getType())) {
+          exp = convertScalar(b, l, exp, baseTy, expUnsigned, baseUnsigned);
+          return math::IPowIOp::create(b, l, base, exp);
+        }
+        Type f64 = b.getF64Type();
+        Value p = math::PowFOp::create(
+            b, l, convertScalar(b, l, base, f64, baseUnsigned, false),
+            convertScalar(b, l, exp, f64, false, false));
+        return convertScalar(b, l, p, baseTy, false, baseUnsigned);
+      });
 }
 
 /// Mod: fmod=1 is C fmod (sign of the dividend); fmod=0 is Python's %
@@ -163,26 +158,27 @@ LogicalResult convertMod(NodeContext &ctx) {
   int64_t fmod = ctx.attrInt("fmod", 0);
   if (fmod != 0 && fmod != 1)
     return ctx.fail("fmod must be 0 or 1, got " + std::to_string(fmod));
-  return convertElementwise(ctx, [&](OpBuilder &b, Location l, ValueRange a,
-                                     bool isUnsigned) -> Value {
-    Value x = a[0], y = a[1];
-    bool isFloat = isa<FloatType>(x.getType());
-    if (isUnsigned && !isFloat)
-      return arith::RemUIOp::create(b, l, x, y);
-    Value rem = isFloat ? Value(arith::RemFOp::create(b, l, x, y))
-                        : Value(arith::RemSIOp::create(b, l, x, y));
-    if (fmod == 1)
-      return rem;
-    Value zero = scalarConstant(b, l, x.getType(), 0);
-    Value nonZero = cmp(b, l, rem, zero, arith::CmpFPredicate::ONE,
-                        arith::CmpIPredicate::ne, arith::CmpIPredicate::ne,
-                        false);
-    Value signsDiffer = arith::XOrIOp::create(
-        b, l, isNegative(b, l, rem, false), isNegative(b, l, y, false));
-    Value adjust = arith::AndIOp::create(b, l, nonZero, signsDiffer);
-    return arith::SelectOp::create(b, l, adjust, addScalar(b, l, rem, y),
-                                   rem);
-  });
+  return convertElementwise(
+      ctx,
+      [&](OpBuilder &b, Location l, ValueRange a, bool isUnsigned) -> Value {
+        Value x = a[0], y = a[1];
+        bool isFloat = isa<FloatType>(x.getType());
+        if (isUnsigned && !isFloat)
+          return arith::RemUIOp::create(b, l, x, y);
+        Value rem = isFloat ? Value(arith::RemFOp::create(b, l, x, y))
+                            : Value(arith::RemSIOp::create(b, l, x, y));
+        if (fmod == 1)
+          return rem;
+        Value zero = scalarConstant(b, l, x.getType(), 0);
+        Value nonZero =
+            cmp(b, l, rem, zero, arith::CmpFPredicate::ONE,
+                arith::CmpIPredicate::ne, arith::CmpIPredicate::ne, false);
+        Value signsDiffer = arith::XOrIOp::create(
+            b, l, isNegative(b, l, rem, false), isNegative(b, l, y, false));
+        Value adjust = arith::AndIOp::create(b, l, nonZero, signsDiffer);
+        return arith::SelectOp::create(b, l, adjust, addScalar(b, l, rem, y),
+                                       rem);
+      });
 }
 
 /// Clip: bounds are attributes before opset 11 (defaulting to the float
@@ -216,12 +212,12 @@ LogicalResult convertClip(NodeContext &ctx) {
       [&](OpBuilder &b, Location l, ValueRange a) {
         Value x = a[0];
         Type t = x.getType();
-        Value lo = minIdx ? a[*minIdx]
-                  : minAttr ? scalarConstant(b, l, t, *minAttr)
-                            : Value();
-        Value hi = maxIdx ? a[*maxIdx]
-                  : maxAttr ? scalarConstant(b, l, t, *maxAttr)
-                            : Value();
+        Value lo = minIdx    ? a[*minIdx]
+                   : minAttr ? scalarConstant(b, l, t, *minAttr)
+                             : Value();
+        Value hi = maxIdx    ? a[*maxIdx]
+                   : maxAttr ? scalarConstant(b, l, t, *maxAttr)
+                             : Value();
         // numpy.clip order: the upper bound wins when min > max.
         if (lo)
           x = maxScalar(b, l, x, lo, isUnsigned);
@@ -237,21 +233,20 @@ LogicalResult convertClip(NodeContext &ctx) {
 LogicalResult convertBitShift(NodeContext &ctx) {
   std::string direction = ctx.attrString("direction");
   if (direction != "LEFT" && direction != "RIGHT")
-    return ctx.fail("direction must be LEFT or RIGHT, got '" + direction +
-                    "'");
+    return ctx.fail("direction must be LEFT or RIGHT, got '" + direction + "'");
   bool left = direction == "LEFT";
-  return convertElementwise(ctx, [&](OpBuilder &b, Location l, ValueRange a,
-                                     bool) -> Value {
-    Value x = a[0], amount = a[1];
-    Type t = x.getType();
-    Value shifted = left ? Value(arith::ShLIOp::create(b, l, x, amount))
-                         : Value(arith::ShRUIOp::create(b, l, x, amount));
-    Value width = scalarConstant(b, l, t, t.getIntOrFloatBitWidth());
-    Value inRange = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult,
-                                          amount, width);
-    return arith::SelectOp::create(b, l, inRange, shifted,
-                                   scalarConstant(b, l, t, 0));
-  });
+  return convertElementwise(
+      ctx, [&](OpBuilder &b, Location l, ValueRange a, bool) -> Value {
+        Value x = a[0], amount = a[1];
+        Type t = x.getType();
+        Value shifted = left ? Value(arith::ShLIOp::create(b, l, x, amount))
+                             : Value(arith::ShRUIOp::create(b, l, x, amount));
+        Value width = scalarConstant(b, l, t, t.getIntOrFloatBitWidth());
+        Value inRange = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult,
+                                              amount, width);
+        return arith::SelectOp::create(b, l, inRange, shifted,
+                                       scalarConstant(b, l, t, 0));
+      });
 }
 
 /// Shrink works on every numeric type; integers are compared and shifted
@@ -259,48 +254,52 @@ LogicalResult convertBitShift(NodeContext &ctx) {
 LogicalResult convertShrink(NodeContext &ctx) {
   double lambd = ctx.attrFloat("lambd", 0.5f);
   double bias = ctx.attrFloat("bias", 0.0f);
-  return convertElementwise(ctx, [&](OpBuilder &b, Location l, ValueRange a,
-                                     bool isUnsigned) -> Value {
-    Type t = a[0].getType();
-    bool isFloat = isa<FloatType>(t);
-    Value x = isFloat ? a[0]
-                      : convertScalar(b, l, a[0], b.getF64Type(), isUnsigned,
-                                      false);
-    Value below = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, x,
-                                        fconst(b, l, x, -lambd));
-    Value above = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, x,
-                                        fconst(b, l, x, lambd));
-    Value y = arith::SelectOp::create(
-        b, l, above, arith::SubFOp::create(b, l, x, fconst(b, l, x, bias)),
-        fconst(b, l, x, 0));
-    y = arith::SelectOp::create(
-        b, l, below, arith::AddFOp::create(b, l, x, fconst(b, l, x, bias)), y);
-    return isFloat ? y : convertScalar(b, l, y, t, false, isUnsigned);
-  });
+  return convertElementwise(
+      ctx,
+      [&](OpBuilder &b, Location l, ValueRange a, bool isUnsigned) -> Value {
+        Type t = a[0].getType();
+        bool isFloat = isa<FloatType>(t);
+        Value x = isFloat ? a[0]
+                          : convertScalar(b, l, a[0], b.getF64Type(),
+                                          isUnsigned, false);
+        Value below = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, x,
+                                            fconst(b, l, x, -lambd));
+        Value above = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, x,
+                                            fconst(b, l, x, lambd));
+        Value y = arith::SelectOp::create(
+            b, l, above, arith::SubFOp::create(b, l, x, fconst(b, l, x, bias)),
+            fconst(b, l, x, 0));
+        y = arith::SelectOp::create(
+            b, l, below, arith::AddFOp::create(b, l, x, fconst(b, l, x, bias)),
+            y);
+        return isFloat ? y : convertScalar(b, l, y, t, false, isUnsigned);
+      });
 }
 
 LogicalResult convertIsInf(NodeContext &ctx) {
   bool detectPositive = ctx.attrInt("detect_positive", 1) != 0;
   bool detectNegative = ctx.attrInt("detect_negative", 1) != 0;
-  return convertElementwise(ctx, [&](OpBuilder &b, Location l, ValueRange a,
-                                     bool) -> Value {
-    Value x = a[0];
-    auto ft = cast<FloatType>(x.getType());
-    auto isInfOf = [&](bool negative) -> Value {
-      Value inf = arith::ConstantOp::create(
-          b, l,
-          b.getFloatAttr(ft, APFloat::getInf(ft.getFloatSemantics(), negative)));
-      return arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, x, inf);
-    };
-    Value result = scalarConstant(b, l, b.getI1Type(), 0);
-    if (detectPositive)
-      result = isInfOf(false);
-    if (detectNegative)
-      result = detectPositive
-                   ? Value(arith::OrIOp::create(b, l, result, isInfOf(true)))
-                   : isInfOf(true);
-    return result;
-  });
+  return convertElementwise(
+      ctx, [&](OpBuilder &b, Location l, ValueRange a, bool) -> Value {
+        Value x = a[0];
+        auto ft = cast<FloatType>(x.getType());
+        auto isInfOf = [&](bool negative) -> Value {
+          Value inf = arith::ConstantOp::create(
+              b, l,
+              b.getFloatAttr(
+                  ft, APFloat::getInf(ft.getFloatSemantics(), negative)));
+          return arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, x, inf);
+        };
+        Value result = scalarConstant(b, l, b.getI1Type(), 0);
+        if (detectPositive)
+          result = isInfOf(false);
+        if (detectNegative)
+          result =
+              detectPositive
+                  ? Value(arith::OrIOp::create(b, l, result, isInfOf(true)))
+                  : isInfOf(true);
+        return result;
+      });
 }
 
 } // namespace
@@ -318,8 +317,9 @@ void registerElementwiseOps(ConverterRegistry &r) {
   addElementwise(r, "Div", [](OpBuilder &b, Location l, ValueRange a, bool u) {
     return divScalar(b, l, a[0], a[1], u);
   });
-  addVariadic(r, "Sum", [](OpBuilder &b, Location l, Value x, Value y,
-                           bool) { return addScalar(b, l, x, y); });
+  addVariadic(r, "Sum", [](OpBuilder &b, Location l, Value x, Value y, bool) {
+    return addScalar(b, l, x, y);
+  });
   addVariadic(r, "Max", maxScalar);
   addVariadic(r, "Min", minScalar);
   addVariadic(
@@ -371,39 +371,40 @@ void registerElementwiseOps(ConverterRegistry &r) {
     Value zero = scalarConstant(b, l, a[0].getType(), 0);
     return maxScalar(b, l, a[0], zero, u);
   });
-  addElementwise(r, "Sigmoid", [](OpBuilder &b, Location l, ValueRange a,
-                                  bool) {
-    // 1 / (1 + exp(-x))
-    Value one = scalarConstant(b, l, a[0].getType(), 1);
-    Value e = math::ExpOp::create(b, l, arith::NegFOp::create(b, l, a[0]));
-    return arith::DivFOp::create(b, l, one, arith::AddFOp::create(b, l, one, e))
-        .getResult();
-  });
+  addElementwise(
+      r, "Sigmoid", [](OpBuilder &b, Location l, ValueRange a, bool) {
+        // 1 / (1 + exp(-x))
+        Value one = scalarConstant(b, l, a[0].getType(), 1);
+        Value e = math::ExpOp::create(b, l, arith::NegFOp::create(b, l, a[0]));
+        return arith::DivFOp::create(b, l, one,
+                                     arith::AddFOp::create(b, l, one, e))
+            .getResult();
+      });
 
-  addElementwise(r, "Equal", [](OpBuilder &b, Location l, ValueRange a,
-                                bool u) {
-    return cmp(b, l, a[0], a[1], arith::CmpFPredicate::OEQ,
-               arith::CmpIPredicate::eq, arith::CmpIPredicate::eq, u);
-  });
+  addElementwise(
+      r, "Equal", [](OpBuilder &b, Location l, ValueRange a, bool u) {
+        return cmp(b, l, a[0], a[1], arith::CmpFPredicate::OEQ,
+                   arith::CmpIPredicate::eq, arith::CmpIPredicate::eq, u);
+      });
   addElementwise(r, "Less", [](OpBuilder &b, Location l, ValueRange a, bool u) {
     return cmp(b, l, a[0], a[1], arith::CmpFPredicate::OLT,
                arith::CmpIPredicate::slt, arith::CmpIPredicate::ult, u);
   });
-  addElementwise(r, "LessOrEqual", [](OpBuilder &b, Location l, ValueRange a,
-                                      bool u) {
-    return cmp(b, l, a[0], a[1], arith::CmpFPredicate::OLE,
-               arith::CmpIPredicate::sle, arith::CmpIPredicate::ule, u);
-  });
-  addElementwise(r, "Greater", [](OpBuilder &b, Location l, ValueRange a,
-                                  bool u) {
-    return cmp(b, l, a[0], a[1], arith::CmpFPredicate::OGT,
-               arith::CmpIPredicate::sgt, arith::CmpIPredicate::ugt, u);
-  });
-  addElementwise(r, "GreaterOrEqual", [](OpBuilder &b, Location l,
-                                         ValueRange a, bool u) {
-    return cmp(b, l, a[0], a[1], arith::CmpFPredicate::OGE,
-               arith::CmpIPredicate::sge, arith::CmpIPredicate::uge, u);
-  });
+  addElementwise(
+      r, "LessOrEqual", [](OpBuilder &b, Location l, ValueRange a, bool u) {
+        return cmp(b, l, a[0], a[1], arith::CmpFPredicate::OLE,
+                   arith::CmpIPredicate::sle, arith::CmpIPredicate::ule, u);
+      });
+  addElementwise(
+      r, "Greater", [](OpBuilder &b, Location l, ValueRange a, bool u) {
+        return cmp(b, l, a[0], a[1], arith::CmpFPredicate::OGT,
+                   arith::CmpIPredicate::sgt, arith::CmpIPredicate::ugt, u);
+      });
+  addElementwise(
+      r, "GreaterOrEqual", [](OpBuilder &b, Location l, ValueRange a, bool u) {
+        return cmp(b, l, a[0], a[1], arith::CmpFPredicate::OGE,
+                   arith::CmpIPredicate::sge, arith::CmpIPredicate::uge, u);
+      });
   addElementwise(r, "And", [](OpBuilder &b, Location l, ValueRange a, bool) {
     return arith::AndIOp::create(b, l, a[0], a[1]).getResult();
   });
@@ -431,27 +432,27 @@ void registerElementwiseOps(ConverterRegistry &r) {
     return arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNO, a[0], a[0])
         .getResult();
   });
-  addElementwise(r, "Sign", [](OpBuilder &b, Location l, ValueRange a,
-                               bool u) -> Value {
-    Value x = a[0];
-    Value zero = scalarConstant(b, l, x.getType(), 0);
-    Value one = scalarConstant(b, l, x.getType(), 1);
-    Value positive = cmp(b, l, x, zero, arith::CmpFPredicate::OGT,
-                         arith::CmpIPredicate::sgt, arith::CmpIPredicate::ugt,
-                         u);
-    // Zero (and NaN for floats) is returned unchanged.
-    Value y = arith::SelectOp::create(b, l, positive, one, x);
-    if (u)
-      return y;
-    Value minusOne = scalarConstant(b, l, x.getType(), -1);
-    return arith::SelectOp::create(b, l, isNegative(b, l, x, false), minusOne,
-                                   y);
-  });
-  addElementwise(r, "PRelu", [](OpBuilder &b, Location l, ValueRange a,
-                                bool u) -> Value {
-    return arith::SelectOp::create(b, l, isNegative(b, l, a[0], u),
-                                   mulScalar(b, l, a[0], a[1]), a[0]);
-  });
+  addElementwise(
+      r, "Sign", [](OpBuilder &b, Location l, ValueRange a, bool u) -> Value {
+        Value x = a[0];
+        Value zero = scalarConstant(b, l, x.getType(), 0);
+        Value one = scalarConstant(b, l, x.getType(), 1);
+        Value positive =
+            cmp(b, l, x, zero, arith::CmpFPredicate::OGT,
+                arith::CmpIPredicate::sgt, arith::CmpIPredicate::ugt, u);
+        // Zero (and NaN for floats) is returned unchanged.
+        Value y = arith::SelectOp::create(b, l, positive, one, x);
+        if (u)
+          return y;
+        Value minusOne = scalarConstant(b, l, x.getType(), -1);
+        return arith::SelectOp::create(b, l, isNegative(b, l, x, false),
+                                       minusOne, y);
+      });
+  addElementwise(
+      r, "PRelu", [](OpBuilder &b, Location l, ValueRange a, bool u) -> Value {
+        return arith::SelectOp::create(b, l, isNegative(b, l, a[0], u),
+                                       mulScalar(b, l, a[0], a[1]), a[0]);
+      });
 
   addFloatActivation(r, "HardSigmoid", {{"alpha", 0.2f}, {"beta", 0.5f}},
                      [](OpBuilder &b, Location l, Value x, ArrayRef<float> p) {
@@ -469,8 +470,7 @@ void registerElementwiseOps(ConverterRegistry &r) {
         Value em1 = arith::SubFOp::create(b, l, math::ExpOp::create(b, l, x),
                                           fconst(b, l, x, 1));
         Value neg = arith::MulFOp::create(b, l, fconst(b, l, x, p[0]), em1);
-        return arith::SelectOp::create(b, l, isNegative(b, l, x, false), neg,
-                                       x)
+        return arith::SelectOp::create(b, l, isNegative(b, l, x, false), neg, x)
             .getResult();
       });
   addFloatActivation(
@@ -481,10 +481,11 @@ void registerElementwiseOps(ConverterRegistry &r) {
         // gamma * (alpha * exp(x) - alpha) for x <= 0, else gamma * x.
         Value alpha = fconst(b, l, x, p[0]), gamma = fconst(b, l, x, p[1]);
         Value neg = arith::SubFOp::create(
-            b, l, arith::MulFOp::create(b, l, alpha, math::ExpOp::create(b, l, x)),
+            b, l,
+            arith::MulFOp::create(b, l, alpha, math::ExpOp::create(b, l, x)),
             alpha);
-        Value positive = arith::CmpFOp::create(
-            b, l, arith::CmpFPredicate::OGT, x, fconst(b, l, x, 0));
+        Value positive = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT,
+                                               x, fconst(b, l, x, 0));
         Value y = arith::SelectOp::create(b, l, positive, x, neg);
         return arith::MulFOp::create(b, l, gamma, y).getResult();
       });
@@ -493,10 +494,12 @@ void registerElementwiseOps(ConverterRegistry &r) {
       [](OpBuilder &b, Location l, Value x, ArrayRef<float> p) {
         // max(0, x) + min(0, alpha * (exp(x / alpha) - 1))
         Value alpha = fconst(b, l, x, p[0]), zero = fconst(b, l, x, 0);
-        Value e = math::ExpOp::create(b, l, arith::DivFOp::create(b, l, x, alpha));
+        Value e =
+            math::ExpOp::create(b, l, arith::DivFOp::create(b, l, x, alpha));
         Value neg = arith::MulFOp::create(
             b, l, alpha, arith::SubFOp::create(b, l, e, fconst(b, l, x, 1)));
-        return arith::AddFOp::create(b, l, arith::MaximumFOp::create(b, l, zero, x),
+        return arith::AddFOp::create(b, l,
+                                     arith::MaximumFOp::create(b, l, zero, x),
                                      arith::MinimumFOp::create(b, l, zero, neg))
             .getResult();
       });
@@ -529,13 +532,13 @@ void registerElementwiseOps(ConverterRegistry &r) {
                    tail)
             .getResult();
       });
-  addFloatActivation(
-      r, "Softsign", {},
-      [](OpBuilder &b, Location l, Value x, ArrayRef<float>) {
-        Value denom = arith::AddFOp::create(b, l, fconst(b, l, x, 1),
-                                            math::AbsFOp::create(b, l, x));
-        return arith::DivFOp::create(b, l, x, denom).getResult();
-      });
+  addFloatActivation(r, "Softsign", {},
+                     [](OpBuilder &b, Location l, Value x, ArrayRef<float>) {
+                       Value denom =
+                           arith::AddFOp::create(b, l, fconst(b, l, x, 1),
+                                                 math::AbsFOp::create(b, l, x));
+                       return arith::DivFOp::create(b, l, x, denom).getResult();
+                     });
 }
 
 } // namespace spade::onnx_import
