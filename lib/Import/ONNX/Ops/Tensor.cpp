@@ -112,6 +112,10 @@ Value extractSlice(OpBuilder &b, Location loc, Value v,
                    ArrayRef<int64_t> offsets, ArrayRef<int64_t> sizes,
                    ArrayRef<int64_t> strides) {
   auto ty = cast<RankedTensorType>(v.getType());
+  // An empty slice may start at the end of a dim, which extract_slice's
+  // verifier rejects.
+  if (llvm::is_contained(sizes, 0))
+    return tensor::EmptyOp::create(b, loc, sizes, ty.getElementType());
   return tensor::ExtractSliceOp::create(
       b, loc, RankedTensorType::get(sizes, ty.getElementType()), v,
       indexAttrs(b, offsets), indexAttrs(b, sizes), indexAttrs(b, strides));
@@ -992,6 +996,355 @@ LogicalResult convertNonZero(NodeContext &ctx) {
   return ctx.setOutput(0, result);
 }
 
+
+//===----------------------------------------------------------------------===//
+// Resize, Upsample
+//===----------------------------------------------------------------------===//
+
+enum class InterpMode { Nearest, Linear, Cubic };
+
+/// How Resize maps and samples, following the ONNX reference implementation:
+/// each resized dim maps output index x to a source coordinate x_ori; with
+/// base = ceil(x_ori) - 1 and ratio = x_ori - base in (0, 1], nearest picks
+/// base or base + 1, linear blends taps base..base+1 and cubic base-1..base+2,
+/// taps clamped into the input (edge padding).
+struct ResizeSpec {
+  InterpMode mode = InterpMode::Nearest;
+  std::string coordMode = "half_pixel";
+  /// round_prefer_floor, round_prefer_ceil, floor, ceil, or "simple" (opset
+  /// < 11: floor when upsampling, ceil when downsampling, as onnxruntime).
+  std::string nearestMode = "round_prefer_floor";
+  double cubicA = -0.75;
+  bool excludeOutside = false;
+  double extrapolation = 0.0;
+};
+
+/// A resized dim: its scale as a runtime f64 and, for tf_crop_and_resize,
+/// the region of interest.
+struct ResizeDim {
+  int64_t dim;
+  Value scale;
+  Value roiStart, roiEnd;
+};
+
+/// Source taps (index, weight) of one output coordinate along one dim.
+struct Taps {
+  SmallVector<Value> indices;
+  SmallVector<Value> weights; // f64; empty for nearest
+  Value outside;              // i1, tf_crop_and_resize only
+};
+
+Value f64Const(OpBuilder &b, Location loc, double v) {
+  return arith::ConstantOp::create(b, loc, b.getF64FloatAttr(v));
+}
+
+Taps resizeTaps(OpBuilder &b, Location loc, const ResizeSpec &spec,
+                const ResizeDim &rd, int64_t inDim, Value iv) {
+  auto add = [&](Value x, Value y) {
+    return arith::AddFOp::create(b, loc, x, y).getResult();
+  };
+  auto sub = [&](Value x, Value y) {
+    return arith::SubFOp::create(b, loc, x, y).getResult();
+  };
+  auto mul = [&](Value x, Value y) {
+    return arith::MulFOp::create(b, loc, x, y).getResult();
+  };
+  auto div = [&](Value x, Value y) {
+    return arith::DivFOp::create(b, loc, x, y).getResult();
+  };
+  auto cmpf = [&](arith::CmpFPredicate p, Value x, Value y) {
+    return arith::CmpFOp::create(b, loc, p, x, y).getResult();
+  };
+  auto select = [&](Value c, Value x, Value y) {
+    return arith::SelectOp::create(b, loc, c, x, y).getResult();
+  };
+  Value x = arith::SIToFPOp::create(
+      b, loc, b.getF64Type(),
+      arith::IndexCastOp::create(b, loc, b.getI64Type(), iv));
+  Value half = f64Const(b, loc, 0.5), one = f64Const(b, loc, 1.0);
+  Value in = f64Const(b, loc, inDim);
+  Value inMinus1 = f64Const(b, loc, inDim - 1);
+  Value outWidth = mul(rd.scale, in);
+  Value outIsOne = cmpf(arith::CmpFPredicate::OEQ, outWidth, one);
+  Value halfPixel = sub(div(add(x, half), rd.scale), half);
+  Taps taps;
+  Value xOri;
+  const std::string &cm = spec.coordMode;
+  if (cm == "half_pixel") {
+    xOri = halfPixel;
+  } else if (cm == "pytorch_half_pixel") {
+    xOri = select(outIsOne, f64Const(b, loc, -0.5), halfPixel);
+  } else if (cm == "align_corners") {
+    xOri = select(outIsOne, f64Const(b, loc, 0.0),
+                  div(mul(x, inMinus1), sub(outWidth, one)));
+  } else if (cm == "asymmetric") {
+    xOri = div(x, rd.scale);
+  } else if (cm == "tf_half_pixel_for_nn") {
+    xOri = div(add(x, half), rd.scale);
+  } else { // tf_crop_and_resize
+    Value extent = sub(rd.roiEnd, rd.roiStart);
+    Value single = div(mul(extent, inMinus1), f64Const(b, loc, 2.0));
+    Value spread = div(mul(mul(x, extent), inMinus1), sub(outWidth, one));
+    xOri = add(select(outIsOne, single, spread), mul(rd.roiStart, inMinus1));
+    taps.outside =
+        arith::OrIOp::create(
+            b, loc, cmpf(arith::CmpFPredicate::OLT, xOri, f64Const(b, loc, 0)),
+            cmpf(arith::CmpFPredicate::OGT, xOri, inMinus1))
+            .getResult();
+  }
+  Value baseF = sub(math::CeilOp::create(b, loc, xOri), one);
+  Value ratio = sub(xOri, baseF);
+  Value base = arith::IndexCastOp::create(
+      b, loc, b.getIndexType(),
+      arith::FPToSIOp::create(b, loc, b.getI64Type(), baseF));
+  auto tap = [&](int64_t offset) {
+    return arith::AddIOp::create(b, loc, base, indexConst(b, loc, offset))
+        .getResult();
+  };
+
+  if (spec.mode == InterpMode::Nearest) {
+    Value next;
+    const std::string &nm = spec.nearestMode;
+    if (nm == "round_prefer_floor")
+      next = cmpf(arith::CmpFPredicate::OGT, ratio, half);
+    else if (nm == "round_prefer_ceil")
+      next = cmpf(arith::CmpFPredicate::OGE, ratio, half);
+    else if (nm == "ceil")
+      next = arith::ConstantIntOp::create(b, loc, 1, 1);
+    else if (nm == "floor")
+      next = cmpf(arith::CmpFPredicate::OEQ, ratio, one);
+    else // simple
+      next = arith::OrIOp::create(
+          b, loc, cmpf(arith::CmpFPredicate::OLT, rd.scale, one),
+          cmpf(arith::CmpFPredicate::OEQ, ratio, one));
+    Value idx = arith::SelectOp::create(b, loc, next, tap(1), base);
+    taps.indices.push_back(clampIndex(b, loc, idx, 0, inDim - 1));
+    return taps;
+  }
+
+  SmallVector<int64_t> offsets;
+  if (spec.mode == InterpMode::Linear) {
+    offsets = {0, 1};
+    taps.weights = {sub(one, ratio), ratio};
+  } else {
+    offsets = {-1, 0, 1, 2};
+    Value a = f64Const(b, loc, spec.cubicA);
+    auto c = [&](double v) { return f64Const(b, loc, v); };
+    // Keys' cubic kernel at distances 1 + r, r, 1 - r, 2 - r.
+    auto outer = [&](Value t) { // |t| in [1, 2)
+      Value p = sub(mul(a, t), mul(c(5), a));
+      p = add(mul(p, t), mul(c(8), a));
+      return sub(mul(p, t), mul(c(4), a));
+    };
+    auto inner = [&](Value t) { // |t| in [0, 1]
+      Value p = sub(mul(add(a, c(2)), t), add(a, c(3)));
+      return add(mul(mul(p, t), t), one);
+    };
+    Value oneMinus = sub(one, ratio);
+    taps.weights = {outer(add(ratio, one)), inner(ratio), inner(oneMinus),
+                    outer(add(oneMinus, one))};
+  }
+  for (int64_t off : offsets)
+    taps.indices.push_back(tap(off));
+  if (spec.excludeOutside) {
+    Value zero = f64Const(b, loc, 0), sum = zero;
+    for (auto [idx, w] : llvm::zip(taps.indices, taps.weights)) {
+      Value ge = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, idx,
+                                       indexConst(b, loc, 0));
+      Value lt = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, idx,
+                                       indexConst(b, loc, inDim));
+      w = select(arith::AndIOp::create(b, loc, ge, lt), w, zero);
+      sum = add(sum, w);
+    }
+    for (Value &w : taps.weights)
+      w = div(w, sum);
+  }
+  for (Value &idx : taps.indices)
+    idx = clampIndex(b, loc, idx, 0, inDim - 1);
+  return taps;
+}
+
+/// Builds the resized tensor. `dims` are the dims that actually resample;
+/// the others map output index to the same input index.
+Value buildResize(OpBuilder &b, Location loc, Value in,
+                  RankedTensorType resultTy, const ResizeSpec &spec,
+                  ArrayRef<ResizeDim> dims) {
+  auto inTy = cast<RankedTensorType>(in.getType());
+  Type elemTy = resultTy.getElementType();
+  return buildIndexedGeneric(
+      b, loc, resultTy, {}, {},
+      [&](OpBuilder &nb, Location nl, ValueRange, ValueRange ivs) -> Value {
+        SmallVector<Taps> perDim;
+        Value outside;
+        for (const ResizeDim &rd : dims) {
+          perDim.push_back(resizeTaps(nb, nl, spec, rd,
+                                      inTy.getDimSize(rd.dim), ivs[rd.dim]));
+          if (Value o = perDim.back().outside)
+            outside = outside ? arith::OrIOp::create(nb, nl, outside, o) : o;
+        }
+        // Sum over every combination of taps of the resized dims.
+        SmallVector<Value> coords(ivs);
+        Value acc;
+        std::function<void(size_t, Value)> visit = [&](size_t k,
+                                                       Value weight) {
+          if (k == dims.size()) {
+            Value v = tensor::ExtractOp::create(nb, nl, in, coords);
+            if (!weight) {
+              acc = v;
+              return;
+            }
+            v = convertScalar(nb, nl, v, nb.getF64Type(), false, false);
+            Value term = arith::MulFOp::create(nb, nl, weight, v);
+            acc = acc ? arith::AddFOp::create(nb, nl, acc, term) : term;
+            return;
+          }
+          const Taps &t = perDim[k];
+          for (size_t i = 0; i < t.indices.size(); ++i) {
+            coords[dims[k].dim] = t.indices[i];
+            Value w = weight;
+            if (!t.weights.empty())
+              w = w ? arith::MulFOp::create(nb, nl, w, t.weights[i])
+                    : t.weights[i];
+            visit(k + 1, w);
+          }
+        };
+        visit(0, Value());
+        if (spec.mode != InterpMode::Nearest && !dims.empty())
+          acc = convertScalar(nb, nl, acc, elemTy, false, false);
+        if (outside)
+          acc = arith::SelectOp::create(
+              nb, nl, outside, scalarConstant(nb, nl, elemTy, spec.extrapolation),
+              acc);
+        return acc;
+      });
+}
+
+/// Resize (opsets 10, 11, 13) and Upsample (7, 9).
+LogicalResult convertResize(NodeContext &ctx, bool isUpsample) {
+  RankedTensorType resultTy = ctx.outputType(0);
+  if (!resultTy)
+    return failure();
+  auto inTy = ctx.inputType(0);
+  int64_t rank = inTy.getRank();
+  if (resultTy.getRank() != rank)
+    return ctx.fail("output rank differs from the input rank");
+  ResizeSpec spec;
+  std::string mode = ctx.attrString("mode", "nearest");
+  if (mode == "nearest")
+    spec.mode = InterpMode::Nearest;
+  else if (mode == "linear" || mode == "bilinear")
+    spec.mode = InterpMode::Linear;
+  else if (mode == "cubic" && !isUpsample && ctx.opset >= 11)
+    spec.mode = InterpMode::Cubic;
+  else
+    return ctx.fail("unknown mode '" + mode + "'");
+  bool legacy = isUpsample || ctx.opset < 11;
+  if (legacy) {
+    spec.coordMode = "asymmetric";
+    spec.nearestMode = "simple";
+  } else {
+    spec.coordMode =
+        ctx.attrString("coordinate_transformation_mode", "half_pixel");
+    spec.nearestMode = ctx.attrString("nearest_mode", "round_prefer_floor");
+    spec.cubicA = ctx.attrFloat("cubic_coeff_a", -0.75);
+    spec.excludeOutside = ctx.attrInt("exclude_outside", 0) != 0;
+    spec.extrapolation = ctx.attrFloat("extrapolation_value", 0.0);
+    if (!llvm::is_contained({"half_pixel", "pytorch_half_pixel",
+                             "align_corners", "asymmetric",
+                             "tf_half_pixel_for_nn", "tf_crop_and_resize"},
+                            spec.coordMode))
+      return ctx.unsupported("Resize coordinate_transformation_mode '" +
+                             spec.coordMode + "'");
+    if (!llvm::is_contained(
+            {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"},
+            spec.nearestMode))
+      return ctx.fail("unknown nearest_mode '" + spec.nearestMode + "'");
+  }
+  if (spec.mode != InterpMode::Nearest &&
+      !isa<FloatType>(inTy.getElementType()))
+    return ctx.unsupported("Resize " + mode + " on integer tensors");
+  for (int64_t d = 0; d < rank; ++d)
+    if (inTy.getDimSize(d) == 0 && resultTy.getDimSize(d) != 0)
+      return ctx.fail("cannot resize an empty dimension");
+
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  // Scales: an attribute (Upsample-7), an input, or out/in when sizes are
+  // given. Runtime scales are read in the body's coordinate arithmetic.
+  SmallVector<std::optional<double>> knownScales(rank);
+  SmallVector<Value> scales(rank);
+  unsigned scalesInput = legacy ? 1 : 2;
+  bool hasScales = !(isUpsample && ctx.opset < 9) && ctx.hasInput(scalesInput) &&
+                   ctx.inputType(scalesInput).getNumElements() != 0;
+  if (isUpsample && ctx.opset < 9) {
+    SmallVector<float> attr = ctx.attrFloats("scales");
+    if (static_cast<int64_t>(attr.size()) != rank)
+      return ctx.fail("scales must have one entry per dim");
+    for (int64_t d = 0; d < rank; ++d)
+      knownScales[d] = attr[d];
+  } else if (hasScales) {
+    if (ctx.inputType(scalesInput).getNumElements() != rank)
+      return ctx.fail("scales must have one entry per dim");
+    auto constScales = ctx.constFloats(scalesInput);
+    for (int64_t d = 0; d < rank; ++d) {
+      if (constScales) {
+        knownScales[d] = (*constScales)[d];
+        continue;
+      }
+      Value s = tensor::ExtractOp::create(b, loc, ctx.input(scalesInput),
+                                          ValueRange{indexConst(b, loc, d)});
+      scales[d] = convertScalar(b, loc, s, b.getF64Type(), false, false);
+    }
+  } else if (!legacy && ctx.hasInput(3)) {
+    if (ctx.inputType(3).getNumElements() != rank)
+      return ctx.fail("sizes must have one entry per dim");
+    for (int64_t d = 0; d < rank; ++d)
+      if (inTy.getDimSize(d) != 0)
+        knownScales[d] = double(resultTy.getDimSize(d)) / inTy.getDimSize(d);
+  } else {
+    return ctx.fail("needs scales or sizes");
+  }
+  for (int64_t d = 0; d < rank; ++d) {
+    if (knownScales[d] && !(*knownScales[d] > 0))
+      return ctx.fail("scales must be positive");
+    if (knownScales[d])
+      scales[d] = f64Const(b, loc, *knownScales[d]);
+  }
+
+  bool cropResize = spec.coordMode == "tf_crop_and_resize";
+  if (cropResize && !(ctx.hasInput(1) &&
+                      ctx.inputType(1).getNumElements() == 2 * rank))
+    return ctx.fail("tf_crop_and_resize needs roi with 2 * rank entries");
+  bool identityWhenScaleOne = llvm::is_contained(
+      {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric"},
+      spec.coordMode);
+  SmallVector<ResizeDim> dims;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t inDim = inTy.getDimSize(d), outDim = resultTy.getDimSize(d);
+    if (inDim == 0 || outDim == 0)
+      continue;
+    if (!cropResize &&
+        ((inDim == 1 && outDim == 1) ||
+         (identityWhenScaleOne && inDim == outDim && knownScales[d] == 1.0)))
+      continue;
+    ResizeDim rd{d, scales[d], Value(), Value()};
+    if (cropResize) {
+      auto roiAt = [&](int64_t i) {
+        Value v = tensor::ExtractOp::create(b, loc, ctx.input(1),
+                                            ValueRange{indexConst(b, loc, i)});
+        return convertScalar(b, loc, v, b.getF64Type(), false, false);
+      };
+      rd.roiStart = roiAt(d);
+      rd.roiEnd = roiAt(rank + d);
+    }
+    dims.push_back(rd);
+  }
+  if (spec.mode == InterpMode::Cubic && dims.size() > 3)
+    return ctx.unsupported("Resize cubic over more than 3 dims");
+  return ctx.setOutput(
+      0, buildResize(b, loc, ctx.input(0), resultTy, spec, dims));
+}
+
 } // namespace
 
 void registerTensorOps(ConverterRegistry &r) {
@@ -1022,6 +1375,9 @@ void registerTensorOps(ConverterRegistry &r) {
   r.add("ReverseSequence", convertReverseSequence);
   r.add("Compress", convertCompress);
   r.add("NonZero", convertNonZero);
+  r.add("Resize", [](NodeContext &ctx) { return convertResize(ctx, false); });
+  r.add("Upsample",
+        [](NodeContext &ctx) { return convertResize(ctx, true); });
 }
 
 } // namespace spade::onnx_import
