@@ -32,20 +32,20 @@ Value compareScalar(OpBuilder &b, Location loc, Value x, Value y, bool less,
                     bool orEqual, bool isUnsigned) {
   if (isa<FloatType>(x.getType())) {
     arith::CmpFPredicate p =
-        less ? (orEqual ? arith::CmpFPredicate::OLE : arith::CmpFPredicate::OLT)
-             : (orEqual ? arith::CmpFPredicate::OGE
-                        : arith::CmpFPredicate::OGT);
+        less
+            ? (orEqual ? arith::CmpFPredicate::OLE : arith::CmpFPredicate::OLT)
+            : (orEqual ? arith::CmpFPredicate::OGE : arith::CmpFPredicate::OGT);
     return arith::CmpFOp::create(b, loc, p, x, y);
   }
   arith::CmpIPredicate p;
   if (isUnsigned)
-    p = less ? (orEqual ? arith::CmpIPredicate::ule : arith::CmpIPredicate::ult)
-             : (orEqual ? arith::CmpIPredicate::uge
-                        : arith::CmpIPredicate::ugt);
+    p = less
+            ? (orEqual ? arith::CmpIPredicate::ule : arith::CmpIPredicate::ult)
+            : (orEqual ? arith::CmpIPredicate::uge : arith::CmpIPredicate::ugt);
   else
-    p = less ? (orEqual ? arith::CmpIPredicate::sle : arith::CmpIPredicate::slt)
-             : (orEqual ? arith::CmpIPredicate::sge
-                        : arith::CmpIPredicate::sgt);
+    p = less
+            ? (orEqual ? arith::CmpIPredicate::sle : arith::CmpIPredicate::slt)
+            : (orEqual ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sgt);
   return arith::CmpIOp::create(b, loc, p, x, y);
 }
 
@@ -77,7 +77,7 @@ RankedTensorType requireOutputType(NodeContext &ctx, unsigned i) {
   return ty;
 }
 
-/// The shape of `v` with `axes` kept as size 1.
+/// The shape of `ty` with `axes` kept as size 1.
 SmallVector<int64_t> keptShape(RankedTensorType ty, ArrayRef<int64_t> axes) {
   SmallVector<int64_t> shape(ty.getShape());
   for (int64_t a : axes)
@@ -85,8 +85,9 @@ SmallVector<int64_t> keptShape(RankedTensorType ty, ArrayRef<int64_t> axes) {
   return shape;
 }
 
-/// Identity map over `numDims` dims with dim `axis` replaced by dim
-/// `replacement` (or dropped when replacement < 0).
+/// Map from `numLoops` loops to a rank-`rank` operand indexed by loops
+/// 0..rank-1, except that dim `axis` uses loop `replacement` (or is dropped
+/// when replacement < 0). axis < 0 gives the plain identity.
 AffineMap replaceDimMap(MLIRContext *ctx, unsigned numLoops, int64_t rank,
                         int64_t axis, int64_t replacement) {
   SmallVector<AffineExpr> exprs;
@@ -191,25 +192,27 @@ LogicalResult convertReduce(NodeContext &ctx, ReduceKind kind) {
   SmallVector<int64_t> kept = keptShape(xTy, axes);
   auto keptTy = RankedTensorType::get(kept, elemTy);
 
-  auto sumInto = [&](Value v, const std::function<Value(OpBuilder &, Location,
-                                                        Value)> &pre) {
-    Value zero = scalarConstant(b, loc, elemTy, 0);
-    return reduce(b, loc, v, axes, /*keepDims=*/true, zero,
-                  [&](OpBuilder &nb, Location nl, ValueRange a) {
-                    return addScalar(nb, nl, pre(nb, nl, a[0]), a[1]);
-                  });
-  };
+  auto sumInto =
+      [&](Value v,
+          const std::function<Value(OpBuilder &, Location, Value)> &pre) {
+        Value zero = scalarConstant(b, loc, elemTy, 0);
+        return reduce(b, loc, v, axes, /*keepDims=*/true, zero,
+                      [&](OpBuilder &nb, Location nl, ValueRange a) {
+                        return addScalar(nb, nl, pre(nb, nl, a[0]), a[1]);
+                      });
+      };
   auto identity = [](OpBuilder &, Location, Value v) { return v; };
   auto square = [](OpBuilder &nb, Location nl, Value v) {
     return mulScalar(nb, nl, v, v);
   };
-  auto unary = [&](Value v, const std::function<Value(OpBuilder &, Location,
-                                                      Value)> &fn) {
-    return buildElementwise(b, loc, v, keptTy,
-                            [&](OpBuilder &nb, Location nl, ValueRange a) {
-                              return fn(nb, nl, a[0]);
-                            });
-  };
+  auto unary =
+      [&](Value v,
+          const std::function<Value(OpBuilder &, Location, Value)> &fn) {
+        return buildElementwise(b, loc, v, keptTy,
+                                [&](OpBuilder &nb, Location nl, ValueRange a) {
+                                  return fn(nb, nl, a[0]);
+                                });
+      };
 
   Value r;
   switch (kind) {
@@ -281,13 +284,11 @@ LogicalResult convertReduce(NodeContext &ctx, ReduceKind kind) {
                                      scalarConstant(nb, nl, elemTy, 0), v)
           .getResult();
     });
-    Value shifted =
-        buildElementwise(b, loc, {x, m}, xTy,
-                         [](OpBuilder &nb, Location nl, ValueRange a) {
-                           return math::ExpOp::create(
-                                      nb, nl, subScalar(nb, nl, a[0], a[1]))
-                               .getResult();
-                         });
+    Value shifted = buildElementwise(
+        b, loc, {x, m}, xTy, [](OpBuilder &nb, Location nl, ValueRange a) {
+          return math::ExpOp::create(nb, nl, subScalar(nb, nl, a[0], a[1]))
+              .getResult();
+        });
     Value s = sumInto(shifted, identity);
     r = buildElementwise(b, loc, {s, m}, keptTy,
                          [](OpBuilder &nb, Location nl, ValueRange a) {
@@ -310,8 +311,8 @@ LogicalResult convertReduce(NodeContext &ctx, ReduceKind kind) {
 /// Index (i64) of the max (or min) of `x` along `axis`, the reduced dim kept
 /// as size 1. Ties go to the first index, or the last with selectLast. One
 /// linalg.generic carries the running (value, index) pair.
-Value argExtremum(OpBuilder &b, Location loc, Value x, int64_t axis,
-                  bool isMin, bool selectLast, bool isUnsigned) {
+Value argExtremum(OpBuilder &b, Location loc, Value x, int64_t axis, bool isMin,
+                  bool selectLast, bool isUnsigned) {
   MLIRContext *ctx = b.getContext();
   auto xTy = cast<RankedTensorType>(x.getType());
   int64_t rank = xTy.getRank();
@@ -337,8 +338,8 @@ Value argExtremum(OpBuilder &b, Location loc, Value x, int64_t axis,
       [&](OpBuilder &nb, Location nl, ValueRange a) {
         // With the extreme as init, an element equal to it only wins with
         // selectLast, and index 0 is already right otherwise.
-        Value better = compareScalar(nb, nl, a[0], a[1], isMin, selectLast,
-                                     isUnsigned);
+        Value better =
+            compareScalar(nb, nl, a[0], a[1], isMin, selectLast, isUnsigned);
         Value i = loopIndexI64(nb, nl, axis);
         Value v = arith::SelectOp::create(nb, nl, better, a[0], a[1]);
         Value idx = arith::SelectOp::create(nb, nl, better, i, a[2]);
@@ -367,8 +368,8 @@ LogicalResult convertArgExtremum(NodeContext &ctx, bool isMin) {
   if (xTy.getElementType().isInteger(1))
     return ctx.unsupported("ArgMax/ArgMin of bool tensors");
   bool selectLast = ctx.attrInt("select_last_index", 0) != 0;
-  Value idx = argExtremum(ctx.b, ctx.loc, ctx.input(0), axis, isMin,
-                          selectLast, ctx.isUnsignedInput(0));
+  Value idx = argExtremum(ctx.b, ctx.loc, ctx.input(0), axis, isMin, selectLast,
+                          ctx.isUnsignedInput(0));
   return ctx.setOutput(0, reshapeTo(ctx.b, ctx.loc, idx, resultTy.getShape()));
 }
 
@@ -398,9 +399,7 @@ LogicalResult convertSoftmax(NodeContext &ctx, SoftmaxKind kind) {
   int64_t axisAttr = ctx.attrInt("axis", coerce2D ? 1 : -1);
   if (rank == 0)
     return ctx.fail("input must have rank >= 1");
-  bool axisOk = coerce2D ? (axisAttr >= -rank && axisAttr <= rank)
-                         : (axisAttr >= -rank && axisAttr < rank);
-  if (!axisOk)
+  if (axisAttr < -rank || axisAttr >= rank)
     return ctx.fail("axis " + std::to_string(axisAttr) +
                     " out of range for rank " + std::to_string(rank));
   int64_t axis = axisAttr < 0 ? axisAttr + rank : axisAttr;
@@ -439,20 +438,6 @@ LogicalResult convertSoftmax(NodeContext &ctx, SoftmaxKind kind) {
   SmallVector<int64_t> axes;
   for (int64_t d = axis; d < (coerce2D ? rank : axis + 1); ++d)
     axes.push_back(d);
-  if (axes.empty()) {
-    // Normalising over no dims (old form, axis == rank): each element is its
-    // own group.
-    Type elemTy = xTy.getElementType();
-    double v = kind == SoftmaxKind::Softmax ? 1 : 0;
-    return ctx.setOutput(
-        0, buildElementwise(b, loc, x, xTy,
-                            [&](OpBuilder &nb, Location nl, ValueRange a) {
-                              // x - x keeps NaN/inf behaviour of the formula.
-                              Value z = subScalar(nb, nl, a[0], a[0]);
-                              return addScalar(
-                                  nb, nl, z, scalarConstant(nb, nl, elemTy, v));
-                            }));
-  }
   // Numerically stable: shift by the max before exp.
   Type elemTy = xTy.getElementType();
   Value m = reduce(b, loc, x, axes, /*keepDims=*/true,
@@ -464,11 +449,10 @@ LogicalResult convertSoftmax(NodeContext &ctx, SoftmaxKind kind) {
       b, loc, {x, m}, xTy, [](OpBuilder &nb, Location nl, ValueRange a) {
         return subScalar(nb, nl, a[0], a[1]);
       });
-  Value e = buildElementwise(b, loc, shifted, xTy,
-                             [](OpBuilder &nb, Location nl, ValueRange a) {
-                               return math::ExpOp::create(nb, nl, a[0])
-                                   .getResult();
-                             });
+  Value e = buildElementwise(
+      b, loc, shifted, xTy, [](OpBuilder &nb, Location nl, ValueRange a) {
+        return math::ExpOp::create(nb, nl, a[0]).getResult();
+      });
   Value s = reduce(b, loc, e, axes, /*keepDims=*/true,
                    scalarConstant(b, loc, elemTy, 0),
                    [](OpBuilder &nb, Location nl, ValueRange a) {
@@ -533,10 +517,9 @@ LogicalResult convertCumSum(NodeContext &ctx) {
   SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
   iters.push_back(utils::IteratorType::reduction);
   arith::CmpIPredicate pred =
-      reverse ? (exclusive ? arith::CmpIPredicate::sgt
-                           : arith::CmpIPredicate::sge)
-              : (exclusive ? arith::CmpIPredicate::slt
-                           : arith::CmpIPredicate::sle);
+      reverse
+          ? (exclusive ? arith::CmpIPredicate::sgt : arith::CmpIPredicate::sge)
+          : (exclusive ? arith::CmpIPredicate::slt : arith::CmpIPredicate::sle);
   Value y =
       linalg::GenericOp::create(
           b, loc, TypeRange{xTy}, ValueRange{ctx.input(0)}, ValueRange{init},
@@ -591,8 +574,8 @@ LogicalResult convertTopK(NodeContext &ctx) {
   int64_t axis = axisAttr < 0 ? axisAttr + rank : axisAttr;
   int64_t n = xTy.getDimSize(axis);
   if (k < 0 || k > n)
-    return ctx.fail("k = " + std::to_string(k) + " out of range for axis size " +
-                    std::to_string(n));
+    return ctx.fail("k = " + std::to_string(k) +
+                    " out of range for axis size " + std::to_string(n));
   bool largest = ctx.attrInt("largest", 1) != 0;
   Type elemTy = xTy.getElementType();
   if (elemTy.isInteger(1))
@@ -628,14 +611,14 @@ LogicalResult convertTopK(NodeContext &ctx) {
             Value j = linalg::IndexOp::create(nb, nl, rank);
             Value beats = compareScalar(nb, nl, xj, xi, /*less=*/!largest,
                                         /*orEqual=*/false, isUnsigned);
-            Value tie = arith::AndIOp::create(
-                nb, nl, equalScalar(nb, nl, xj, xi),
-                arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ult, j, i));
+            Value equal = equalScalar(nb, nl, xj, xi);
+            Value jFirst =
+                arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ult, j, i);
+            Value tie = arith::AndIOp::create(nb, nl, equal, jFirst);
             Value before = arith::OrIOp::create(nb, nl, beats, tie);
             Value inc = arith::ExtUIOp::create(nb, nl, nb.getI64Type(), before);
-            linalg::YieldOp::create(nb, nl,
-                                    arith::AddIOp::create(nb, nl, a[2], inc)
-                                        .getResult());
+            linalg::YieldOp::create(
+                nb, nl, arith::AddIOp::create(nb, nl, a[2], inc).getResult());
           })
           .getResult(0);
 
