@@ -11,8 +11,13 @@ target shape fed as a graph input) is retried with those inputs bound from
 test_data_set_0 (--constant-input), as onnx-mlir's backend tests do; such
 tests are counted as passed and listed as "bound".
 
-The last line is "N passed, M failed (U unsupported, C crashes, T timeouts)".
-The stage list is where running and comparing outputs plugs in.
+With --spade-run, every test that imports is also compiled for the host CPU
+and run on each test_data_set_*; its outputs must match the expected ones
+within ONNX's default tolerances (rtol 1e-3, atol 1e-7), otherwise the test
+is a "mismatch" with the reported max error.
+
+The last line is "N passed, M failed (U unsupported, C crashes, T timeouts,
+X mismatches)".
 """
 import argparse
 import concurrent.futures as cf
@@ -55,7 +60,48 @@ def run_import(tool, model, extra, timeout):
     return "failed", first
 
 
-def run_test(tool, test_dir, timeout):
+def run_numeric(runner, model, test_dir, extra, timeout):
+    """Runs every test_data_set_* through spade-run; (status, message)."""
+    for data in sorted(glob.glob(os.path.join(test_dir, "test_data_set_*"))):
+        inputs = sorted(glob.glob(os.path.join(data, "input_*.pb")),
+                        key=lambda p: int(re.findall(r"\d+", p)[-1]))
+        outputs = sorted(glob.glob(os.path.join(data, "output_*.pb")),
+                         key=lambda p: int(re.findall(r"\d+", p)[-1]))
+        bound = {a.split("=", 1)[1] for a in extra if "=" in a}
+        cmd = [runner, model] + extra
+        for f in inputs:
+            if f not in bound:
+                cmd += ["--input", f]
+        for f in outputs:
+            cmd += ["--expect", f]
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True,
+                               timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return "timeout", f"running: no result after {timeout}s"
+        if p.returncode < 0 or p.returncode > 1:
+            err = p.stderr.strip().splitlines()
+            return "crash", f"running: exit {p.returncode}: " + \
+                (err[0] if err else "")
+        if p.returncode == 1:
+            bad = [l for l in p.stdout.splitlines() if "MISMATCH" in l]
+            err = p.stderr.strip().splitlines()
+            why = bad[0] if bad else (err[0] if err else "failed")
+            return "mismatch", f"{os.path.basename(data)}: {why}"
+    return "passed", ""
+
+
+def run_test(tool, test_dir, timeout, runner=None):
+    status, msg, extra = import_test(tool, test_dir, timeout)
+    if status == "passed" and runner:
+        model = os.path.join(test_dir, "model.onnx")
+        status2, msg2 = run_numeric(runner, model, test_dir, extra, timeout)
+        if status2 != "passed":
+            return status2, msg2
+    return status, msg
+
+
+def import_test(tool, test_dir, timeout):
     model = os.path.join(test_dir, "model.onnx")
     status, msg = run_import(tool, model, [], timeout)
     if status in ("failed", "unsupported") and any(h in msg
@@ -70,15 +116,17 @@ def run_test(tool, test_dir, timeout):
         if extra:
             s2, m2 = run_import(tool, model, extra, timeout)
             if s2 == "passed":
-                return "passed", "bound"
+                return "passed", "bound", extra
             if s2 == "crash":
-                return s2, m2
-    return status, msg
+                return s2, m2, []
+    return status, msg, []
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--spade-import", required=True)
+    ap.add_argument("--spade-run",
+                    help="also compile, run and compare each test's outputs")
     ap.add_argument("--data", default=DEFAULT_DATA)
     ap.add_argument("--filter", default="", help="regex on test names")
     ap.add_argument("--timeout", type=int, default=60)
@@ -97,13 +145,14 @@ def main():
         return 2
     results = {}
     with cf.ThreadPoolExecutor(args.jobs) as ex:
-        futs = {ex.submit(run_test, args.spade_import, t, args.timeout): t
+        futs = {ex.submit(run_test, args.spade_import, t, args.timeout,
+                          args.spade_run): t
                 for t in tests}
         for f in cf.as_completed(futs):
             results[os.path.basename(futs[f])] = f.result()
 
     counts = {k: 0 for k in ("passed", "failed", "unsupported", "crash",
-                             "timeout")}
+                             "timeout", "mismatch")}
     bound = 0
     lines = []
     for name in sorted(results):
@@ -120,12 +169,15 @@ def main():
     total = len(results)
     passed = counts["passed"]
     failed = total - passed
-    print(f"node tests: {total}, imported and verified: {passed} "
+    what = "imported, ran and matched" if args.spade_run else \
+        "imported and verified"
+    print(f"node tests: {total}, {what}: {passed} "
           f"({100.0 * passed / total:.1f}%, {bound} with constant-bound "
           f"inputs)")
+    mism = f", {counts['mismatch']} mismatches" if args.spade_run else ""
     print(f"{passed} passed, {failed} failed ({counts['unsupported']} "
           f"unsupported, {counts['crash']} crashes, {counts['timeout']} "
-          f"timeouts)")
+          f"timeouts{mism})")
     ok = (passed >= args.min_pass_rate * total and counts["crash"] == 0
           and counts["timeout"] == 0)
     return 0 if ok else 1
