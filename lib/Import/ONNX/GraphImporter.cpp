@@ -17,9 +17,11 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/Path.h"
 
 #include <cstring>
+#include <limits>
 
 using namespace mlir;
 
@@ -449,8 +451,12 @@ GraphImporter::convertTensor(const onnx::TensorProto &tensor, Location loc,
   for (int64_t d : tensor.dims()) {
     if (d < 0)
       return emitError(loc) << what << " has a negative dimension " << d;
+    // Bound the byte size too (16 bytes per element at most), so that no
+    // size computation below can overflow.
+    if (llvm::MulOverflow(numElements, d, numElements) ||
+        numElements > std::numeric_limits<int64_t>::max() / 16)
+      return emitError(loc) << what << " has too many elements";
     dims.push_back(d);
-    numElements *= d;
   }
   auto type = RankedTensorType::get(dims, elemTy);
   unsigned elemBytes = std::max(1u, elemTy.getIntOrFloatBitWidth() / 8);
@@ -467,18 +473,31 @@ GraphImporter::convertTensor(const onnx::TensorProto &tensor, Location loc,
       else if (kv.key() == "length")
         length = std::atoll(kv.value().c_str());
     }
+    // The ONNX spec makes `location` relative to the model's directory. Keep
+    // it there, and read regular files only (not /dev/zero or a fifo).
+    if (location.empty() || llvm::sys::path::is_absolute(location) ||
+        llvm::is_contained(llvm::make_range(
+                               llvm::sys::path::begin(location),
+                               llvm::sys::path::end(location)),
+                           ".."))
+      return emitError(loc) << what << ": external data location '"
+                            << location
+                            << "' is not a path inside the model's directory";
     SmallString<256> path(modelDir);
     llvm::sys::path::append(path, location);
+    if (!llvm::sys::fs::is_regular_file(path))
+      return emitError(loc) << what << ": external data file '" << path
+                            << "' does not exist or is not a regular file";
     auto buf = llvm::MemoryBuffer::getFile(path);
     if (!buf)
       return emitError(loc) << what << ": cannot read external data file '"
                             << path << "'";
     int64_t size = (*buf)->getBufferSize();
-    if (length < 0)
+    if (offset >= 0 && offset <= size && length < 0)
       length = size - offset;
-    if (offset < 0 || offset + length > size)
-      return emitError(loc) << what << ": external data range [" << offset
-                            << ", " << offset + length << ") is outside '"
+    if (offset < 0 || offset > size || length < 0 || length > size - offset)
+      return emitError(loc) << what << ": external data (offset " << offset
+                            << ", length " << length << ") is outside '"
                             << path << "' (" << size << " bytes)";
     data.assign((*buf)->getBufferStart() + offset,
                 (*buf)->getBufferStart() + offset + length);

@@ -30,6 +30,9 @@
 #include "onnx/defs/schema.h"
 #include "onnx/shape_inference/implementation.h"
 
+#include <optional>
+#include <unordered_set>
+
 using namespace mlir;
 using namespace spade;
 using namespace spade::onnx_import;
@@ -65,6 +68,43 @@ int64_t defaultOpset(const onnx::ModelProto &model) {
   return -1;
 }
 
+bool isDefaultDomain(const std::string &domain) {
+  return domain.empty() || domain == "ai.onnx";
+}
+
+/// Name of node `index` in diagnostics; matches GraphImporter's naming.
+std::string nodeName(const onnx::NodeProto &node, int index) {
+  return node.name().empty() ? node.op_type() + "_" + std::to_string(index)
+                             : node.name();
+}
+
+/// Text between `start` and `end` (exclusive) in `msg`, if both occur in
+/// order.
+std::optional<std::string> between(const std::string &msg,
+                                   const std::string &start,
+                                   const std::string &end) {
+  size_t from = msg.find(start);
+  if (from == std::string::npos)
+    return std::nullopt;
+  from += start.size();
+  size_t to = msg.find(end, from);
+  if (to == std::string::npos)
+    return std::nullopt;
+  return msg.substr(from, to - from);
+}
+
+/// First line of `msg` with ONNX's "[XyzError] " tags removed.
+std::string firstLine(std::string msg) {
+  msg = msg.substr(0, msg.find('\n'));
+  for (size_t open; (open = msg.find('[')) != std::string::npos;) {
+    size_t close = msg.find("Error] ", open);
+    if (close == std::string::npos || msg.find(']', open) < close)
+      break;
+    msg.erase(open, close + 7 - open);
+  }
+  return msg;
+}
+
 class ModelPreparer {
 public:
   ModelPreparer(onnx::ModelProto &model, Location loc, StringRef modelDir,
@@ -72,6 +112,9 @@ public:
       : model(model), loc(loc), modelDir(modelDir), options(options) {}
 
   LogicalResult applyOptions();
+  /// Gives unnamed nodes the names diagnostics use, so that libonnx's
+  /// messages name them too.
+  void nameNodes();
   LogicalResult check();
   LogicalResult inferShapes();
   /// Replaces nodes without a converter by their function bodies; sets
@@ -81,6 +124,15 @@ public:
   std::unordered_map<std::string, onnx::TensorShapeProto> shapeData;
 
 private:
+  /// Checks what the ONNX checker would report less precisely (multi-line
+  /// node dumps) or not at all under --no-check: every node input is defined
+  /// before use and every default-domain op exists in the model's opset.
+  LogicalResult checkNodes();
+  InFlightDiagnostic nodeError(const onnx::NodeProto &node) {
+    return emitError(loc) << "node '" << node.name() << "' ("
+                          << node.op_type() << "): ";
+  }
+
   onnx::ModelProto &model;
   Location loc;
   std::string modelDir;
@@ -133,6 +185,44 @@ LogicalResult ModelPreparer::applyOptions() {
   return success();
 }
 
+void ModelPreparer::nameNodes() {
+  for (int i = 0; i < model.graph().node_size(); ++i) {
+    onnx::NodeProto *node = model.mutable_graph()->mutable_node(i);
+    if (node->name().empty())
+      node->set_name(nodeName(*node, i));
+  }
+}
+
+LogicalResult ModelPreparer::checkNodes() {
+  const onnx::GraphProto &graph = model.graph();
+  int64_t opset = defaultOpset(model);
+  std::unordered_set<std::string> defined;
+  for (const auto &vi : graph.input())
+    defined.insert(vi.name());
+  for (const auto &init : graph.initializer())
+    defined.insert(init.name());
+  for (const onnx::NodeProto &node : graph.node()) {
+    if (isDefaultDomain(node.domain())) {
+      if (opset < 1)
+        return nodeError(node) << "the model imports no version of the "
+                                  "default ONNX domain";
+      if (!onnx::OpSchemaRegistry::Schema(node.op_type(),
+                                          static_cast<int>(opset)))
+        return nodeError(node) << "unknown operator '" << node.op_type()
+                               << "' (not in ONNX opset " << opset << ")";
+    }
+    for (const std::string &in : node.input())
+      if (!in.empty() && !defined.count(in))
+        return nodeError(node) << "input '" << in
+                               << "' is never defined (no graph input, "
+                                  "initializer or earlier node output; "
+                                  "missing initializer?)";
+    for (const std::string &out : node.output())
+      defined.insert(out);
+  }
+  return success();
+}
+
 LogicalResult ModelPreparer::check() {
   // Nodes of other domains are reported one by one when they are imported.
   int64_t opset = defaultOpset(model);
@@ -140,15 +230,23 @@ LogicalResult ModelPreparer::check() {
     return emitError(loc) << "opset " << opset
                           << " is newer than ONNX 1.12's opset 17, the "
                              "newest Spade supports";
+  if (failed(checkNodes()))
+    return failure();
   if (!options.runChecker)
     return success();
   try {
     onnx::checker::check_model(model);
   } catch (const std::exception &e) {
     std::string msg = e.what();
-    // The checker's messages end with context lines; keep the first.
-    msg = msg.substr(0, msg.find('\n'));
-    return emitError(loc) << "ONNX checker: " << msg;
+    // Node errors carry "==> Context: Bad node spec for node. Name: N
+    // OpType: T" after the reason; turn that into the usual node prefix.
+    std::optional<std::string> node =
+        between(msg, "Bad node spec for node. Name: ", " OpType: ");
+    std::optional<std::string> opType = between(msg + "\n", " OpType: ", "\n");
+    if (node && opType)
+      return emitError(loc) << "node '" << *node << "' (" << *opType
+                            << "): ONNX checker: " << firstLine(msg);
+    return emitError(loc) << "ONNX checker: " << firstLine(msg);
   }
   return success();
 }
@@ -161,8 +259,20 @@ LogicalResult ModelPreparer::inferShapes() {
     onnx::shape_inference::InferShapes(
         model, onnx::OpSchemaRegistry::Instance(), opts, &shapeData);
   } catch (const std::exception &e) {
-    std::string msg = e.what();
-    msg = msg.substr(0, msg.find('\n'));
+    // "[ShapeInferenceError] Shape inference error(s): (op_type:T, node
+    // name: N): [ShapeInferenceError] reason" (one line per failing node):
+    // report the first node with the usual prefix.
+    std::string msg = firstLine(e.what());
+    std::optional<std::string> opType =
+        between(msg, "(op_type:", ", node name: ");
+    std::optional<std::string> node = between(msg, ", node name: ", "): ");
+    if (opType && node) {
+      std::string prefix = ", node name: " + *node + "): ";
+      return emitError(loc)
+             << "node '" << *node << "' (" << *opType
+             << "): ONNX shape inference: "
+             << msg.substr(msg.find(prefix) + prefix.size());
+    }
     return emitError(loc) << "ONNX shape inference: " << msg;
   }
   return success();
@@ -193,15 +303,24 @@ LogicalResult ModelPreparer::expandFunctions(bool &changed) {
   onnx::GraphProto expanded;
   for (int i = 0; i < graph->node_size(); ++i) {
     const onnx::NodeProto &node = graph->node(i);
-    bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
     const onnx::OpSchema *schema =
-        defaultDomain ? onnx::OpSchemaRegistry::Schema(node.op_type(),
-                                                       static_cast<int>(opset))
-                      : nullptr;
+        isDefaultDomain(node.domain())
+            ? onnx::OpSchemaRegistry::Schema(node.op_type(),
+                                             static_cast<int>(opset))
+            : nullptr;
     if (!schema || registry.contains(node.op_type()) ||
         (!schema->HasFunction() && !schema->HasContextDependentFunction())) {
       *expanded.add_node() = node;
       continue;
+    }
+    // libonnx's function builders trust the node to match its schema (they
+    // crash on, e.g., an attribute of the wrong type); the checker verifies
+    // this, but not under --no-check nor for nodes of earlier expansions.
+    try {
+      schema->Verify(node);
+    } catch (const std::exception &e) {
+      return emitError(loc) << "node '" << node.name() << "' ("
+                            << node.op_type() << "): " << firstLine(e.what());
     }
     // Some of libonnx's function builders read attributes without checking
     // for null: hand them the schema defaults explicitly.
@@ -243,11 +362,10 @@ LogicalResult ModelPreparer::expandFunctions(bool &changed) {
         call.add_output(prefix + "unused_output_" + std::to_string(k));
       onnx::FunctionExpandHelper(call, body, expanded, prefix);
     } catch (const std::exception &e) {
-      std::string msg = e.what();
       return emitError(loc) << "node '" << node.name() << "' ("
                             << node.op_type()
                             << "): expanding its ONNX function failed: "
-                            << msg.substr(0, msg.find('\n'));
+                            << firstLine(e.what());
     }
     changed = true;
   }
@@ -266,7 +384,13 @@ OwningOpRef<ModuleOp> importModel(onnx::ModelProto &model, StringRef name,
 
   Location loc = FileLineColLoc::get(&context, name, 0, 0);
   StringRef modelDir = llvm::sys::path::parent_path(name);
+  if (!model.has_graph()) {
+    emitError(loc) << "the model has no graph (empty file or not an ONNX "
+                      "model?)";
+    return nullptr;
+  }
   ModelPreparer prep(model, loc, modelDir, options);
+  prep.nameNodes();
   if (failed(prep.applyOptions()) || failed(prep.check()) ||
       failed(prep.inferShapes()))
     return nullptr;
@@ -304,13 +428,20 @@ OwningOpRef<ModuleOp> spade::importONNXBuffer(StringRef bytes,
     try {
       status = onnx::OnnxParser::Parse(model, text.c_str());
     } catch (const std::exception &e) {
-      emitError(loc) << "malformed ONNX text: " << e.what();
+      emitError(loc) << "malformed ONNX text: " << firstLine(e.what());
       return nullptr;
     }
     if (!status.IsOK()) {
+      // "[ParseError at position (line: L column: C)]\nError context:
+      // ...\nreason": keep the position and the reason.
       std::string msg = status.ErrorMessage();
-      emitError(loc) << "malformed ONNX text: "
-                     << msg.substr(0, msg.find('\n'));
+      std::optional<std::string> pos =
+          between(msg, "[ParseError at position (", ")]");
+      std::string reason = msg.substr(msg.rfind('\n') + 1);
+      if (pos && !reason.empty())
+        emitError(loc) << "malformed ONNX text at " << *pos << ": " << reason;
+      else
+        emitError(loc) << "malformed ONNX text: " << firstLine(msg);
       return nullptr;
     }
   } else if (bytes.size() > static_cast<size_t>(INT32_MAX) ||
