@@ -340,6 +340,18 @@ Value argExtremum(OpBuilder &b, Location loc, Value x, int64_t axis, bool isMin,
         // selectLast, and index 0 is already right otherwise.
         Value better =
             compareScalar(nb, nl, a[0], a[1], isMin, selectLast, isUnsigned);
+        if (isa<FloatType>(elemTy)) {
+          // NaN is the extremum, as in numpy: the first NaN wins (the last
+          // with selectLast); ordered compares already ignore a NaN acc.
+          Value xIsNaN = arith::CmpFOp::create(
+              nb, nl, arith::CmpFPredicate::UNO, a[0], a[0]);
+          Value nanWins =
+              selectLast ? Value(arith::ConstantOp::create(
+                               nb, nl, nb.getBoolAttr(true)))
+                         : Value(arith::CmpFOp::create(
+                               nb, nl, arith::CmpFPredicate::ORD, a[1], a[1]));
+          better = arith::SelectOp::create(nb, nl, xIsNaN, nanWins, better);
+        }
         Value i = loopIndexI64(nb, nl, axis);
         Value v = arith::SelectOp::create(nb, nl, better, a[0], a[1]);
         Value idx = arith::SelectOp::create(nb, nl, better, i, a[2]);
