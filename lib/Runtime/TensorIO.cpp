@@ -296,7 +296,8 @@ bool readTensorFile(const std::string &path, HostTensor &out,
 
 bool writeNpy(const std::string &path, const HostTensor &t,
               std::string &error) {
-  const char *descr = nullptr;
+  // NumPy has no bfloat16: such tensors are written as their uint16 bits.
+  const char *descr = t.kind == ElementKind::BF16 ? "<u2" : nullptr;
   for (const auto &e : kNpyTypes)
     if (e.kind == t.kind)
       descr = e.descr;
@@ -328,9 +329,14 @@ bool writeNpy(const std::string &path, const HostTensor &t,
   return static_cast<bool>(o);
 }
 
-Comparison compareTensors(const HostTensor &actual, const HostTensor &expected,
-                          double rtol, double atol) {
+Comparison compareTensors(const HostTensor &actual,
+                          const HostTensor &expectedIn, double rtol,
+                          double atol) {
   Comparison c;
+  // ONNX's test data stores bfloat16 tensors as their uint16 bits.
+  HostTensor expected = expectedIn;
+  if (actual.kind == ElementKind::BF16 && expected.kind == ElementKind::U16)
+    expected.kind = ElementKind::BF16;
   if (actual.shape != expected.shape) {
     c.ok = false;
     c.error = "shape " + actual.shapeString() + " differs from expected " +
