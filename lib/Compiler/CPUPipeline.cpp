@@ -41,6 +41,7 @@ LogicalResult spade::buildCPULoweringPipeline(OpPassManager &pm) {
       "expand-strided-metadata,"
       "lower-affine,"
       "convert-scf-to-cf,"
+      "convert-math-to-funcs,"
       "func.func(convert-math-to-llvm),"
       "convert-math-to-libm,"
       "convert-to-llvm,"
