@@ -117,9 +117,8 @@ Value fconst(OpBuilder &b, Location loc, Value like, double v) {
 /// max(0, min(1, alpha * x + beta)), the core of HardSigmoid and HardSwish.
 Value hardSigmoid(OpBuilder &b, Location loc, Value x, float alpha,
                   float beta) {
-  Value y = arith::AddFOp::create(
-      b, loc, arith::MulFOp::create(b, loc, fconst(b, loc, x, alpha), x),
-      fconst(b, loc, x, beta));
+  Value scaled = arith::MulFOp::create(b, loc, fconst(b, loc, x, alpha), x);
+  Value y = arith::AddFOp::create(b, loc, scaled, fconst(b, loc, x, beta));
   y = arith::MinimumFOp::create(b, loc, y, fconst(b, loc, x, 1));
   return arith::MaximumFOp::create(b, loc, y, fconst(b, loc, x, 0));
 }
@@ -144,9 +143,9 @@ LogicalResult convertPow(NodeContext &ctx) {
           return math::IPowIOp::create(b, l, base, exp);
         }
         Type f64 = b.getF64Type();
-        Value p = math::PowFOp::create(
-            b, l, convertScalar(b, l, base, f64, baseUnsigned, false),
-            convertScalar(b, l, exp, f64, false, false));
+        Value wideBase = convertScalar(b, l, base, f64, baseUnsigned, false);
+        Value wideExp = convertScalar(b, l, exp, f64, false, false);
+        Value p = math::PowFOp::create(b, l, wideBase, wideExp);
         return convertScalar(b, l, p, baseTy, false, baseUnsigned);
       });
 }
@@ -173,8 +172,10 @@ LogicalResult convertMod(NodeContext &ctx) {
         Value nonZero =
             cmp(b, l, rem, zero, arith::CmpFPredicate::ONE,
                 arith::CmpIPredicate::ne, arith::CmpIPredicate::ne, false);
-        Value signsDiffer = arith::XOrIOp::create(
-            b, l, isNegative(b, l, rem, false), isNegative(b, l, y, false));
+        Value remNegative = isNegative(b, l, rem, false);
+        Value divisorNegative = isNegative(b, l, y, false);
+        Value signsDiffer =
+            arith::XOrIOp::create(b, l, remNegative, divisorNegative);
         Value adjust = arith::AndIOp::create(b, l, nonZero, signsDiffer);
         return arith::SelectOp::create(b, l, adjust, addScalar(b, l, rem, y),
                                        rem);
@@ -266,9 +267,9 @@ LogicalResult convertShrink(NodeContext &ctx) {
                                             fconst(b, l, x, -lambd));
         Value above = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, x,
                                             fconst(b, l, x, lambd));
-        Value y = arith::SelectOp::create(
-            b, l, above, arith::SubFOp::create(b, l, x, fconst(b, l, x, bias)),
-            fconst(b, l, x, 0));
+        Value shifted = arith::SubFOp::create(b, l, x, fconst(b, l, x, bias));
+        Value y =
+            arith::SelectOp::create(b, l, above, shifted, fconst(b, l, x, 0));
         y = arith::SelectOp::create(
             b, l, below, arith::AddFOp::create(b, l, x, fconst(b, l, x, bias)),
             y);
@@ -448,11 +449,12 @@ void registerElementwiseOps(ConverterRegistry &r) {
         return arith::SelectOp::create(b, l, isNegative(b, l, x, false),
                                        minusOne, y);
       });
-  addElementwise(
-      r, "PRelu", [](OpBuilder &b, Location l, ValueRange a, bool u) -> Value {
-        return arith::SelectOp::create(b, l, isNegative(b, l, a[0], u),
-                                       mulScalar(b, l, a[0], a[1]), a[0]);
-      });
+  addElementwise(r, "PRelu",
+                 [](OpBuilder &b, Location l, ValueRange a, bool u) -> Value {
+                   Value negative = isNegative(b, l, a[0], u);
+                   Value scaled = mulScalar(b, l, a[0], a[1]);
+                   return arith::SelectOp::create(b, l, negative, scaled, a[0]);
+                 });
 
   addFloatActivation(r, "HardSigmoid", {{"alpha", 0.2f}, {"beta", 0.5f}},
                      [](OpBuilder &b, Location l, Value x, ArrayRef<float> p) {
@@ -467,8 +469,8 @@ void registerElementwiseOps(ConverterRegistry &r) {
       r, "Elu", {{"alpha", 1.0f}},
       [](OpBuilder &b, Location l, Value x, ArrayRef<float> p) {
         // alpha * (exp(x) - 1) for x < 0, else x.
-        Value em1 = arith::SubFOp::create(b, l, math::ExpOp::create(b, l, x),
-                                          fconst(b, l, x, 1));
+        Value e = math::ExpOp::create(b, l, x);
+        Value em1 = arith::SubFOp::create(b, l, e, fconst(b, l, x, 1));
         Value neg = arith::MulFOp::create(b, l, fconst(b, l, x, p[0]), em1);
         return arith::SelectOp::create(b, l, isNegative(b, l, x, false), neg, x)
             .getResult();
@@ -498,9 +500,9 @@ void registerElementwiseOps(ConverterRegistry &r) {
             math::ExpOp::create(b, l, arith::DivFOp::create(b, l, x, alpha));
         Value neg = arith::MulFOp::create(
             b, l, alpha, arith::SubFOp::create(b, l, e, fconst(b, l, x, 1)));
-        return arith::AddFOp::create(b, l,
-                                     arith::MaximumFOp::create(b, l, zero, x),
-                                     arith::MinimumFOp::create(b, l, zero, neg))
+        Value positivePart = arith::MaximumFOp::create(b, l, zero, x);
+        Value negativePart = arith::MinimumFOp::create(b, l, zero, neg);
+        return arith::AddFOp::create(b, l, positivePart, negativePart)
             .getResult();
       });
   addFloatActivation(
@@ -534,9 +536,9 @@ void registerElementwiseOps(ConverterRegistry &r) {
       });
   addFloatActivation(r, "Softsign", {},
                      [](OpBuilder &b, Location l, Value x, ArrayRef<float>) {
-                       Value denom =
-                           arith::AddFOp::create(b, l, fconst(b, l, x, 1),
-                                                 math::AbsFOp::create(b, l, x));
+                       Value absX = math::AbsFOp::create(b, l, x);
+                       Value denom = arith::AddFOp::create(
+                           b, l, fconst(b, l, x, 1), absX);
                        return arith::DivFOp::create(b, l, x, denom).getResult();
                      });
 }

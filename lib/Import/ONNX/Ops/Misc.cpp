@@ -207,10 +207,9 @@ LogicalResult convertEyeLike(NodeContext &ctx) {
             arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, diff,
                                   arith::ConstantIndexOp::create(b, l, k));
         Type et = ty.getElementType();
-        return arith::SelectOp::create(b, l, onDiagonal,
-                                       scalarConstant(b, l, et, 1),
-                                       scalarConstant(b, l, et, 0))
-            .getResult();
+        Value one = scalarConstant(b, l, et, 1);
+        Value zero = scalarConstant(b, l, et, 0);
+        return arith::SelectOp::create(b, l, onDiagonal, one, zero).getResult();
       });
   return ctx.setOutput(0, v);
 }
