@@ -978,8 +978,7 @@ LogicalResult convertNonZero(NodeContext &ctx) {
     if (v != 0)
       flat.push_back(i);
   int64_t count = flat.size();
-  if (resultTy.getShape() != ArrayRef<int64_t>{std::max<int64_t>(rank, 1), count} &&
-      resultTy.getShape() != ArrayRef<int64_t>{rank, count})
+  if (resultTy.getShape() != ArrayRef<int64_t>{rank, count})
     return ctx.fail("nonzero count disagrees with the inferred output shape");
   SmallVector<int64_t> coords(resultTy.getNumElements());
   for (int64_t n = 0; n < count; ++n) {
@@ -996,6 +995,118 @@ LogicalResult convertNonZero(NodeContext &ctx) {
   return ctx.setOutput(0, result);
 }
 
+
+/// Dense constant of `type` from values held as T (int64_t or double).
+template <typename T>
+Value constantOf(OpBuilder &b, Location loc, RankedTensorType type,
+                 ArrayRef<T> values) {
+  Type elemTy = type.getElementType();
+  SmallVector<Attribute> attrs;
+  for (T v : values) {
+    if (auto ft = dyn_cast<FloatType>(elemTy))
+      attrs.push_back(b.getFloatAttr(ft, static_cast<double>(v)));
+    else
+      attrs.push_back(b.getIntegerAttr(elemTy, static_cast<int64_t>(v)));
+  }
+  return arith::ConstantOp::create(b, loc,
+                                   DenseElementsAttr::get(type, attrs));
+}
+
+/// Unique over constant data: the items are single elements (no axis) or
+/// the slices along `axis`, compared lexicographically when sorting.
+template <typename T>
+LogicalResult uniqueOfConstant(NodeContext &ctx, ArrayRef<T> values) {
+  auto inTy = ctx.inputType(0);
+  int64_t outer = 1, dim = values.size(), inner = 1, axis = 0;
+  SmallVector<int64_t> yShape;
+  if (ctx.hasAttr("axis")) {
+    auto a = normalizeAxis(ctx.attrInt("axis", 0), inTy.getRank());
+    if (failed(a) || inTy.getRank() == 0)
+      return ctx.fail("axis out of range");
+    axis = *a;
+    dim = inTy.getDimSize(axis);
+    for (int64_t d = 0; d < inTy.getRank(); ++d) {
+      if (d < axis)
+        outer *= inTy.getDimSize(d);
+      if (d > axis)
+        inner *= inTy.getDimSize(d);
+    }
+    yShape.assign(inTy.getShape().begin(), inTy.getShape().end());
+  }
+  auto item = [&](int64_t i) {
+    SmallVector<T> elems;
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t k = 0; k < inner; ++k)
+        elems.push_back(values[(o * dim + i) * inner + k]);
+    return elems;
+  };
+  SmallVector<SmallVector<T>> uniques;
+  SmallVector<int64_t> firstIndex, inverse, counts;
+  for (int64_t i = 0; i < dim; ++i) {
+    SmallVector<T> it = item(i);
+    auto found = llvm::find(uniques, it);
+    if (found == uniques.end()) {
+      inverse.push_back(uniques.size());
+      uniques.push_back(it);
+      firstIndex.push_back(i);
+      counts.push_back(1);
+    } else {
+      inverse.push_back(found - uniques.begin());
+      ++counts[found - uniques.begin()];
+    }
+  }
+  int64_t numUnique = uniques.size();
+  SmallVector<int64_t> order = llvm::to_vector(llvm::seq<int64_t>(0, numUnique));
+  if (ctx.attrInt("sorted", 1))
+    llvm::stable_sort(order, [&](int64_t x, int64_t y) {
+      return std::lexicographical_compare(uniques[x].begin(), uniques[x].end(),
+                                          uniques[y].begin(), uniques[y].end());
+    });
+  SmallVector<int64_t> rank(numUnique);
+  for (int64_t r = 0; r < numUnique; ++r)
+    rank[order[r]] = r;
+  SmallVector<T> y(outer * numUnique * inner);
+  SmallVector<int64_t> sortedFirst, sortedCounts;
+  for (int64_t r = 0; r < numUnique; ++r) {
+    sortedFirst.push_back(firstIndex[order[r]]);
+    sortedCounts.push_back(counts[order[r]]);
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t k = 0; k < inner; ++k)
+        y[(o * numUnique + r) * inner + k] = uniques[order[r]][o * inner + k];
+  }
+  for (int64_t &v : inverse)
+    v = rank[v];
+  if (yShape.empty())
+    yShape.push_back(numUnique);
+  else
+    yShape[axis] = numUnique;
+
+  OpBuilder &b = ctx.b;
+  auto i64Ty = [&](int64_t n) {
+    return RankedTensorType::get({n}, b.getI64Type());
+  };
+  Value outs[] = {
+      constantOf<T>(b, ctx.loc,
+                    RankedTensorType::get(yShape, inTy.getElementType()), y),
+      constantOf<int64_t>(b, ctx.loc, i64Ty(numUnique), sortedFirst),
+      constantOf<int64_t>(b, ctx.loc, i64Ty(inverse.size()), inverse),
+      constantOf<int64_t>(b, ctx.loc, i64Ty(numUnique), sortedCounts)};
+  for (unsigned i = 0; i < ctx.numOutputs() && i < 4; ++i)
+    if (ctx.hasOutput(i) && failed(ctx.setOutput(i, outs[i])))
+      return failure();
+  return success();
+}
+
+LogicalResult convertUnique(NodeContext &ctx) {
+  if (isa<FloatType>(ctx.inputType(0).getElementType())) {
+    if (auto values = ctx.constFloats(0))
+      return uniqueOfConstant<double>(ctx, *values);
+  } else if (auto values = ctx.constInts(0)) {
+    return uniqueOfConstant<int64_t>(ctx, *values);
+  }
+  return ctx.unsupported("Unique of a non-constant input (data-dependent "
+                         "shape)");
+}
 
 //===----------------------------------------------------------------------===//
 // Resize, Upsample
@@ -1339,8 +1450,9 @@ LogicalResult convertResize(NodeContext &ctx, bool isUpsample) {
     }
     dims.push_back(rd);
   }
-  if (spec.mode == InterpMode::Cubic && dims.size() > 3)
-    return ctx.unsupported("Resize cubic over more than 3 dims");
+  // Cubic reads 4^n taps per element.
+  if (spec.mode == InterpMode::Cubic && dims.size() > 4)
+    return ctx.unsupported("Resize cubic over more than 4 dims");
   return ctx.setOutput(
       0, buildResize(b, loc, ctx.input(0), resultTy, spec, dims));
 }
@@ -1375,6 +1487,7 @@ void registerTensorOps(ConverterRegistry &r) {
   r.add("ReverseSequence", convertReverseSequence);
   r.add("Compress", convertCompress);
   r.add("NonZero", convertNonZero);
+  r.add("Unique", convertUnique);
   r.add("Resize", [](NodeContext &ctx) { return convertResize(ctx, false); });
   r.add("Upsample",
         [](NodeContext &ctx) { return convertResize(ctx, true); });
