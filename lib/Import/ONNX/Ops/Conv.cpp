@@ -514,7 +514,10 @@ LogicalResult convertConvTranspose(NodeContext &ctx) {
     } else {
       int64_t total = strides[i] * (inSpatial[i] - 1) + outputPadding[i] +
                       effKernel - outSpatial[i];
-      padBegin = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+      // Halves round toward -inf: a negative total (output_shape larger
+      // than the natural size) extends the end.
+      int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2);
+      padBegin = autoPad == "SAME_UPPER" ? half : total - half;
     }
     int64_t full = outSpatial[i] + effKernel - 1;
     int64_t offset = effKernel - 1 - padBegin;

@@ -448,7 +448,9 @@ LogicalResult convertGlobalPool(NodeContext &ctx, bool isMax) {
 }
 
 /// MaxUnpool: output[indices[i]] = X[i], zero elsewhere, written as a
-/// gather over all inputs per output element (the indices are data).
+/// gather over all inputs per output element (the indices are data). The
+/// indices address the unpooled tensor of the default size; a larger
+/// output_shape pads it at the end.
 LogicalResult convertMaxUnpool(NodeContext &ctx) {
   RankedTensorType resultTy = ctx.outputType(0);
   if (!resultTy)
@@ -458,10 +460,37 @@ LogicalResult convertMaxUnpool(NodeContext &ctx) {
     return ctx.unsupported("dynamic shapes: Spade needs static shapes");
   if (iTy.getShape() != xTy.getShape())
     return ctx.fail("I must have X's shape");
+  int64_t rank = xTy.getRank();
+  if (rank < 3)
+    return ctx.fail("X must have rank >= 3");
+  SmallVector<int64_t> kernel = ctx.attrInts("kernel_shape");
+  SmallVector<int64_t> strides = ctx.attrInts("strides");
+  SmallVector<int64_t> pads = ctx.attrInts("pads");
+  size_t nSpatial = rank - 2;
+  if (strides.empty())
+    strides.assign(nSpatial, 1);
+  if (pads.empty())
+    pads.assign(2 * nSpatial, 0);
+  if (kernel.size() != nSpatial || strides.size() != nSpatial ||
+      pads.size() != 2 * nSpatial)
+    return ctx.fail("kernel_shape/strides/pads do not match X's rank");
+  SmallVector<int64_t> unpooledShape(xTy.getShape().take_front(2));
+  for (size_t i = 0; i < nSpatial; ++i) {
+    int64_t size = (xTy.getDimSize(2 + i) - 1) * strides[i] + kernel[i] -
+                   pads[i] - pads[i + nSpatial];
+    if (size > resultTy.getDimSize(2 + i))
+      return ctx.unsupported("output_shape smaller than the unpooled size");
+    unpooledShape.push_back(size);
+  }
+  if (ArrayRef<int64_t>(unpooledShape).take_front(2) !=
+      resultTy.getShape().take_front(2))
+    return ctx.fail("output_shape must keep X's batch and channel dims");
   OpBuilder &b = ctx.b;
   Location loc = ctx.loc;
   MLIRContext *mctx = b.getContext();
-  int64_t numIn = xTy.getNumElements(), numOut = resultTy.getNumElements();
+  int64_t numIn = xTy.getNumElements();
+  int64_t numOut = RankedTensorType::get(unpooledShape, b.getF32Type())
+                       .getNumElements();
   Value x = reshapeTo(b, loc, ctx.input(0), {numIn});
   Value indices = reshapeTo(b, loc, ctx.input(1), {numIn});
   Type elemTy = resultTy.getElementType();
@@ -486,7 +515,16 @@ LogicalResult convertMaxUnpool(NodeContext &ctx) {
                     .getResult());
           })
           .getResult(0);
-  return ctx.setOutput(0, reshapeTo(b, loc, flat, resultTy.getShape()));
+  Value unpooled = reshapeTo(b, loc, flat, unpooledShape);
+  if (ArrayRef<int64_t>(unpooledShape) != resultTy.getShape()) {
+    SmallVector<OpFoldResult> low(rank, b.getIndexAttr(0)), high;
+    for (int64_t d = 0; d < rank; ++d)
+      high.push_back(
+          b.getIndexAttr(resultTy.getDimSize(d) - unpooledShape[d]));
+    unpooled = tensor::PadOp::create(b, loc, resultTy, unpooled, low, high,
+                                     scalarConstant(b, loc, elemTy, 0));
+  }
+  return ctx.setOutput(0, unpooled);
 }
 
 } // namespace
