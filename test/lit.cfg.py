@@ -28,3 +28,8 @@ tools = ["spade-opt", "spade-import", "spade-run", "mlir-runner"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.spade_tools_dir, append_path=True)
+
+if config.spade_sanitizers.upper() in ("ON", "1", "TRUE", "YES"):
+    config.available_features.add("asan")
+    # libMLIR/libonnx are not instrumented; leaks in them are not ours to fix.
+    config.environment["ASAN_OPTIONS"] = "detect_leaks=0"
