@@ -23,6 +23,11 @@ if [ "${SPADE_SKIP_SANITIZERS:-0}" != 1 ]; then
     run_suite "$root/build-asan" -DSPADE_ENABLE_SANITIZERS=ON
 fi
 
+# The ONNX node-test conformance figures, as the lit tests measured them.
+for f in "$root"/build/test/Import/ONNX/Output/node-tests*.test.tmp.summary; do
+  [ -f "$f" ] && echo "conformance ($(basename "$f" .test.tmp.summary)): $(tail -n 1 "$f")"
+done
+
 /usr/bin/python3 - "${results[@]}" <<'PY'
 import json, sys
 passed = failed = skipped = 0
