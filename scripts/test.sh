@@ -25,7 +25,9 @@ fi
 
 # The ONNX node-test conformance figures, as the lit tests measured them.
 for f in "$root"/build/test/Import/ONNX/Output/node-tests*.test.tmp.summary; do
-  [ -f "$f" ] && echo "conformance ($(basename "$f" .test.tmp.summary)): $(tail -n 1 "$f")"
+  if [ -f "$f" ]; then
+    echo "conformance ($(basename "$f" .test.tmp.summary)): $(tail -n 1 "$f")"
+  fi
 done
 
 /usr/bin/python3 - "${results[@]}" <<'PY'
