@@ -439,10 +439,7 @@ LogicalResult convertSoftmax(NodeContext &ctx, SoftmaxKind kind) {
           Value i = loopIndexI64(nb, nl, hardAxis);
           Value hit =
               arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq, i, a[0]);
-          return arith::SelectOp::create(nb, nl, hit,
-                                         scalarConstant(nb, nl, elemTy, 1),
-                                         scalarConstant(nb, nl, elemTy, 0))
-              .getResult();
+          return arith::UIToFPOp::create(nb, nl, elemTy, hit).getResult();
         });
     return ctx.setOutput(0, reshapeTo(b, loc, oneHot, xTy.getShape()));
   }
