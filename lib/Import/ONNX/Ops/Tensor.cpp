@@ -29,14 +29,14 @@ using namespace mlir;
 namespace spade::onnx_import {
 namespace {
 
-using IndexedBodyFn = function_ref<Value(OpBuilder &, Location,
-                                         ValueRange args, ValueRange ivs)>;
+using IndexedBodyFn =
+    function_ref<Value(OpBuilder &, Location, ValueRange args, ValueRange ivs)>;
 
 /// linalg.generic over `resultTy` (all loops parallel). `inputs` are read
 /// through `inputMaps`; the body gets their elements and the loop indices.
-Value buildIndexedGeneric(OpBuilder &b, Location loc,
-                          RankedTensorType resultTy, ValueRange inputs,
-                          ArrayRef<AffineMap> inputMaps, IndexedBodyFn body) {
+Value buildIndexedGeneric(OpBuilder &b, Location loc, RankedTensorType resultTy,
+                          ValueRange inputs, ArrayRef<AffineMap> inputMaps,
+                          IndexedBodyFn body) {
   int64_t rank = resultTy.getRank();
   SmallVector<AffineMap> maps(inputMaps);
   maps.push_back(AffineMap::getMultiDimIdentityMap(rank, b.getContext()));
@@ -187,6 +187,8 @@ LogicalResult convertDepthSpace(NodeContext &ctx, bool toSpace) {
     return ctx.fail("blocksize must be positive");
   int64_t n = inTy.getDimSize(0), c = inTy.getDimSize(1),
           h = inTy.getDimSize(2), w = inTy.getDimSize(3);
+  if (resultTy.getNumElements() != inTy.getNumElements())
+    return ctx.fail("output size differs from the input size");
   OpBuilder &b = ctx.b;
   Value in = ctx.input(0);
   if (toSpace) {
@@ -254,8 +256,8 @@ LogicalResult convertSplit(NodeContext &ctx) {
   auto axis = normalizeAxis(ctx.attrInt("axis", 0), inTy.getRank());
   if (failed(axis))
     return ctx.fail("axis out of range");
-  SmallVector<int64_t> split = ctx.opset < 13 ? ctx.attrInts("split")
-                                              : SmallVector<int64_t>{};
+  SmallVector<int64_t> split =
+      ctx.opset < 13 ? ctx.attrInts("split") : SmallVector<int64_t>{};
   if (ctx.opset >= 13 && ctx.hasInput(1)) {
     auto s = requireConstInts(ctx, 1, "split");
     if (failed(s))
@@ -342,16 +344,19 @@ LogicalResult convertSlice(NodeContext &ctx) {
       return ctx.fail("step must not be 0");
     int64_t start = starts[i] < 0 ? starts[i] + dim : starts[i];
     int64_t end = ends[i] < 0 ? ends[i] + dim : ends[i];
-    int64_t size;
+    // |step| as unsigned: steps may be as large as INT64_MIN/MAX.
+    uint64_t absStep = step > 0 ? uint64_t(step) : 0 - uint64_t(step);
+    int64_t span;
     if (step > 0) {
       start = std::clamp<int64_t>(start, 0, dim);
       end = std::clamp<int64_t>(end, 0, dim);
-      size = end > start ? (end - start + step - 1) / step : 0;
+      span = end - start;
     } else {
       start = std::clamp<int64_t>(start, 0, dim - 1);
       end = std::clamp<int64_t>(end, -1, dim - 1);
-      size = start > end ? (start - end - step - 1) / -step : 0;
+      span = start - end;
     }
+    int64_t size = span > 0 ? int64_t(uint64_t(span - 1) / absStep) + 1 : 0;
     offsets[*axis] = start;
     sizes[*axis] = size;
     strides[*axis] = step;
@@ -361,8 +366,8 @@ LogicalResult convertSlice(NodeContext &ctx) {
 
   OpBuilder &b = ctx.b;
   if (llvm::all_of(strides, [](int64_t s) { return s > 0; }))
-    return ctx.setOutput(0, extractSlice(b, ctx.loc, ctx.input(0), offsets,
-                                         sizes, strides));
+    return ctx.setOutput(
+        0, extractSlice(b, ctx.loc, ctx.input(0), offsets, sizes, strides));
   // Negative steps: read element start + i * step of each dim.
   Value in = ctx.input(0);
   Value result = buildIndexedGeneric(
@@ -400,9 +405,8 @@ Value buildGather(OpBuilder &b, Location loc, Value data, Value indices,
       b, loc, resultTy, indices, idxMap,
       [&](OpBuilder &nb, Location nl, ValueRange args, ValueRange ivs) {
         SmallVector<Value> coords(ivs.take_front(axis));
-        coords.push_back(
-            wrapNegative(nb, nl, toIndex(nb, nl, args[0], indicesUnsigned),
-                         dim));
+        coords.push_back(wrapNegative(
+            nb, nl, toIndex(nb, nl, args[0], indicesUnsigned), dim));
         llvm::append_range(coords, ivs.drop_front(axis + q));
         return tensor::ExtractOp::create(nb, nl, data, coords);
       });
@@ -418,9 +422,9 @@ LogicalResult convertGather(NodeContext &ctx) {
     return ctx.fail("axis out of range");
   if (resultTy.getRank() != dataTy.getRank() + ctx.inputType(1).getRank() - 1)
     return ctx.fail("unexpected output rank");
-  return ctx.setOutput(0, buildGather(ctx.b, ctx.loc, ctx.input(0),
-                                      ctx.input(1), ctx.isUnsignedInput(1),
-                                      *axis, resultTy));
+  return ctx.setOutput(0,
+                       buildGather(ctx.b, ctx.loc, ctx.input(0), ctx.input(1),
+                                   ctx.isUnsignedInput(1), *axis, resultTy));
 }
 
 LogicalResult convertGatherElements(NodeContext &ctx) {
@@ -491,8 +495,8 @@ LogicalResult convertGatherND(NodeContext &ctx) {
 //===----------------------------------------------------------------------===//
 
 /// Combines an update into the current value per the `reduction` attribute.
-using CombineFn = std::function<Value(OpBuilder &, Location, Value acc,
-                                      Value update)>;
+using CombineFn =
+    std::function<Value(OpBuilder &, Location, Value acc, Value update)>;
 
 FailureOr<CombineFn> scatterCombine(NodeContext &ctx) {
   std::string reduction = ctx.attrString("reduction", "none");
@@ -541,8 +545,7 @@ Value buildScatterGeneric(
                for (int64_t d = 0; d < numLoops; ++d)
                  ivs.push_back(linalg::IndexOp::create(nb, nl, d));
                linalg::YieldOp::create(
-                   nb, nl,
-                   body(nb, nl, args.drop_back(), ivs, args.back()));
+                   nb, nl, body(nb, nl, args.drop_back(), ivs, args.back()));
              })
       .getResult(0);
 }
@@ -593,8 +596,8 @@ LogicalResult convertScatterElements(NodeContext &ctx) {
           Value acc) {
         Value idx =
             wrapNegative(nb, nl, toIndex(nb, nl, args[0], isUnsigned), dim);
-        Value hit = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq,
-                                          idx, ivs[*axis]);
+        Value hit = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq, idx,
+                                          ivs[*axis]);
         Value combined = (*combine)(nb, nl, acc, args[1]);
         return arith::SelectOp::create(nb, nl, hit, combined, acc);
       });
@@ -701,11 +704,10 @@ LogicalResult convertTile(NodeContext &ctx) {
         SmallVector<Value> coords;
         for (int64_t d = 0; d < rank; ++d) {
           int64_t dim = inTy.getDimSize(d);
-          coords.push_back(
-              dim == resultTy.getDimSize(d)
-                  ? ivs[d]
-                  : Value(arith::RemUIOp::create(nb, nl, ivs[d],
-                                                 indexConst(nb, nl, dim))));
+          coords.push_back(dim == resultTy.getDimSize(d)
+                               ? ivs[d]
+                               : Value(arith::RemUIOp::create(
+                                     nb, nl, ivs[d], indexConst(nb, nl, dim))));
         }
         return tensor::ExtractOp::create(nb, nl, in, coords);
       });
@@ -761,7 +763,7 @@ LogicalResult convertPad(NodeContext &ctx) {
       b, ctx.loc, resultTy, {}, {},
       [&](OpBuilder &nb, Location nl, ValueRange, ValueRange ivs) {
         SmallVector<Value> coords;
-        Value inside = arith::ConstantIntOp::create(nb, nl, 1, 1);
+        Value inside; // constant mode: all source coords in range
         for (int64_t d = 0; d < rank; ++d) {
           int64_t dim = inTy.getDimSize(d), before = pads[d];
           if (before == 0 && resultTy.getDimSize(d) <= dim) {
@@ -775,11 +777,11 @@ LogicalResult convertPad(NodeContext &ctx) {
             int64_t period = 2 * (dim - 1);
             Value p = indexConst(nb, nl, period);
             Value m = arith::RemSIOp::create(nb, nl, src, p);
-            m = arith::RemSIOp::create(
-                nb, nl, arith::AddIOp::create(nb, nl, m, p), p);
+            m = arith::RemSIOp::create(nb, nl,
+                                       arith::AddIOp::create(nb, nl, m, p), p);
             Value mirrored = arith::SubIOp::create(nb, nl, p, m);
-            Value low = arith::CmpIOp::create(
-                nb, nl, arith::CmpIPredicate::slt, m, indexConst(nb, nl, dim));
+            Value low = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt,
+                                              m, indexConst(nb, nl, dim));
             coords.push_back(arith::SelectOp::create(nb, nl, low, m, mirrored));
             continue;
           }
@@ -788,15 +790,17 @@ LogicalResult convertPad(NodeContext &ctx) {
                                              src, indexConst(nb, nl, 0));
             Value lt = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt,
                                              src, indexConst(nb, nl, dim));
-            inside = arith::AndIOp::create(
-                nb, nl, inside, arith::AndIOp::create(nb, nl, ge, lt));
+            Value inDim = arith::AndIOp::create(nb, nl, ge, lt);
+            inside =
+                inside ? arith::AndIOp::create(nb, nl, inside, inDim) : inDim;
           }
-          coords.push_back(clampIndex(nb, nl, src, 0, std::max<int64_t>(dim - 1, 0)));
+          coords.push_back(
+              clampIndex(nb, nl, src, 0, std::max<int64_t>(dim - 1, 0)));
         }
         if (mode == "constant" && inTy.getNumElements() == 0)
           return padValue;
         Value v = tensor::ExtractOp::create(nb, nl, in, coords);
-        if (mode != "constant")
+        if (!inside)
           return v;
         return Value(arith::SelectOp::create(nb, nl, inside, v, padValue));
       });
@@ -829,10 +833,10 @@ LogicalResult convertTrilu(NodeContext &ctx) {
       [&](OpBuilder &nb, Location nl, ValueRange args, ValueRange ivs) {
         Value diff =
             arith::SubIOp::create(nb, nl, ivs[rank - 1], ivs[rank - 2]);
-        Value keep = arith::CmpIOp::create(
-            nb, nl,
-            upper ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sle,
-            diff, k);
+        Value keep = arith::CmpIOp::create(nb, nl,
+                                           upper ? arith::CmpIPredicate::sge
+                                                 : arith::CmpIPredicate::sle,
+                                           diff, k);
         return arith::SelectOp::create(nb, nl, keep, args[0], zero);
       });
   return ctx.setOutput(0, result);
@@ -853,8 +857,8 @@ LogicalResult convertOneHot(NodeContext &ctx) {
   if (ctx.inputType(2).getNumElements() != 2)
     return ctx.fail("values must have two elements");
   int64_t depth = resultTy.getDimSize(*axis);
-  if (auto d = ctx.constFloats(1); d && !d->empty() &&
-                                   static_cast<int64_t>((*d)[0]) != depth)
+  if (auto d = ctx.constFloats(1);
+      d && !d->empty() && static_cast<int64_t>((*d)[0]) != depth)
     return ctx.fail("depth disagrees with the inferred output shape");
   OpBuilder &b = ctx.b;
   Value values = ctx.input(2);
@@ -873,8 +877,8 @@ LogicalResult convertOneHot(NodeContext &ctx) {
       [&](OpBuilder &nb, Location nl, ValueRange args, ValueRange ivs) {
         Value idx =
             wrapNegative(nb, nl, toIndex(nb, nl, args[0], isUnsigned), depth);
-        Value hot = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq,
-                                          idx, ivs[*axis]);
+        Value hot = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq, idx,
+                                          ivs[*axis]);
         return arith::SelectOp::create(nb, nl, hot, on, off);
       });
   return ctx.setOutput(0, result);
@@ -904,9 +908,9 @@ LogicalResult convertReverseSequence(NodeContext &ctx) {
         Value t = ivs[timeAxis];
         Value inSeq =
             arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, t, len);
-        Value reversed = arith::SubIOp::create(
-            nb, nl, arith::SubIOp::create(nb, nl, len, t),
-            indexConst(nb, nl, 1));
+        Value reversed =
+            arith::SubIOp::create(nb, nl, arith::SubIOp::create(nb, nl, len, t),
+                                  indexConst(nb, nl, 1));
         SmallVector<Value> coords(ivs.take_front(rank));
         coords[timeAxis] = arith::SelectOp::create(nb, nl, inSeq, reversed, t);
         return tensor::ExtractOp::create(nb, nl, in, coords);
@@ -953,9 +957,9 @@ LogicalResult convertCompress(NodeContext &ctx) {
                                      b.getI64Type());
   Value indices = arith::ConstantOp::create(
       b, ctx.loc, DenseElementsAttr::get(idxTy, ArrayRef<int64_t>(selected)));
-  return ctx.setOutput(0, buildGather(b, ctx.loc, data, indices,
-                                      /*indicesUnsigned=*/false, axis,
-                                      resultTy));
+  return ctx.setOutput(0,
+                       buildGather(b, ctx.loc, data, indices,
+                                   /*indicesUnsigned=*/false, axis, resultTy));
 }
 
 /// NonZero of a constant input is a constant.
@@ -995,7 +999,6 @@ LogicalResult convertNonZero(NodeContext &ctx) {
   return ctx.setOutput(0, result);
 }
 
-
 /// Dense constant of `type` from values held as T (int64_t or double).
 template <typename T>
 Value constantOf(OpBuilder &b, Location loc, RankedTensorType type,
@@ -1008,8 +1011,7 @@ Value constantOf(OpBuilder &b, Location loc, RankedTensorType type,
     else
       attrs.push_back(b.getIntegerAttr(elemTy, static_cast<int64_t>(v)));
   }
-  return arith::ConstantOp::create(b, loc,
-                                   DenseElementsAttr::get(type, attrs));
+  return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, attrs));
 }
 
 /// Unique over constant data: the items are single elements (no axis) or
@@ -1056,7 +1058,8 @@ LogicalResult uniqueOfConstant(NodeContext &ctx, ArrayRef<T> values) {
     }
   }
   int64_t numUnique = uniques.size();
-  SmallVector<int64_t> order = llvm::to_vector(llvm::seq<int64_t>(0, numUnique));
+  SmallVector<int64_t> order =
+      llvm::to_vector(llvm::seq<int64_t>(0, numUnique));
   if (ctx.attrInt("sorted", 1))
     llvm::stable_sort(order, [&](int64_t x, int64_t y) {
       return std::lexicographical_compare(uniques[x].begin(), uniques[x].end(),
@@ -1288,16 +1291,15 @@ Value buildResize(OpBuilder &b, Location loc, Value in,
         SmallVector<Taps> perDim;
         Value outside;
         for (const ResizeDim &rd : dims) {
-          perDim.push_back(resizeTaps(nb, nl, spec, rd,
-                                      inTy.getDimSize(rd.dim), ivs[rd.dim]));
+          perDim.push_back(resizeTaps(nb, nl, spec, rd, inTy.getDimSize(rd.dim),
+                                      ivs[rd.dim]));
           if (Value o = perDim.back().outside)
             outside = outside ? arith::OrIOp::create(nb, nl, outside, o) : o;
         }
         // Sum over every combination of taps of the resized dims.
         SmallVector<Value> coords(ivs);
         Value acc;
-        std::function<void(size_t, Value)> visit = [&](size_t k,
-                                                       Value weight) {
+        std::function<void(size_t, Value)> visit = [&](size_t k, Value weight) {
           if (k == dims.size()) {
             Value v = tensor::ExtractOp::create(nb, nl, in, coords);
             if (!weight) {
@@ -1324,8 +1326,8 @@ Value buildResize(OpBuilder &b, Location loc, Value in,
           acc = convertScalar(nb, nl, acc, elemTy, false, false);
         if (outside)
           acc = arith::SelectOp::create(
-              nb, nl, outside, scalarConstant(nb, nl, elemTy, spec.extrapolation),
-              acc);
+              nb, nl, outside,
+              scalarConstant(nb, nl, elemTy, spec.extrapolation), acc);
         return acc;
       });
 }
@@ -1385,7 +1387,8 @@ LogicalResult convertResize(NodeContext &ctx, bool isUpsample) {
   SmallVector<std::optional<double>> knownScales(rank);
   SmallVector<Value> scales(rank);
   unsigned scalesInput = legacy ? 1 : 2;
-  bool hasScales = !(isUpsample && ctx.opset < 9) && ctx.hasInput(scalesInput) &&
+  bool hasScales = !(isUpsample && ctx.opset < 9) &&
+                   ctx.hasInput(scalesInput) &&
                    ctx.inputType(scalesInput).getNumElements() != 0;
   if (isUpsample && ctx.opset < 9) {
     SmallVector<float> attr = ctx.attrFloats("scales");
@@ -1423,8 +1426,8 @@ LogicalResult convertResize(NodeContext &ctx, bool isUpsample) {
   }
 
   bool cropResize = spec.coordMode == "tf_crop_and_resize";
-  if (cropResize && !(ctx.hasInput(1) &&
-                      ctx.inputType(1).getNumElements() == 2 * rank))
+  if (cropResize &&
+      !(ctx.hasInput(1) && ctx.inputType(1).getNumElements() == 2 * rank))
     return ctx.fail("tf_crop_and_resize needs roi with 2 * rank entries");
   bool identityWhenScaleOne = llvm::is_contained(
       {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric"},
@@ -1453,16 +1456,15 @@ LogicalResult convertResize(NodeContext &ctx, bool isUpsample) {
   // Cubic reads 4^n taps per element.
   if (spec.mode == InterpMode::Cubic && dims.size() > 4)
     return ctx.unsupported("Resize cubic over more than 4 dims");
-  return ctx.setOutput(
-      0, buildResize(b, loc, ctx.input(0), resultTy, spec, dims));
+  return ctx.setOutput(0,
+                       buildResize(b, loc, ctx.input(0), resultTy, spec, dims));
 }
 
 } // namespace
 
 void registerTensorOps(ConverterRegistry &r) {
-  r.add("Identity", [](NodeContext &ctx) {
-    return ctx.setOutput(0, ctx.input(0));
-  });
+  r.add("Identity",
+        [](NodeContext &ctx) { return ctx.setOutput(0, ctx.input(0)); });
   for (StringRef op : {"Reshape", "Flatten", "Squeeze", "Unsqueeze"})
     r.add(op, convertReshapeLike);
   r.add("Transpose", convertTranspose);
@@ -1489,8 +1491,7 @@ void registerTensorOps(ConverterRegistry &r) {
   r.add("NonZero", convertNonZero);
   r.add("Unique", convertUnique);
   r.add("Resize", [](NodeContext &ctx) { return convertResize(ctx, false); });
-  r.add("Upsample",
-        [](NodeContext &ctx) { return convertResize(ctx, true); });
+  r.add("Upsample", [](NodeContext &ctx) { return convertResize(ctx, true); });
 }
 
 } // namespace spade::onnx_import
