@@ -540,10 +540,12 @@ LogicalResult convertConvTranspose(NodeContext &ctx) {
       b, loc, RankedTensorType::get(scatterShape, elemTy), zero);
   if (!empty) {
     SmallVector<int64_t> unitStrides(n + 2, 1);
-    Value slice = tensor::ExtractSliceOp::create(
-        b, loc, RankedTensorType::get(sliceSizes, elemTy), ctx.input(0),
-        ValueRange{}, ValueRange{}, ValueRange{}, sliceOffsets, sliceSizes,
-        unitStrides);
+    Value slice = ctx.input(0);
+    if (ArrayRef<int64_t>(sliceSizes) != xTy.getShape())
+      slice = tensor::ExtractSliceOp::create(
+          b, loc, RankedTensorType::get(sliceSizes, elemTy), slice,
+          ValueRange{}, ValueRange{}, ValueRange{}, sliceOffsets, sliceSizes,
+          unitStrides);
     scattered = tensor::InsertSliceOp::create(
         b, loc, slice, scattered, ValueRange{}, ValueRange{}, ValueRange{},
         insertOffsets, sliceSizes, insertStrides);

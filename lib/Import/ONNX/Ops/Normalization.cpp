@@ -109,8 +109,8 @@ LogicalResult convertBatchNormalization(NodeContext &ctx) {
   if (!training && ctx.numOutputs() > 1 &&
       llvm::any_of(llvm::seq<unsigned>(1, ctx.numOutputs()),
                    [&](unsigned i) { return ctx.hasOutput(i); }))
-    return ctx.unsupported("BatchNormalization statistics outputs without "
-                           "training_mode (opset < 14 training)");
+    return ctx.unsupported("training-mode statistics outputs before opset "
+                           "14");
   double epsilon = ctx.attrFloat("epsilon", 1e-5f);
   FailureOr<Value> scale = channelParam(ctx, 1, rank);
   FailureOr<Value> bias = channelParam(ctx, 2, rank);
