@@ -284,12 +284,12 @@ LogicalResult convertReduce(NodeContext &ctx, ReduceKind kind) {
                                      scalarConstant(nb, nl, elemTy, 0), v)
           .getResult();
     });
-    Value shifted = buildElementwise(
+    Value expShifted = buildElementwise(
         b, loc, {x, m}, xTy, [](OpBuilder &nb, Location nl, ValueRange a) {
-          return math::ExpOp::create(nb, nl, subScalar(nb, nl, a[0], a[1]))
-              .getResult();
+          Value shifted = subScalar(nb, nl, a[0], a[1]);
+          return math::ExpOp::create(nb, nl, shifted).getResult();
         });
-    Value s = sumInto(shifted, identity);
+    Value s = sumInto(expShifted, identity);
     r = buildElementwise(b, loc, {s, m}, keptTy,
                          [](OpBuilder &nb, Location nl, ValueRange a) {
                            Value l = math::LogOp::create(nb, nl, a[0]);
@@ -454,13 +454,10 @@ LogicalResult convertSoftmax(NodeContext &ctx, SoftmaxKind kind) {
                    [](OpBuilder &nb, Location nl, ValueRange a) {
                      return maxScalar(nb, nl, a[0], a[1], false);
                    });
-  Value shifted = buildElementwise(
-      b, loc, {x, m}, xTy, [](OpBuilder &nb, Location nl, ValueRange a) {
-        return subScalar(nb, nl, a[0], a[1]);
-      });
   Value e = buildElementwise(
-      b, loc, shifted, xTy, [](OpBuilder &nb, Location nl, ValueRange a) {
-        return math::ExpOp::create(nb, nl, a[0]).getResult();
+      b, loc, {x, m}, xTy, [](OpBuilder &nb, Location nl, ValueRange a) {
+        Value shifted = subScalar(nb, nl, a[0], a[1]);
+        return math::ExpOp::create(nb, nl, shifted).getResult();
       });
   Value s = reduce(b, loc, e, axes, /*keepDims=*/true,
                    scalarConstant(b, loc, elemTy, 0),
@@ -473,11 +470,12 @@ LogicalResult convertSoftmax(NodeContext &ctx, SoftmaxKind kind) {
                          [](OpBuilder &nb, Location nl, ValueRange a) {
                            return divScalar(nb, nl, a[0], a[1], false);
                          });
-  else
-    y = buildElementwise(b, loc, {shifted, s}, xTy,
+  else // (x - m) - log(s)
+    y = buildElementwise(b, loc, {x, m, s}, xTy,
                          [](OpBuilder &nb, Location nl, ValueRange a) {
-                           Value l = math::LogOp::create(nb, nl, a[1]);
-                           return subScalar(nb, nl, a[0], l);
+                           Value shifted = subScalar(nb, nl, a[0], a[1]);
+                           Value l = math::LogOp::create(nb, nl, a[2]);
+                           return subScalar(nb, nl, shifted, l);
                          });
   return ctx.setOutput(0, y);
 }
