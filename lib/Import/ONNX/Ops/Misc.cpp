@@ -51,13 +51,40 @@ LogicalResult convertConstant(NodeContext &ctx) {
   return ctx.setOutput(0, v);
 }
 
+/// Converts `v` to bfloat16 by dropping the low half of its f32 bits (NaNs
+/// stay quiet NaNs). ONNX 1.12's Cast reference and node tests truncate
+/// rather than round to nearest even.
+Value truncateToBF16(OpBuilder &b, Location loc, Value v, bool srcUnsigned) {
+  Value f32 = convertScalar(b, loc, v, b.getF32Type(), srcUnsigned, false);
+  Value bits = arith::BitcastOp::create(b, loc, b.getI32Type(), f32);
+  Value high = arith::ShRUIOp::create(
+      b, loc, bits, scalarConstant(b, loc, b.getI32Type(), 16));
+  Value half = arith::TruncIOp::create(b, loc, b.getI16Type(), high);
+  Value isNaN =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, f32, f32);
+  Value quietNaN = scalarConstant(b, loc, b.getI16Type(), 0x7FC0);
+  half = arith::SelectOp::create(b, loc, isNaN, quietNaN, half);
+  return arith::BitcastOp::create(b, loc, b.getBF16Type(), half);
+}
+
+/// Cast and CastLike: the target type is the inferred output's.
 LogicalResult convertCast(NodeContext &ctx) {
   RankedTensorType ty = ctx.outputType(0);
   if (!ty)
     return failure();
+  Value input = ctx.input(0);
+  bool srcUnsigned = ctx.isUnsignedInput(0);
+  Type srcElemTy = cast<RankedTensorType>(input.getType()).getElementType();
+  if (ty.getElementType().isBF16() && !srcElemTy.isBF16()) {
+    Value v = buildElementwise(ctx.b, ctx.loc, input, ty,
+                               [&](OpBuilder &b, Location l, ValueRange a) {
+                                 return truncateToBF16(b, l, a[0], srcUnsigned);
+                               });
+    return ctx.setOutput(0, v);
+  }
   int32_t to = ctx.outputONNXType(0);
-  Value v = convertTensor(ctx.b, ctx.loc, ctx.input(0), ty.getElementType(),
-                          ctx.isUnsignedInput(0), isUnsignedONNXType(to));
+  Value v = convertTensor(ctx.b, ctx.loc, input, ty.getElementType(),
+                          srcUnsigned, isUnsignedONNXType(to));
   return ctx.setOutput(0, v);
 }
 
@@ -386,7 +413,6 @@ LogicalResult convertDynamicQuantizeLinear(NodeContext &ctx) {
 
 void registerMiscOps(ConverterRegistry &r) {
   r.add("Constant", convertConstant);
-  // Cast and CastLike both take the target type from the inferred output.
   r.add("Cast", convertCast);
   r.add("CastLike", convertCast);
   r.add("Dropout", convertDropout);
