@@ -1345,7 +1345,7 @@ LogicalResult convertResize(NodeContext &ctx, bool isUpsample) {
   std::string mode = ctx.attrString("mode", "nearest");
   if (mode == "nearest")
     spec.mode = InterpMode::Nearest;
-  else if (mode == "linear" || mode == "bilinear")
+  else if (mode == "linear")
     spec.mode = InterpMode::Linear;
   else if (mode == "cubic" && !isUpsample && ctx.opset >= 11)
     spec.mode = InterpMode::Cubic;
