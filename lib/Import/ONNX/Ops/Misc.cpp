@@ -103,16 +103,15 @@ Value splatConstant(OpBuilder &b, Location loc, RankedTensorType type,
 /// mode draws random masks, which Spade cannot reproduce, unless the ratio
 /// is 0.
 LogicalResult convertDropout(NodeContext &ctx) {
-  if (ctx.hasInput(2)) {
+  std::optional<SmallVector<double>> ratio =
+      ctx.hasInput(1) ? ctx.constFloats(1) : SmallVector<double>{0.5};
+  bool keepsAll = ratio && ratio->size() == 1 && (*ratio)[0] == 0.0;
+  if (ctx.hasInput(2) && !keepsAll) {
     auto training = ctx.constInts(2);
     if (!training || training->size() != 1)
-      return ctx.unsupported("Dropout with a non-constant training_mode");
-    if ((*training)[0] != 0) {
-      std::optional<SmallVector<double>> ratio =
-          ctx.hasInput(1) ? ctx.constFloats(1) : SmallVector<double>{0.5};
-      if (!ratio || ratio->size() != 1 || (*ratio)[0] != 0.0)
-        return ctx.unsupported("Dropout in training mode (random masks)");
-    }
+      return ctx.unsupported("training_mode is not a constant");
+    if ((*training)[0] != 0)
+      return ctx.unsupported("Dropout in training mode (random masks)");
   }
   if (failed(ctx.setOutput(0, ctx.input(0))))
     return failure();
@@ -426,7 +425,7 @@ void registerMiscOps(ConverterRegistry &r) {
   r.add("DynamicQuantizeLinear", convertDynamicQuantizeLinear);
   // Spade has no RNG that reproduces ONNX runtimes' streams.
   for (StringRef op : {"RandomUniform", "RandomNormal", "RandomUniformLike",
-                       "RandomNormalLike", "Bernoulli"})
+                       "RandomNormalLike", "Bernoulli", "Multinomial"})
     r.add(op, [](NodeContext &ctx) {
       return ctx.unsupported("random number generation");
     });
