@@ -10,6 +10,8 @@
 // (and from index tensors, where negative indices wrap at runtime). Scatters
 // are linalg.generics that start from the data tensor and reduce over the
 // update positions, selecting the updates that land on each result element.
+// Compress, NonZero and Unique have data-dependent shapes and are only
+// handled when the data that decides the shape is a constant.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,7 +24,6 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <algorithm>
-#include <cmath>
 
 using namespace mlir;
 
