@@ -82,12 +82,14 @@ Value cmp(OpBuilder &b, Location loc, Value x, Value y, arith::CmpFPredicate fp,
   return arith::CmpIOp::create(b, loc, isUnsigned ? up : sp, x, y);
 }
 
+/// x < 0 (never true for unsigned integers).
 Value isNegative(OpBuilder &b, Location loc, Value x, bool isUnsigned) {
   if (isUnsigned)
     return scalarConstant(b, loc, b.getI1Type(), 0);
   Value zero = scalarConstant(b, loc, x.getType(), 0);
   return cmp(b, loc, x, zero, arith::CmpFPredicate::OLT,
-             arith::CmpIPredicate::slt, arith::CmpIPredicate::ult, isUnsigned);
+             arith::CmpIPredicate::slt, arith::CmpIPredicate::ult,
+             /*isUnsigned=*/false);
 }
 
 /// Registers a float activation whose body needs some float attributes,
@@ -123,28 +125,26 @@ Value hardSigmoid(OpBuilder &b, Location loc, Value x, float alpha,
   return arith::MaximumFOp::create(b, loc, y, fconst(b, loc, x, 0));
 }
 
-/// Pow: the base type T decides the arithmetic; the exponent (type T1) may
-/// be any numeric type. Float bases use powf, integer bases with integer
-/// exponents an exact integer power, integer bases with float exponents
-/// compute in f64 and truncate (as numpy's pow(int, float).astype(int)).
+/// Pow: the result has the base's type T; the exponent (type T1) may be any
+/// numeric type. Same-type floats use powf, integers an exact integer power
+/// (wrapping like numpy's); mixed types compute in f64 and convert back, as
+/// numpy's promotion followed by astype(T) does.
 LogicalResult convertPow(NodeContext &ctx) {
   bool baseUnsigned = ctx.isUnsignedInput(0);
   bool expUnsigned = ctx.isUnsignedInput(1);
   return convertElementwise(
       ctx, [&](OpBuilder &b, Location l, ValueRange a, bool) -> Value {
         Value base = a[0], exp = a[1];
-        Type baseTy = base.getType();
-        if (isa<FloatType>(baseTy)) {
-          exp = convertScalar(b, l, exp, baseTy, expUnsigned, false);
+        Type baseTy = base.getType(), expTy = exp.getType();
+        if (baseTy == expTy && isa<FloatType>(baseTy))
           return math::PowFOp::create(b, l, base, exp);
-        }
-        if (isa<IntegerType>(exp.getType())) {
+        if (isa<IntegerType>(baseTy) && isa<IntegerType>(expTy)) {
           exp = convertScalar(b, l, exp, baseTy, expUnsigned, baseUnsigned);
           return math::IPowIOp::create(b, l, base, exp);
         }
         Type f64 = b.getF64Type();
         Value wideBase = convertScalar(b, l, base, f64, baseUnsigned, false);
-        Value wideExp = convertScalar(b, l, exp, f64, false, false);
+        Value wideExp = convertScalar(b, l, exp, f64, expUnsigned, false);
         Value p = math::PowFOp::create(b, l, wideBase, wideExp);
         return convertScalar(b, l, p, baseTy, false, baseUnsigned);
       });
