@@ -447,6 +447,42 @@ LogicalResult convertGlobalPool(NodeContext &ctx, bool isMax) {
   return ctx.setOutput(0, r);
 }
 
+/// GlobalLpPool: (sum over the spatial dims of |x|^p)^(1/p), dims kept.
+LogicalResult convertGlobalLpPool(NodeContext &ctx) {
+  RankedTensorType resultTy;
+  if (failed(checkPoolInput(ctx, resultTy)))
+    return failure();
+  auto xTy = ctx.inputType(0);
+  Type elemTy = xTy.getElementType();
+  if (!isa<FloatType>(elemTy))
+    return ctx.fail("GlobalLpPool needs a float input");
+  double p = ctx.attrInt("p", 2);
+  if (p <= 0)
+    return ctx.fail("p must be positive");
+  SmallVector<int64_t> axes;
+  for (int64_t d = 2; d < xTy.getRank(); ++d)
+    axes.push_back(d);
+  Value sum = reduce(ctx.b, ctx.loc, ctx.input(0), axes, /*keepDims=*/true,
+                     scalarConstant(ctx.b, ctx.loc, elemTy, 0),
+                     [&](OpBuilder &nb, Location nl, ValueRange a) {
+                       Value x = math::AbsFOp::create(nb, nl, a[0]);
+                       if (p != 1)
+                         x = math::PowFOp::create(
+                             nb, nl, x, scalarConstant(nb, nl, elemTy, p));
+                       return addScalar(nb, nl, x, a[1]);
+                     });
+  if (p == 1)
+    return ctx.setOutput(0, sum);
+  Value y = buildElementwise(
+      ctx.b, ctx.loc, {sum}, resultTy,
+      [&](OpBuilder &nb, Location nl, ValueRange a) {
+        return math::PowFOp::create(nb, nl, a[0],
+                                    scalarConstant(nb, nl, elemTy, 1.0 / p))
+            .getResult();
+      });
+  return ctx.setOutput(0, y);
+}
+
 /// MaxUnpool: output[indices[i]] = X[i], zero elsewhere, written as a
 /// gather over all inputs per output element (the indices are data). The
 /// indices address the unpooled tensor of the default size; a larger
@@ -537,6 +573,7 @@ void registerPoolingOps(ConverterRegistry &r) {
         [](NodeContext &ctx) { return convertGlobalPool(ctx, false); });
   r.add("GlobalMaxPool",
         [](NodeContext &ctx) { return convertGlobalPool(ctx, true); });
+  r.add("GlobalLpPool", convertGlobalLpPool);
   r.add("MaxUnpool", convertMaxUnpool);
 }
 
