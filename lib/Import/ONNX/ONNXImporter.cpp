@@ -25,11 +25,17 @@
 #include "llvm/Support/Path.h"
 
 #include "onnx/checker.h"
+
+#include <algorithm>
 #include "onnx/defs/function.h"
 #include "onnx/defs/parser.h"
 #include "onnx/defs/schema.h"
 #include "onnx/shape_inference/implementation.h"
 
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <unordered_set>
 
@@ -105,6 +111,92 @@ std::string firstLine(std::string msg) {
   return msg;
 }
 
+/// Shape of input `i` if ONNX knows it, else null.
+const onnx::TensorShapeProto *knownInputShape(onnx::InferenceContext &ctx,
+                                              size_t i) {
+  const onnx::TypeProto *t = i < ctx.getNumInputs() ? ctx.getInputType(i)
+                                                    : nullptr;
+  if (!t || !t->has_tensor_type() || !t->tensor_type().has_shape())
+    return nullptr;
+  return &t->tensor_type().shape();
+}
+
+/// libonnx 1.12's shape inference for some ops trusts attribute values and
+/// input ranks that the checker does not validate, and indexes shapes out of
+/// bounds on bad models (found by spade-import-fuzzer). A guard checks what
+/// one op's inference relies on and fails inference with a message instead.
+using InferenceGuard = std::function<void(onnx::InferenceContext &)>;
+
+/// X (input `x`) and the weights (input `w`) of a convolution must have the
+/// same rank: convPoolShapeInference reads pads/strides per weight dim.
+InferenceGuard sameRankAsWeights(size_t x, size_t w) {
+  return [=](onnx::InferenceContext &ctx) {
+    const onnx::TensorShapeProto *xShape = knownInputShape(ctx, x);
+    const onnx::TensorShapeProto *wShape = knownInputShape(ctx, w);
+    if (xShape && wShape && xShape->dim_size() != wShape->dim_size())
+      fail_shape_inference("input ", x, " has rank ", xShape->dim_size(),
+                           " but the weights (input ", w, ") have rank ",
+                           wShape->dim_size());
+  };
+}
+
+/// LayerNormalization's inference writes Mean/InvStdDev dims from `axis` on,
+/// without a range check.
+void checkLayerNormAxis(onnx::InferenceContext &ctx) {
+  const onnx::TensorShapeProto *shape = knownInputShape(ctx, 0);
+  const onnx::AttributeProto *axis = ctx.getAttribute("axis");
+  int64_t rank = shape ? shape->dim_size() : 0;
+  if (shape && axis && (axis->i() < -rank || axis->i() >= rank))
+    fail_shape_inference("axis ", axis->i(), " is out of range for rank ",
+                         rank);
+}
+
+/// The ONNX schema registry, with guarded copies of the schemas of ops whose
+/// libonnx inference crashes on bad input.
+class GuardedSchemaRegistry final : public onnx::ISchemaRegistry {
+public:
+  const onnx::OpSchema *GetSchema(const std::string &key,
+                                  const int maxInclusiveVersion,
+                                  const std::string &domain) const override {
+    const onnx::OpSchema *schema =
+        onnx::OpSchemaRegistry::Schema(key, maxInclusiveVersion, domain);
+    static const std::map<std::string, InferenceGuard> guards = {
+        {"Conv", sameRankAsWeights(0, 1)},
+        {"ConvInteger", sameRankAsWeights(0, 1)},
+        {"ConvTranspose", sameRankAsWeights(0, 1)},
+        {"QLinearConv", sameRankAsWeights(0, 3)},
+        {"LayerNormalization", checkLayerNormAxis},
+    };
+    auto guard = guards.find(key);
+    if (!schema || !isDefaultDomain(domain) || guard == guards.end())
+      return schema;
+    std::lock_guard<std::mutex> lock(mutex);
+    std::unique_ptr<onnx::OpSchema> &guarded = guardedSchemas[schema];
+    if (!guarded) {
+      guarded = std::make_unique<onnx::OpSchema>(*schema);
+      guarded->TypeAndShapeInferenceFunction(
+          [check = guard->second,
+           infer = schema->GetTypeAndShapeInferenceFunction()](
+              onnx::InferenceContext &ctx) {
+            check(ctx);
+            if (infer)
+              infer(ctx);
+          });
+    }
+    return guarded.get();
+  }
+
+  static const GuardedSchemaRegistry &instance() {
+    static const GuardedSchemaRegistry registry;
+    return registry;
+  }
+
+private:
+  mutable std::mutex mutex;
+  mutable std::map<const onnx::OpSchema *, std::unique_ptr<onnx::OpSchema>>
+      guardedSchemas;
+};
+
 class ModelPreparer {
 public:
   ModelPreparer(onnx::ModelProto &model, Location loc, StringRef modelDir,
@@ -120,10 +212,18 @@ public:
   /// Replaces nodes without a converter by their function bodies; sets
   /// `changed` when the graph was rewritten.
   LogicalResult expandFunctions(bool &changed);
+  /// Replaces Shape and Size of statically shaped tensors by constants.
+  /// ONNX 1.12's inference does not propagate Shape's data into Reshape
+  /// (e.g. SoftmaxCrossEntropyLoss's body reshapes back to Shape(x)).
+  void foldStaticShapes(bool &changed);
 
   std::unordered_map<std::string, onnx::TensorShapeProto> shapeData;
 
 private:
+  using TypeMap = std::unordered_map<std::string, const onnx::TypeProto *>;
+  /// Types of every value with one; initializer types live in `storage`.
+  void collectTypes(TypeMap &types,
+                    std::vector<std::unique_ptr<onnx::TypeProto>> &storage);
   /// Checks what the ONNX checker would report less precisely (multi-line
   /// node dumps) or not at all under --no-check: every node input is defined
   /// before use and every default-domain op exists in the model's opset.
@@ -257,7 +357,7 @@ LogicalResult ModelPreparer::inferShapes() {
     onnx::ShapeInferenceOptions opts(/*check_type=*/true, /*strict_mode=*/1,
                                      /*data_prop=*/true);
     onnx::shape_inference::InferShapes(
-        model, onnx::OpSchemaRegistry::Instance(), opts, &shapeData);
+        model, &GuardedSchemaRegistry::instance(), opts, &shapeData);
   } catch (const std::exception &e) {
     // "[ShapeInferenceError] Shape inference error(s): (op_type:T, node
     // name: N): [ShapeInferenceError] reason" (one line per failing node):
@@ -278,19 +378,17 @@ LogicalResult ModelPreparer::inferShapes() {
   return success();
 }
 
-LogicalResult ModelPreparer::expandFunctions(bool &changed) {
-  changed = false;
-  onnx::GraphProto *graph = model.mutable_graph();
-  const ConverterRegistry &registry = getConverterRegistry();
-  std::unordered_map<std::string, const onnx::TypeProto *> types;
-  for (const auto &vi : graph->input())
+void ModelPreparer::collectTypes(
+    TypeMap &types,
+    std::vector<std::unique_ptr<onnx::TypeProto>> &initializerTypes) {
+  const onnx::GraphProto &graph = model.graph();
+  for (const auto &vi : graph.input())
     types[vi.name()] = &vi.type();
-  for (const auto &vi : graph->value_info())
+  for (const auto &vi : graph.value_info())
     types[vi.name()] = &vi.type();
-  for (const auto &vi : graph->output())
+  for (const auto &vi : graph.output())
     types[vi.name()] = &vi.type();
-  std::vector<std::unique_ptr<onnx::TypeProto>> initializerTypes;
-  for (const auto &init : graph->initializer()) {
+  for (const auto &init : graph.initializer()) {
     auto t = std::make_unique<onnx::TypeProto>();
     t->mutable_tensor_type()->set_elem_type(init.data_type());
     for (int64_t d : init.dims())
@@ -298,6 +396,78 @@ LogicalResult ModelPreparer::expandFunctions(bool &changed) {
     types[init.name()] = t.get();
     initializerTypes.push_back(std::move(t));
   }
+}
+
+/// Static dims of a tensor type, or nullopt.
+static std::optional<std::vector<int64_t>>
+staticDims(const onnx::TypeProto *type) {
+  if (!type || !type->has_tensor_type() || !type->tensor_type().has_shape())
+    return std::nullopt;
+  std::vector<int64_t> dims;
+  for (const auto &d : type->tensor_type().shape().dim()) {
+    if (!d.has_dim_value())
+      return std::nullopt;
+    dims.push_back(d.dim_value());
+  }
+  return dims;
+}
+
+void ModelPreparer::foldStaticShapes(bool &changed) {
+  changed = false;
+  TypeMap types;
+  std::vector<std::unique_ptr<onnx::TypeProto>> initializerTypes;
+  collectTypes(types, initializerTypes);
+  for (onnx::NodeProto &node : *model.mutable_graph()->mutable_node()) {
+    if (!isDefaultDomain(node.domain()) ||
+        (node.op_type() != "Shape" && node.op_type() != "Size") ||
+        node.input_size() != 1 || node.output_size() != 1)
+      continue;
+    auto it = types.find(node.input(0));
+    auto dims = staticDims(it == types.end() ? nullptr : it->second);
+    if (!dims)
+      continue;
+    onnx::TensorProto value;
+    value.set_data_type(onnx::TensorProto::INT64);
+    if (node.op_type() == "Size") {
+      int64_t n = 1;
+      for (int64_t d : *dims)
+        n *= d;
+      value.add_int64_data(n);
+    } else {
+      // Shape-15's start/end: negative counts from the back, then clamped.
+      int64_t rank = dims->size(), start = 0, end = rank;
+      for (const auto &a : node.attribute()) {
+        if (a.name() == "start")
+          start = a.i();
+        else if (a.name() == "end")
+          end = a.i();
+      }
+      start = std::clamp<int64_t>(start < 0 ? start + rank : start, 0, rank);
+      end = std::clamp<int64_t>(end < 0 ? end + rank : end, 0, rank);
+      for (int64_t d = start; d < end; ++d)
+        value.add_int64_data((*dims)[d]);
+      value.add_dims(std::max<int64_t>(end - start, 0));
+    }
+    onnx::NodeProto folded;
+    folded.set_name(node.name());
+    folded.set_op_type("Constant");
+    folded.add_output(node.output(0));
+    onnx::AttributeProto *attr = folded.add_attribute();
+    attr->set_name("value");
+    attr->set_type(onnx::AttributeProto::TENSOR);
+    *attr->mutable_t() = value;
+    node = folded;
+    changed = true;
+  }
+}
+
+LogicalResult ModelPreparer::expandFunctions(bool &changed) {
+  changed = false;
+  onnx::GraphProto *graph = model.mutable_graph();
+  const ConverterRegistry &registry = getConverterRegistry();
+  TypeMap types;
+  std::vector<std::unique_ptr<onnx::TypeProto>> initializerTypes;
+  collectTypes(types, initializerTypes);
 
   int64_t opset = defaultOpset(model);
   onnx::GraphProto expanded;
@@ -360,7 +530,17 @@ LogicalResult ModelPreparer::expandFunctions(bool &changed) {
         call.add_input("");
       for (int k = call.output_size(); k < body.output_size(); ++k)
         call.add_output(prefix + "unused_output_" + std::to_string(k));
+      int firstNew = expanded.node_size();
       onnx::FunctionExpandHelper(call, body, expanded, prefix);
+      // An attribute the body forwards by reference (ref_attr_name) that
+      // the call leaves unset comes out with no type: drop it, so the inner
+      // op sees its default.
+      for (int k = firstNew; k < expanded.node_size(); ++k) {
+        auto *attrs = expanded.mutable_node(k)->mutable_attribute();
+        for (int a = attrs->size() - 1; a >= 0; --a)
+          if (attrs->Get(a).type() == onnx::AttributeProto::UNDEFINED)
+            attrs->DeleteSubrange(a, 1);
+      }
     } catch (const std::exception &e) {
       return emitError(loc) << "node '" << node.name() << "' ("
                             << node.op_type()
@@ -394,12 +574,14 @@ OwningOpRef<ModuleOp> importModel(onnx::ModelProto &model, StringRef name,
   if (failed(prep.applyOptions()) || failed(prep.check()) ||
       failed(prep.inferShapes()))
     return nullptr;
-  // Function bodies may themselves call functions: expand to a fixpoint.
+  // Function bodies may themselves call functions, and folded shapes let
+  // inference see more: iterate to a fixpoint.
   for (int round = 0; round < 4; ++round) {
-    bool changed = false;
-    if (failed(prep.expandFunctions(changed)))
+    bool folded = false, expanded = false;
+    prep.foldStaticShapes(folded);
+    if (failed(prep.expandFunctions(expanded)))
       return nullptr;
-    if (!changed)
+    if (!folded && !expanded)
       break;
     if (failed(prep.inferShapes()))
       return nullptr;
