@@ -63,8 +63,6 @@ FailureOr<Window> resolveWindow(NodeContext &ctx, ArrayRef<int64_t> inSpatial,
         w.padBegin.push_back(0);
       else if (pads.size() != 2 * n)
         return ctx.fail("pads must have two values per spatial dim");
-      else if (pads[i] < 0 || pads[i + n] < 0)
-        return ctx.unsupported("negative pads");
       else
         w.padBegin.push_back(pads[i]);
     } else {
@@ -74,30 +72,36 @@ FailureOr<Window> resolveWindow(NodeContext &ctx, ArrayRef<int64_t> inSpatial,
   return w;
 }
 
-/// Pads the spatial dims of `x` ([N, C, spatial...]) with `value` so that a
-/// window of `w` produces `outSpatial` outputs: `padBegin` in front and
-/// whatever the last window needs behind (extra input beyond is cut).
+/// Pads (or, for negative pads, crops) the spatial dims of `x`
+/// ([N, C, spatial...]) with `value` so that a window of `w` produces exactly
+/// `outSpatial` outputs: the windows read input rows [-padBegin,
+/// -padBegin + needed); rows no window reaches are cut off.
 Value padForWindow(OpBuilder &b, Location loc, Value x, const Window &w,
                    ArrayRef<int64_t> outSpatial, Value value) {
   auto ty = cast<RankedTensorType>(x.getType());
   int64_t n = outSpatial.size();
-  SmallVector<int64_t> low(2, 0), high(2, 0), sliceSizes(ty.getShape());
+  SmallVector<int64_t> low(2, 0), high(2, 0), sliceSizes(ty.getShape()),
+      offsets(ty.getRank(), 0);
   bool needPad = false, needSlice = false;
   for (int64_t i = 0; i < n; ++i) {
     int64_t in = ty.getDimSize(2 + i);
     int64_t needed = (outSpatial[i] - 1) * w.strides[i] +
                      (w.kernel[i] - 1) * w.dilations[i] + 1;
-    int64_t end = std::max<int64_t>(0, needed - w.padBegin[i] - in);
-    low.push_back(w.padBegin[i]);
-    high.push_back(end);
-    needPad |= w.padBegin[i] > 0 || end > 0;
-    // Rows no window reaches: drop them so the named op shapes agree.
-    int64_t used = std::min(in, std::max<int64_t>(0, needed - w.padBegin[i]));
+    int64_t start = -w.padBegin[i];
+    int64_t offset = std::clamp<int64_t>(start, 0, in);
+    int64_t used =
+        std::max<int64_t>(0, std::min(in, start + needed) - offset);
+    int64_t before = std::max<int64_t>(0, -start);
+    int64_t after = std::max<int64_t>(0, needed - before - used);
+    offsets[2 + i] = offset;
     sliceSizes[2 + i] = used;
+    low.push_back(before);
+    high.push_back(after);
     needSlice |= used != in;
+    needPad |= before > 0 || after > 0;
   }
   if (needSlice) {
-    SmallVector<int64_t> offsets(ty.getRank(), 0), strides(ty.getRank(), 1);
+    SmallVector<int64_t> strides(ty.getRank(), 1);
     x = tensor::ExtractSliceOp::create(
         b, loc, RankedTensorType::get(sliceSizes, ty.getElementType()), x,
         ValueRange{}, ValueRange{}, ValueRange{}, offsets, sliceSizes,
