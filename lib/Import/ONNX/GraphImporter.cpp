@@ -253,8 +253,11 @@ RankedTensorType NodeContext::outputType(unsigned i) const {
   if (!hasOutput(i))
     return {};
   const onnx::TypeProto *t = importer.lookupType(node.output(i));
-  if (!t)
+  if (!t) {
+    (void)fail("ONNX shape inference found no type for output '" +
+               node.output(i) + "'");
     return {};
+  }
   auto ty = importer.convertType(*t, loc, "output '" + node.output(i) + "'");
   return succeeded(ty) ? *ty : RankedTensorType();
 }
@@ -655,13 +658,26 @@ LogicalResult GraphImporter::importGraph(const onnx::GraphProto &graph,
                                    b.getFunctionType(argTypes, resultTypes));
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
+  // MLIR integers are signless: unsigned inputs and outputs carry their
+  // ONNX element type so that runners read and write them as such.
+  auto unsignedType = [&](const onnx::TypeProto &t) -> Attribute {
+    int32_t elem = t.tensor_type().elem_type();
+    if (elem == onnx::TensorProto::BOOL || !isUnsignedONNXType(elem))
+      return {};
+    return b.getI32IntegerAttr(elem);
+  };
   for (auto [i, vi] : llvm::enumerate(args)) {
     func.setArgAttr(i, "onnx.name", b.getStringAttr(vi->name()));
+    if (Attribute t = unsignedType(vi->type()))
+      func.setArgAttr(i, "onnx.elem_type", t);
     bindValue(vi->name(),
               {entry->getArgument(i), vi->type().tensor_type().elem_type()});
   }
-  for (auto [i, vi] : llvm::enumerate(graph.output()))
+  for (auto [i, vi] : llvm::enumerate(graph.output())) {
     func.setResultAttr(i, "onnx.name", b.getStringAttr(vi.name()));
+    if (Attribute t = unsignedType(vi.type()))
+      func.setResultAttr(i, "onnx.elem_type", t);
+  }
 
   for (const auto &init : graph.initializer()) {
     Location loc = NameLoc::get(StringAttr::get(ctx, init.name()), fileLoc);
