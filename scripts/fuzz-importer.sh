@@ -7,6 +7,7 @@
 #   CRASH_DIR  where crash/leak/timeout reproducers go (default
 #              $SPADE_FUZZ_BUILD_DIR/crashes)
 # Environment: SPADE_FUZZ_BUILD_DIR (default build-fuzz), SPADE_JOBS,
+# SPADE_FUZZ_NO_BUILD=1 (run the fuzzer as built, e.g. while others edit),
 # SPADE_FUZZ_CORPUS (default $SPADE_FUZZ_BUILD_DIR/corpus; new inputs that
 # increase coverage are added to it, so later runs resume from there).
 # Reproduce a crash: build-fuzz/bin/spade-import-fuzzer CRASH_FILE
@@ -18,9 +19,11 @@ crashes=${2:-$build/crashes}
 shift $(($# < 2 ? $# : 2))
 [ "${1:-}" = "--" ] && shift
 
-CC=${CC:-clang-22} CXX=${CXX:-clang++-22} SPADE_BUILD_DIR=$build \
-  SPADE_JOBS=${SPADE_JOBS:-1} bash "$root/scripts/build.sh" \
-  -DSPADE_ENABLE_FUZZERS=ON
+if [ -z "${SPADE_FUZZ_NO_BUILD:-}" ]; then
+  CC=${CC:-clang-22} CXX=${CXX:-clang++-22} SPADE_BUILD_DIR=$build \
+    SPADE_JOBS=${SPADE_JOBS:-1} bash "$root/scripts/build.sh" \
+    -DSPADE_ENABLE_FUZZERS=ON
+fi
 
 corpus=${SPADE_FUZZ_CORPUS:-$build/corpus}
 seeds=$build/fuzz-seeds
