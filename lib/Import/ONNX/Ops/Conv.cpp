@@ -50,8 +50,8 @@ FailureOr<Window> resolveWindow(NodeContext &ctx, ArrayRef<int64_t> inSpatial,
   SmallVector<int64_t> pads = ctx.attrInts("pads");
   for (size_t i = 0; i < n; ++i) {
     int64_t effKernel = (kernel[i] - 1) * w.dilations[i] + 1;
-    int64_t total = std::max<int64_t>(
-        0, (outSpatial[i] - 1) * w.strides[i] + effKernel - inSpatial[i]);
+    int64_t total = std::max<int64_t>(0, (outSpatial[i] - 1) * w.strides[i] +
+                                             effKernel - inSpatial[i]);
     if (autoPad == "SAME_UPPER") {
       w.padBegin.push_back(total / 2);
     } else if (autoPad == "SAME_LOWER") {
@@ -89,8 +89,7 @@ Value padForWindow(OpBuilder &b, Location loc, Value x, const Window &w,
                      (w.kernel[i] - 1) * w.dilations[i] + 1;
     int64_t start = -w.padBegin[i];
     int64_t offset = std::clamp<int64_t>(start, 0, in);
-    int64_t used =
-        std::max<int64_t>(0, std::min(in, start + needed) - offset);
+    int64_t used = std::max<int64_t>(0, std::min(in, start + needed) - offset);
     int64_t before = std::max<int64_t>(0, -start);
     int64_t after = std::max<int64_t>(0, needed - before - used);
     offsets[2 + i] = offset;
@@ -104,8 +103,7 @@ Value padForWindow(OpBuilder &b, Location loc, Value x, const Window &w,
     SmallVector<int64_t> strides(ty.getRank(), 1);
     x = tensor::ExtractSliceOp::create(
         b, loc, RankedTensorType::get(sliceSizes, ty.getElementType()), x,
-        ValueRange{}, ValueRange{}, ValueRange{}, offsets, sliceSizes,
-        strides);
+        ValueRange{}, ValueRange{}, ValueRange{}, offsets, sliceSizes, strides);
   }
   if (!needPad)
     return x;
@@ -158,16 +156,15 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w,
   if (nSpatial == 2 && cPerGroup == 1 && mPerGroup == 1) {
     Value init = filledTensor(b, loc, resultTy, zero);
     Value w3 = reshapeTo(b, loc, w, {filters, kernel[0], kernel[1]});
-    return linalg::DepthwiseConv2DNchwChwOp::create(
-               b, loc, TypeRange{resultTy}, ValueRange{x, w3}, init,
-               stridesAttr, dilationsAttr)
+    return linalg::DepthwiseConv2DNchwChwOp::create(b, loc, TypeRange{resultTy},
+                                                    ValueRange{x, w3}, init,
+                                                    stridesAttr, dilationsAttr)
         .getResult(0);
   }
 
   // Grouped: split channels into [group, per-group].
-  SmallVector<int64_t> xShape{batch, group, cPerGroup}, wShape{group, mPerGroup,
-                                                               cPerGroup},
-      outShape{batch, group, mPerGroup};
+  SmallVector<int64_t> xShape{batch, group, cPerGroup},
+      wShape{group, mPerGroup, cPerGroup}, outShape{batch, group, mPerGroup};
   llvm::append_range(xShape, xTy.getShape().drop_front(2));
   llvm::append_range(wShape, kernel);
   llvm::append_range(outShape, outSpatial);
@@ -187,9 +184,8 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w,
     int64_t numLoops = 3 + 2 * nSpatial + 1;
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
     int64_t cDim = 3 + nSpatial;
-    SmallVector<AffineExpr> xExprs{d(0), d(1), d(cDim)}, wExprs{d(1), d(2),
-                                                                d(cDim)},
-        outExprs{d(0), d(1), d(2)};
+    SmallVector<AffineExpr> xExprs{d(0), d(1), d(cDim)},
+        wExprs{d(1), d(2), d(cDim)}, outExprs{d(0), d(1), d(2)};
     for (int64_t i = 0; i < nSpatial; ++i) {
       AffineExpr o = d(3 + i), k = d(cDim + 1 + i);
       xExprs.push_back(o * strides[i] + k * dilations[i]);
@@ -202,15 +198,14 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w,
     SmallVector<utils::IteratorType> iters(3 + nSpatial,
                                            utils::IteratorType::parallel);
     iters.append(1 + nSpatial, utils::IteratorType::reduction);
-    result = linalg::GenericOp::create(
-                 b, loc, outTy, ValueRange{xg, wg}, ValueRange{init}, maps,
-                 iters,
-                 [](OpBuilder &nb, Location nl, ValueRange args) {
-                   Value prod = mulScalar(nb, nl, args[0], args[1]);
-                   linalg::YieldOp::create(nb, nl,
-                                           addScalar(nb, nl, args[2], prod));
-                 })
-                 .getResult(0);
+    result =
+        linalg::GenericOp::create(
+            b, loc, outTy, ValueRange{xg, wg}, ValueRange{init}, maps, iters,
+            [](OpBuilder &nb, Location nl, ValueRange args) {
+              Value prod = mulScalar(nb, nl, args[0], args[1]);
+              linalg::YieldOp::create(nb, nl, addScalar(nb, nl, args[2], prod));
+            })
+            .getResult(0);
   }
   return reshapeTo(b, loc, result, resultTy.getShape());
 }
@@ -227,8 +222,8 @@ FailureOr<int64_t> checkConvShapes(NodeContext &ctx, RankedTensorType xTy,
   int64_t channels = xTy.getDimSize(1);
   if (group < 1 || channels % group != 0)
     return ctx.fail("group must divide the input channels");
-  int64_t wChannels = transposed ? wTy.getDimSize(0)
-                                 : wTy.getDimSize(1) * group;
+  int64_t wChannels =
+      transposed ? wTy.getDimSize(0) : wTy.getDimSize(1) * group;
   if (wChannels != channels)
     return ctx.fail("W's channel dim does not match X");
   if (!transposed && wTy.getDimSize(0) % group != 0)
@@ -240,10 +235,22 @@ FailureOr<int64_t> checkConvShapes(NodeContext &ctx, RankedTensorType xTy,
   return group;
 }
 
+/// Checks that optional input `i` (a bias) is one value per output channel.
+LogicalResult checkBias(NodeContext &ctx, unsigned i,
+                        RankedTensorType resultTy) {
+  if (!ctx.hasInput(i))
+    return success();
+  auto ty = ctx.inputType(i);
+  if (ty.getRank() != 1 || ty.getDimSize(0) != resultTy.getDimSize(1))
+    return ctx.fail("B must have one value per output channel");
+  return success();
+}
+
 /// Adds bias `bias` [M] along dim 1 of `y`.
 Value addChannelBias(OpBuilder &b, Location loc, Value y, Value bias) {
   auto yTy = cast<RankedTensorType>(y.getType());
-  SmallVector<int64_t> shape{cast<RankedTensorType>(bias.getType()).getDimSize(0)};
+  SmallVector<int64_t> shape{
+      cast<RankedTensorType>(bias.getType()).getDimSize(0)};
   shape.append(yTy.getRank() - 2, 1);
   Value biasNd = reshapeTo(b, loc, bias, shape);
   return buildElementwise(b, loc, {y, biasNd}, yTy,
@@ -276,7 +283,7 @@ LogicalResult convertConv(NodeContext &ctx) {
     return failure();
   auto xTy = ctx.inputType(0), wTy = ctx.inputType(1);
   FailureOr<int64_t> group = checkConvShapes(ctx, xTy, wTy, false);
-  if (failed(group))
+  if (failed(group) || failed(checkBias(ctx, 2, resultTy)))
     return failure();
   FailureOr<Value> y =
       convolve(ctx, ctx.input(0), ctx.input(1), resultTy, *group);
@@ -311,8 +318,7 @@ FailureOr<Value> subtractZeroPoint(NodeContext &ctx, unsigned i,
     shape[0] = zpTy.getDimSize(0);
     zp = reshapeTo(b, ctx.loc, zp, shape);
   } else {
-    return ctx.unsupported("zero point of shape other than scalar or "
-                           "per-channel");
+    return ctx.fail("zero point must be a scalar or one value per channel");
   }
   return buildElementwise(b, ctx.loc, {v, zp}, vTy,
                           [](OpBuilder &nb, Location nl, ValueRange a) {
@@ -363,9 +369,8 @@ Value requantize(OpBuilder &b, Location loc, Value acc, Value scale,
         Value accF = arith::SIToFPOp::create(nb, nl, f32, a[0]);
         Value s = convertScalar(nb, nl, a[1], f32, false, false);
         Value ys = convertScalar(nb, nl, a[2], f32, false, false);
-        Value scaled =
-            arith::DivFOp::create(nb, nl, arith::MulFOp::create(nb, nl, accF, s),
-                                  ys);
+        Value scaled = arith::DivFOp::create(
+            nb, nl, arith::MulFOp::create(nb, nl, accF, s), ys);
         Value rounded = math::RoundEvenOp::create(nb, nl, scaled);
         Value zp = convertScalar(nb, nl, a[3], f32, resultUnsigned, false);
         Value shifted = arith::AddFOp::create(nb, nl, rounded, zp);
@@ -388,7 +393,7 @@ LogicalResult convertQLinearConv(NodeContext &ctx) {
     return failure();
   auto xTy = ctx.inputType(0), wTy = ctx.inputType(3);
   FailureOr<int64_t> group = checkConvShapes(ctx, xTy, wTy, false);
-  if (failed(group))
+  if (failed(group) || failed(checkBias(ctx, 8, resultTy)))
     return failure();
   FailureOr<Value> x = subtractZeroPoint(ctx, 0, 2, -1);
   FailureOr<Value> w = subtractZeroPoint(ctx, 3, 5, 0);
@@ -430,8 +435,7 @@ LogicalResult convertQLinearConv(NodeContext &ctx) {
 
 /// Flips the kernel of ConvTranspose's W [C, M/group, k...] and swaps its
 /// channel roles per group, giving a forward-conv weight [M, C/group, k...].
-Value flipTransposedKernel(OpBuilder &b, Location loc, Value w,
-                           int64_t group) {
+Value flipTransposedKernel(OpBuilder &b, Location loc, Value w, int64_t group) {
   auto wTy = cast<RankedTensorType>(w.getType());
   MLIRContext *ctx = b.getContext();
   int64_t nSpatial = wTy.getRank() - 2;
@@ -450,14 +454,13 @@ Value flipTransposedKernel(OpBuilder &b, Location loc, Value w,
   auto outTy = RankedTensorType::get(outShape, wTy.getElementType());
   SmallVector<utils::IteratorType> iters(numLoops,
                                          utils::IteratorType::parallel);
-  Value flipped =
-      linalg::GenericOp::create(
-          b, loc, outTy, ValueRange{w}, ValueRange{emptyTensor(b, loc, outTy)},
-          maps, iters,
-          [](OpBuilder &nb, Location nl, ValueRange args) {
-            linalg::YieldOp::create(nb, nl, args[0]);
-          })
-          .getResult(0);
+  Value flipped = linalg::GenericOp::create(
+                      b, loc, outTy, ValueRange{w},
+                      ValueRange{emptyTensor(b, loc, outTy)}, maps, iters,
+                      [](OpBuilder &nb, Location nl, ValueRange args) {
+                        linalg::YieldOp::create(nb, nl, args[0]);
+                      })
+                      .getResult(0);
   SmallVector<int64_t> shape{group * mPerGroup, cPerGroup};
   llvm::append_range(shape, kernel);
   return reshapeTo(b, loc, flipped, shape);
@@ -469,7 +472,7 @@ LogicalResult convertConvTranspose(NodeContext &ctx) {
     return failure();
   auto xTy = ctx.inputType(0), wTy = ctx.inputType(1);
   FailureOr<int64_t> group = checkConvShapes(ctx, xTy, wTy, true);
-  if (failed(group))
+  if (failed(group) || failed(checkBias(ctx, 2, resultTy)))
     return failure();
   int64_t n = xTy.getRank() - 2;
   ArrayRef<int64_t> inSpatial = xTy.getShape().drop_front(2);
@@ -503,8 +506,9 @@ LogicalResult convertConvTranspose(NodeContext &ctx) {
   Location loc = ctx.loc;
   Type elemTy = resultTy.getElementType();
   SmallVector<int64_t> scatterShape(xTy.getShape().take_front(2));
-  SmallVector<int64_t> sliceOffsets(2, 0), sliceSizes(xTy.getShape().take_front(2)),
-      insertOffsets(2, 0), insertStrides(2, 1);
+  SmallVector<int64_t> sliceOffsets(2, 0),
+      sliceSizes(xTy.getShape().take_front(2)), insertOffsets(2, 0),
+      insertStrides(2, 1);
   bool empty = false;
   for (int64_t i = 0; i < n; ++i) {
     if (strides[i] < 1 || dilations[i] < 1)
@@ -527,10 +531,10 @@ LogicalResult convertConvTranspose(NodeContext &ctx) {
     int64_t offset = effKernel - 1 - padBegin;
     // Input elements that land inside [0, full).
     int64_t lo = offset >= 0 ? 0 : (-offset + strides[i] - 1) / strides[i];
-    int64_t hi = std::min(inSpatial[i] - 1,
-                          full - 1 - offset >= 0
-                              ? (full - 1 - offset) / strides[i]
-                              : int64_t(-1));
+    int64_t hi =
+        std::min(inSpatial[i] - 1, full - 1 - offset >= 0
+                                       ? (full - 1 - offset) / strides[i]
+                                       : int64_t(-1));
     if (hi < lo)
       empty = true;
     scatterShape.push_back(full);
@@ -540,8 +544,8 @@ LogicalResult convertConvTranspose(NodeContext &ctx) {
     insertStrides.push_back(strides[i]);
   }
   Value zero = scalarConstant(b, loc, elemTy, 0);
-  Value scattered = filledTensor(
-      b, loc, RankedTensorType::get(scatterShape, elemTy), zero);
+  Value scattered =
+      filledTensor(b, loc, RankedTensorType::get(scatterShape, elemTy), zero);
   if (!empty) {
     SmallVector<int64_t> unitStrides(n + 2, 1);
     Value slice = ctx.input(0);
@@ -556,8 +560,8 @@ LogicalResult convertConvTranspose(NodeContext &ctx) {
   }
   Value w = flipTransposedKernel(b, loc, ctx.input(1), *group);
   SmallVector<int64_t> unitStrides(n, 1);
-  Value y = buildConv(b, loc, scattered, w, resultTy, unitStrides, dilations,
-                      *group);
+  Value y =
+      buildConv(b, loc, scattered, w, resultTy, unitStrides, dilations, *group);
   if (ctx.hasInput(2))
     y = addChannelBias(b, loc, y, ctx.input(2));
   return ctx.setOutput(0, y);

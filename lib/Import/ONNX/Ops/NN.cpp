@@ -64,10 +64,10 @@ FailureOr<Value> buildMatMul(NodeContext &ctx, Value a, Value b,
     Value a2 = reshapeTo(bld, loc, a, {product(aBatch) * m, k});
     Value b2 = reshapeTo(bld, loc, b, {k, n});
     auto ty = RankedTensorType::get({product(aBatch) * m, n}, elemTy);
-    Value mm = linalg::MatmulOp::create(bld, loc, ty, ValueRange{a2, b2},
-                                        ValueRange{filledTensor(bld, loc, ty,
-                                                                zero)})
-                   .getResult(0);
+    Value mm =
+        linalg::MatmulOp::create(bld, loc, ty, ValueRange{a2, b2},
+                                 ValueRange{filledTensor(bld, loc, ty, zero)})
+            .getResult(0);
     // A's batch equals the broadcast batch unless B's unit dims add rank.
     return reshapeTo(bld, loc, mm, resultShape);
   }
@@ -75,15 +75,15 @@ FailureOr<Value> buildMatMul(NodeContext &ctx, Value a, Value b,
   aFull.append({m, k});
   bFull.append({k, n});
   int64_t batchSize = product(*batch);
-  Value a3 = reshapeTo(bld, loc, broadcastTo(bld, loc, a, aFull),
-                       {batchSize, m, k});
-  Value b3 = reshapeTo(bld, loc, broadcastTo(bld, loc, b, bFull),
-                       {batchSize, k, n});
+  Value a3 =
+      reshapeTo(bld, loc, broadcastTo(bld, loc, a, aFull), {batchSize, m, k});
+  Value b3 =
+      reshapeTo(bld, loc, broadcastTo(bld, loc, b, bFull), {batchSize, k, n});
   auto ty = RankedTensorType::get({batchSize, m, n}, elemTy);
-  Value bmm =
-      linalg::BatchMatmulOp::create(bld, loc, ty, ValueRange{a3, b3},
-                                    ValueRange{filledTensor(bld, loc, ty, zero)})
-          .getResult(0);
+  Value bmm = linalg::BatchMatmulOp::create(
+                  bld, loc, ty, ValueRange{a3, b3},
+                  ValueRange{filledTensor(bld, loc, ty, zero)})
+                  .getResult(0);
   return reshapeTo(bld, loc, bmm, resultShape);
 }
 
@@ -318,7 +318,8 @@ LogicalResult convertEinsum(NodeContext &ctx) {
             Value prod = args[0];
             for (Value v : args.drop_front().drop_back())
               prod = mulScalar(nb, nl, prod, v);
-            linalg::YieldOp::create(nb, nl, addScalar(nb, nl, args.back(), prod));
+            linalg::YieldOp::create(nb, nl,
+                                    addScalar(nb, nl, args.back(), prod));
           })
           .getResult(0);
   return ctx.setOutput(0, result);
@@ -386,8 +387,7 @@ LogicalResult convertQLinearMatMul(NodeContext &ctx) {
   FailureOr<Value> b = widenMinusZeroPoint(ctx, 3, 5, false);
   if (failed(a) || failed(b))
     return failure();
-  FailureOr<Value> acc =
-      buildMatMul(ctx, *a, *b, resultTy.getShape());
+  FailureOr<Value> acc = buildMatMul(ctx, *a, *b, resultTy.getShape());
   if (failed(acc))
     return failure();
   FailureOr<Value> aScale = matmulParam(ctx, 1, true);
@@ -396,25 +396,30 @@ LogicalResult convertQLinearMatMul(NodeContext &ctx) {
   FailureOr<Value> yZp = matmulParam(ctx, 7, false);
   if (failed(aScale) || failed(bScale) || failed(yScale) || failed(yZp))
     return failure();
+  for (Value param : {*aScale, *bScale, *yScale, *yZp}) {
+    FailureOr<SmallVector<int64_t>> shape =
+        broadcastShapes({resultTy.getShape(),
+                         cast<RankedTensorType>(param.getType()).getShape()});
+    if (failed(shape) || ArrayRef<int64_t>(*shape) != resultTy.getShape())
+      return ctx.fail("scale/zero point does not broadcast to the result");
+  }
   bool yUnsigned = ctx.isUnsignedInput(7);
   Type f32 = ctx.b.getF32Type();
   Type outElem = resultTy.getElementType();
   unsigned width = outElem.getIntOrFloatBitWidth();
   double lo = yUnsigned ? 0 : -std::ldexp(1.0, width - 1);
-  double hi = yUnsigned ? std::ldexp(1.0, width) - 1
-                        : std::ldexp(1.0, width - 1) - 1;
+  double hi =
+      yUnsigned ? std::ldexp(1.0, width) - 1 : std::ldexp(1.0, width - 1) - 1;
   // y = saturate(round(acc * aScale * bScale / yScale) + yZeroPoint)
   Value y = buildElementwise(
       ctx.b, ctx.loc, {*acc, *aScale, *bScale, *yScale, *yZp}, resultTy,
       [&](OpBuilder &nb, Location nl, ValueRange v) {
         Value x = arith::SIToFPOp::create(nb, nl, f32, v[0]);
         for (int i = 1; i <= 2; ++i)
-          x = arith::MulFOp::create(nb, nl, x,
-                                    convertScalar(nb, nl, v[i], f32, false,
-                                                  false));
-        x = arith::DivFOp::create(nb, nl, x,
-                                  convertScalar(nb, nl, v[3], f32, false,
-                                                false));
+          x = arith::MulFOp::create(
+              nb, nl, x, convertScalar(nb, nl, v[i], f32, false, false));
+        x = arith::DivFOp::create(
+            nb, nl, x, convertScalar(nb, nl, v[3], f32, false, false));
         x = math::RoundEvenOp::create(nb, nl, x);
         x = arith::AddFOp::create(
             nb, nl, x, convertScalar(nb, nl, v[4], f32, yUnsigned, false));

@@ -37,22 +37,19 @@ std::pair<Value, Value> meanAndVariance(OpBuilder &b, Location loc, Value x,
   Value zero = scalarConstant(b, loc, elemTy, 0);
   auto divideByCount = [&](Value sum) {
     auto sumTy = cast<RankedTensorType>(sum.getType());
-    return buildElementwise(b, loc, {sum}, sumTy,
-                            [&](OpBuilder &nb, Location nl, ValueRange a) {
-                              return arith::DivFOp::create(
-                                         nb, nl, a[0],
-                                         scalarConstant(nb, nl, elemTy, count))
-                                  .getResult();
-                            });
+    return buildElementwise(
+        b, loc, {sum}, sumTy, [&](OpBuilder &nb, Location nl, ValueRange a) {
+          return arith::DivFOp::create(nb, nl, a[0],
+                                       scalarConstant(nb, nl, elemTy, count))
+              .getResult();
+        });
   };
   Value mean = divideByCount(reduce(b, loc, x, axes, true, zero, addF));
-  Value sq = buildElementwise(b, loc, {x, mean}, ty,
-                              [](OpBuilder &nb, Location nl, ValueRange a) {
-                                Value d = arith::SubFOp::create(nb, nl, a[0],
-                                                                a[1]);
-                                return arith::MulFOp::create(nb, nl, d, d)
-                                    .getResult();
-                              });
+  Value sq = buildElementwise(
+      b, loc, {x, mean}, ty, [](OpBuilder &nb, Location nl, ValueRange a) {
+        Value d = arith::SubFOp::create(nb, nl, a[0], a[1]);
+        return arith::MulFOp::create(nb, nl, d, d).getResult();
+      });
   Value var = divideByCount(reduce(b, loc, sq, axes, true, zero, addF));
   return {mean, var};
 }
@@ -125,9 +122,9 @@ LogicalResult convertBatchNormalization(NodeContext &ctx) {
     return convertTensor(ctx.b, ctx.loc, v, elemTy, false, false);
   };
   if (!training) {
-    Value y = normalize(ctx.b, ctx.loc, ctx.input(0), toElem(*mean),
-                        toElem(*var), toElem(*scale), toElem(*bias), epsilon,
-                        resultTy);
+    Value y =
+        normalize(ctx.b, ctx.loc, ctx.input(0), toElem(*mean), toElem(*var),
+                  toElem(*scale), toElem(*bias), epsilon, resultTy);
     return ctx.setOutput(0, y);
   }
   // Training: normalize with the batch statistics and update the running
@@ -151,8 +148,8 @@ LogicalResult convertBatchNormalization(NodeContext &ctx) {
     Value running = ctx.input(i + 2);
     Value batchStat = reshapeTo(ctx.b, ctx.loc, i == 1 ? batchMean : batchVar,
                                 outTy.getShape());
-    batchStat = convertTensor(ctx.b, ctx.loc, batchStat,
-                              outTy.getElementType(), false, false);
+    batchStat = convertTensor(ctx.b, ctx.loc, batchStat, outTy.getElementType(),
+                              false, false);
     Value updated = buildElementwise(
         ctx.b, ctx.loc, {running, batchStat}, outTy,
         [&](OpBuilder &nb, Location nl, ValueRange a) {
@@ -253,14 +250,13 @@ LogicalResult convertLayerNormalization(NodeContext &ctx) {
     if (failed(bcast) || ArrayRef<int64_t>(*bcast) != xTy.getShape())
       return ctx.fail("Scale/B do not broadcast to X");
   }
-  Value y = buildElementwise(b, loc, operands, resultTy,
-                             [](OpBuilder &nb, Location nl, ValueRange a) {
-                               Value v =
-                                   arith::MulFOp::create(nb, nl, a[0], a[1]);
-                               if (a.size() > 2)
-                                 v = arith::AddFOp::create(nb, nl, v, a[2]);
-                               return v;
-                             });
+  Value y = buildElementwise(
+      b, loc, operands, resultTy, [](OpBuilder &nb, Location nl, ValueRange a) {
+        Value v = arith::MulFOp::create(nb, nl, a[0], a[1]);
+        if (a.size() > 2)
+          v = arith::AddFOp::create(nb, nl, v, a[2]);
+        return v;
+      });
   if (failed(ctx.setOutput(0, y)))
     return failure();
   Value stats[2] = {mean, invStdDev};
@@ -270,8 +266,8 @@ LogicalResult convertLayerNormalization(NodeContext &ctx) {
     RankedTensorType outTy = ctx.outputType(i);
     if (!outTy)
       return failure();
-    Value v = convertTensor(b, loc, stats[i - 1], outTy.getElementType(),
-                            false, false);
+    Value v = convertTensor(b, loc, stats[i - 1], outTy.getElementType(), false,
+                            false);
     if (failed(ctx.setOutput(i, v)))
       return failure();
   }
@@ -301,7 +297,8 @@ LogicalResult convertLRN(NodeContext &ctx) {
   Location loc = ctx.loc;
   MLIRContext *mctx = b.getContext();
   Value squares = buildElementwise(
-      b, loc, {ctx.input(0)}, xTy, [](OpBuilder &nb, Location nl, ValueRange a) {
+      b, loc, {ctx.input(0)}, xTy,
+      [](OpBuilder &nb, Location nl, ValueRange a) {
         return arith::MulFOp::create(nb, nl, a[0], a[0]).getResult();
       });
   int64_t before = (size - 1) / 2, after = size - 1 - before;
@@ -327,8 +324,8 @@ LogicalResult convertLRN(NodeContext &ctx) {
       AffineMap::get(rank + 1, 0, outExprs, mctx)};
   SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
   iters.push_back(utils::IteratorType::reduction);
-  Value window = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{size},
-                                         elemTy);
+  Value window =
+      tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{size}, elemTy);
   Value init = filledTensor(b, loc, xTy, scalarConstant(b, loc, elemTy, 0));
   Value sums =
       linalg::GenericOp::create(
@@ -347,8 +344,8 @@ LogicalResult convertLRN(NodeContext &ctx) {
             nb, nl, a[1], scalarConstant(nb, nl, elemTy, alpha / size));
         Value base = arith::AddFOp::create(
             nb, nl, scaled, scalarConstant(nb, nl, elemTy, bias));
-        Value denom = math::PowFOp::create(nb, nl, base,
-                                           scalarConstant(nb, nl, elemTy, beta));
+        Value denom = math::PowFOp::create(
+            nb, nl, base, scalarConstant(nb, nl, elemTy, beta));
         return arith::DivFOp::create(nb, nl, a[0], denom).getResult();
       });
   return ctx.setOutput(0, y);

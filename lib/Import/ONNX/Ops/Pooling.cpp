@@ -41,8 +41,7 @@ FailureOr<Window> resolveWindow(NodeContext &ctx, ArrayRef<int64_t> inSpatial,
     w.strides.assign(n, 1);
   if (w.dilations.empty())
     w.dilations.assign(n, 1);
-  if (w.kernel.size() != n || w.strides.size() != n ||
-      w.dilations.size() != n)
+  if (w.kernel.size() != n || w.strides.size() != n || w.dilations.size() != n)
     return ctx.fail("kernel_shape/strides/dilations must have one value per "
                     "spatial dim");
   for (size_t i = 0; i < n; ++i)
@@ -54,8 +53,8 @@ FailureOr<Window> resolveWindow(NodeContext &ctx, ArrayRef<int64_t> inSpatial,
     return ctx.fail("pads must have two values per spatial dim");
   for (size_t i = 0; i < n; ++i) {
     int64_t effKernel = (w.kernel[i] - 1) * w.dilations[i] + 1;
-    int64_t total = std::max<int64_t>(
-        0, (outSpatial[i] - 1) * w.strides[i] + effKernel - inSpatial[i]);
+    int64_t total = std::max<int64_t>(0, (outSpatial[i] - 1) * w.strides[i] +
+                                             effKernel - inSpatial[i]);
     int64_t begin, end;
     if (autoPad == "SAME_UPPER") {
       begin = total / 2;
@@ -107,8 +106,7 @@ Value padForWindow(OpBuilder &b, Location loc, Value x, const Window &w,
     SmallVector<int64_t> offsets(ty.getRank(), 0), strides(ty.getRank(), 1);
     x = tensor::ExtractSliceOp::create(
         b, loc, RankedTensorType::get(sliceSizes, ty.getElementType()), x,
-        ValueRange{}, ValueRange{}, ValueRange{}, offsets, sliceSizes,
-        strides);
+        ValueRange{}, ValueRange{}, ValueRange{}, offsets, sliceSizes, strides);
   }
   if (!needPad)
     return x;
@@ -136,14 +134,13 @@ Value buildPool(OpBuilder &b, Location loc, Value x, const Window &w,
     bool isMax = kind == PoolKind::FloatMax;
     SmallVector<Type> resTys{resultTy};
     if (n == 2)
-      return isMax ? linalg::PoolingNchwMaxOp::create(b, loc, resTys, ins, acc,
-                                                      stridesAttr,
-                                                      dilationsAttr)
-                         .getResult(0)
-                   : linalg::PoolingNchwSumOp::create(b, loc, resTys, ins, acc,
-                                                      stridesAttr,
-                                                      dilationsAttr)
-                         .getResult(0);
+      return isMax
+                 ? linalg::PoolingNchwMaxOp::create(b, loc, resTys, ins, acc,
+                                                    stridesAttr, dilationsAttr)
+                       .getResult(0)
+                 : linalg::PoolingNchwSumOp::create(b, loc, resTys, ins, acc,
+                                                    stridesAttr, dilationsAttr)
+                       .getResult(0);
     return isMax ? linalg::PoolingNcwMaxOp::create(b, loc, resTys, ins, acc,
                                                    stridesAttr, dilationsAttr)
                        .getResult(0)
@@ -205,8 +202,8 @@ LogicalResult buildMaxPoolWithIndices(NodeContext &ctx, Value padded,
   if (!indicesTy)
     return failure();
   Type elemTy = resultTy.getElementType();
-  Value maxInit = filledTensor(b, loc, resultTy,
-                               lowestValue(b, loc, elemTy, isUnsigned));
+  Value maxInit =
+      filledTensor(b, loc, resultTy, lowestValue(b, loc, elemTy, isUnsigned));
   Value idxInit = filledTensor(b, loc, indicesTy,
                                scalarConstant(b, loc, b.getI64Type(), 0));
   Value window = tensor::EmptyOp::create(b, loc, w.kernel, elemTy);
@@ -220,8 +217,8 @@ LogicalResult buildMaxPoolWithIndices(NodeContext &ctx, Value padded,
   }
   AffineMap outMap = AffineMap::get(numLoops, 0, outExprs, mctx);
   SmallVector<AffineMap> maps{AffineMap::get(numLoops, 0, xExprs, mctx),
-                              AffineMap::get(numLoops, 0, wExprs, mctx),
-                              outMap, outMap};
+                              AffineMap::get(numLoops, 0, wExprs, mctx), outMap,
+                              outMap};
   SmallVector<utils::IteratorType> iters(2 + n, utils::IteratorType::parallel);
   iters.append(n, utils::IteratorType::reduction);
   ArrayRef<int64_t> inSpatial = xTy.getShape().drop_front(2);
@@ -248,7 +245,8 @@ LogicalResult buildMaxPoolWithIndices(NodeContext &ctx, Value padded,
         for (int64_t k = 0; k < n; ++k) {
           int64_t i = columnMajor ? k : n - 1 - k;
           Value pos = arith::AddIOp::create(
-              nb, nl, arith::MulIOp::create(nb, nl, idx(2 + i), cst(w.strides[i])),
+              nb, nl,
+              arith::MulIOp::create(nb, nl, idx(2 + i), cst(w.strides[i])),
               arith::MulIOp::create(nb, nl, idx(2 + n + i),
                                     cst(w.dilations[i])));
           pos = arith::SubIOp::create(nb, nl, pos, cst(w.padBegin[i]));
@@ -261,15 +259,17 @@ LogicalResult buildMaxPoolWithIndices(NodeContext &ctx, Value padded,
         Value x = args[0], best = args[2];
         Value greater;
         if (isa<FloatType>(elemTy))
-          greater = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT, x,
-                                          best);
+          greater =
+              arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT, x, best);
         else
-          greater = arith::CmpIOp::create(nb, nl,
-                                          isUnsigned ? arith::CmpIPredicate::ugt
-                                                     : arith::CmpIPredicate::sgt,
-                                          x, best);
+          greater =
+              arith::CmpIOp::create(nb, nl,
+                                    isUnsigned ? arith::CmpIPredicate::ugt
+                                               : arith::CmpIPredicate::sgt,
+                                    x, best);
         Value newMax = arith::SelectOp::create(nb, nl, greater, x, best);
-        Value newIdx = arith::SelectOp::create(nb, nl, greater, flat64, args[3]);
+        Value newIdx =
+            arith::SelectOp::create(nb, nl, greater, flat64, args[3]);
         linalg::YieldOp::create(nb, nl, ValueRange{newMax, newIdx});
       });
   if (failed(ctx.setOutput(0, generic.getResult(0))))
@@ -294,12 +294,12 @@ LogicalResult convertMaxPool(NodeContext &ctx) {
       padForWindow(ctx.b, ctx.loc, ctx.input(0), *w, outSpatial, lowest);
   if (ctx.hasOutput(1))
     return buildMaxPoolWithIndices(ctx, padded, *w, resultTy);
-  Value y = buildPool(
-      ctx.b, ctx.loc, padded, *w, resultTy, lowest,
-      isa<FloatType>(elemTy) ? PoolKind::FloatMax : PoolKind::Other,
-      [&](OpBuilder &nb, Location nl, ValueRange a) {
-        return maxScalar(nb, nl, a[0], a[1], isUnsigned);
-      });
+  Value y =
+      buildPool(ctx.b, ctx.loc, padded, *w, resultTy, lowest,
+                isa<FloatType>(elemTy) ? PoolKind::FloatMax : PoolKind::Other,
+                [&](OpBuilder &nb, Location nl, ValueRange a) {
+                  return maxScalar(nb, nl, a[0], a[1], isUnsigned);
+                });
   return ctx.setOutput(0, y);
 }
 
@@ -358,19 +358,19 @@ LogicalResult convertAveragePool(NodeContext &ctx) {
   Value zero = scalarConstant(ctx.b, ctx.loc, elemTy, 0);
   Value padded =
       padForWindow(ctx.b, ctx.loc, ctx.input(0), *w, outSpatial, zero);
-  Value sum = buildPool(ctx.b, ctx.loc, padded, *w, resultTy, zero,
-                        PoolKind::Sum,
-                        [](OpBuilder &nb, Location nl, ValueRange a) {
-                          return addScalar(nb, nl, a[0], a[1]);
-                        });
+  Value sum =
+      buildPool(ctx.b, ctx.loc, padded, *w, resultTy, zero, PoolKind::Sum,
+                [](OpBuilder &nb, Location nl, ValueRange a) {
+                  return addScalar(nb, nl, a[0], a[1]);
+                });
   bool includePad = ctx.attrInt("count_include_pad", 0) != 0;
   Value counts = windowCounts(ctx.b, ctx.loc, *w, inSpatial, outSpatial,
                               includePad, elemTy);
-  Value y = buildElementwise(ctx.b, ctx.loc, {sum, counts}, resultTy,
-                             [](OpBuilder &nb, Location nl, ValueRange a) {
-                               return arith::DivFOp::create(nb, nl, a[0], a[1])
-                                   .getResult();
-                             });
+  Value y = buildElementwise(
+      ctx.b, ctx.loc, {sum, counts}, resultTy,
+      [](OpBuilder &nb, Location nl, ValueRange a) {
+        return arith::DivFOp::create(nb, nl, a[0], a[1]).getResult();
+      });
   return ctx.setOutput(0, y);
 }
 
@@ -393,14 +393,15 @@ LogicalResult convertLpPool(NodeContext &ctx) {
   Value zero = scalarConstant(ctx.b, ctx.loc, elemTy, 0);
   Value padded =
       padForWindow(ctx.b, ctx.loc, ctx.input(0), *w, outSpatial, zero);
-  Value sum = buildPool(
-      ctx.b, ctx.loc, padded, *w, resultTy, zero, PoolKind::Other,
-      [&](OpBuilder &nb, Location nl, ValueRange a) {
-        Value x = math::AbsFOp::create(nb, nl, a[0]);
-        if (p != 1)
-          x = math::PowFOp::create(nb, nl, x, scalarConstant(nb, nl, elemTy, p));
-        return addScalar(nb, nl, x, a[1]);
-      });
+  Value sum =
+      buildPool(ctx.b, ctx.loc, padded, *w, resultTy, zero, PoolKind::Other,
+                [&](OpBuilder &nb, Location nl, ValueRange a) {
+                  Value x = math::AbsFOp::create(nb, nl, a[0]);
+                  if (p != 1)
+                    x = math::PowFOp::create(nb, nl, x,
+                                             scalarConstant(nb, nl, elemTy, p));
+                  return addScalar(nb, nl, x, a[1]);
+                });
   if (p == 1)
     return ctx.setOutput(0, sum);
   Value y = buildElementwise(
@@ -525,8 +526,8 @@ LogicalResult convertMaxUnpool(NodeContext &ctx) {
   Location loc = ctx.loc;
   MLIRContext *mctx = b.getContext();
   int64_t numIn = xTy.getNumElements();
-  int64_t numOut = RankedTensorType::get(unpooledShape, b.getF32Type())
-                       .getNumElements();
+  int64_t numOut =
+      RankedTensorType::get(unpooledShape, b.getF32Type()).getNumElements();
   Value x = reshapeTo(b, loc, ctx.input(0), {numIn});
   Value indices = reshapeTo(b, loc, ctx.input(1), {numIn});
   Type elemTy = resultTy.getElementType();
@@ -555,8 +556,7 @@ LogicalResult convertMaxUnpool(NodeContext &ctx) {
   if (ArrayRef<int64_t>(unpooledShape) != resultTy.getShape()) {
     SmallVector<OpFoldResult> low(rank, b.getIndexAttr(0)), high;
     for (int64_t d = 0; d < rank; ++d)
-      high.push_back(
-          b.getIndexAttr(resultTy.getDimSize(d) - unpooledShape[d]));
+      high.push_back(b.getIndexAttr(resultTy.getDimSize(d) - unpooledShape[d]));
     unpooled = tensor::PadOp::create(b, loc, resultTy, unpooled, low, high,
                                      scalarConstant(b, loc, elemTy, 0));
   }
