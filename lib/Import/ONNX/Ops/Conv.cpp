@@ -153,12 +153,25 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w,
                                               init, stridesAttr, dilationsAttr)
         .getResult(0);
   }
-  if (nSpatial == 2 && cPerGroup == 1 && mPerGroup == 1) {
+  if (nSpatial >= 1 && nSpatial <= 3 && cPerGroup == 1 && mPerGroup == 1) {
+    // Depthwise: one filter per channel, weights without the unit C/G dim.
     Value init = filledTensor(b, loc, resultTy, zero);
-    Value w3 = reshapeTo(b, loc, w, {filters, kernel[0], kernel[1]});
-    return linalg::DepthwiseConv2DNchwChwOp::create(b, loc, TypeRange{resultTy},
-                                                    ValueRange{x, w3}, init,
-                                                    stridesAttr, dilationsAttr)
+    SmallVector<int64_t> depthwiseShape{filters};
+    llvm::append_range(depthwiseShape, kernel);
+    SmallVector<Value> ins{x, reshapeTo(b, loc, w, depthwiseShape)};
+    if (nSpatial == 1)
+      return linalg::DepthwiseConv1DNcwCwOp::create(b, loc, TypeRange{resultTy},
+                                                    ins, init, stridesAttr,
+                                                    dilationsAttr)
+          .getResult(0);
+    if (nSpatial == 2)
+      return linalg::DepthwiseConv2DNchwChwOp::create(
+                 b, loc, TypeRange{resultTy}, ins, init, stridesAttr,
+                 dilationsAttr)
+          .getResult(0);
+    return linalg::DepthwiseConv3DNcdhwCdhwOp::create(
+               b, loc, TypeRange{resultTy}, ins, init, stridesAttr,
+               dilationsAttr)
         .getResult(0);
   }
 
