@@ -121,7 +121,7 @@ Value padForWindow(OpBuilder &b, Location loc, Value x, const Window &w,
 }
 
 /// Convolution of the padded `x` [N, C, in...] with `w` [M, C/group, k...],
-/// all of `accType`'s element type, giving `resultTy` [N, M, out...].
+/// all of the result's element type, giving `resultTy` [N, M, out...].
 Value buildConv(OpBuilder &b, Location loc, Value x, Value w,
                 RankedTensorType resultTy, ArrayRef<int64_t> strides,
                 ArrayRef<int64_t> dilations, int64_t group) {

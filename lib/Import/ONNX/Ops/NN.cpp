@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 
+#include <cctype>
 #include <map>
 
 using namespace mlir;
@@ -325,7 +326,7 @@ LogicalResult convertEinsum(NodeContext &ctx) {
   return ctx.setOutput(0, result);
 }
 
-/// Reshapes a per-row (`rowAxis`, for A) or per-column (for B) vector
+/// Reshapes a per-row (`perRow`, for A) or per-column (for B) vector
 /// parameter of a matmul operand so it broadcasts against the operand; a
 /// one-element parameter becomes a scalar.
 FailureOr<Value> matmulParam(NodeContext &ctx, unsigned i, bool perRow) {
