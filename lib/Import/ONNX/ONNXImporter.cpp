@@ -13,6 +13,7 @@
 #include "spade/Import/ONNX/ONNXImporter.h"
 
 #include "GraphImporter.h"
+#include "ShapeFolding.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -212,15 +213,13 @@ public:
   /// Replaces nodes without a converter by their function bodies; sets
   /// `changed` when the graph was rewritten.
   LogicalResult expandFunctions(bool &changed);
-  /// Replaces Shape and Size of statically shaped tensors by constants.
-  /// ONNX 1.12's inference does not propagate Shape's data into Reshape
-  /// (e.g. SoftmaxCrossEntropyLoss's body reshapes back to Shape(x)).
+  /// Folds shape computations into constants (see ShapeFolding.h).
   void foldStaticShapes(bool &changed);
 
   std::unordered_map<std::string, onnx::TensorShapeProto> shapeData;
 
 private:
-  using TypeMap = std::unordered_map<std::string, const onnx::TypeProto *>;
+  using TypeMap = ONNXTypeMap;
   /// Types of every value with one; initializer types live in `storage`.
   void collectTypes(TypeMap &types,
                     std::vector<std::unique_ptr<onnx::TypeProto>> &storage);
@@ -398,67 +397,11 @@ void ModelPreparer::collectTypes(
   }
 }
 
-/// Static dims of a tensor type, or nullopt.
-static std::optional<std::vector<int64_t>>
-staticDims(const onnx::TypeProto *type) {
-  if (!type || !type->has_tensor_type() || !type->tensor_type().has_shape())
-    return std::nullopt;
-  std::vector<int64_t> dims;
-  for (const auto &d : type->tensor_type().shape().dim()) {
-    if (!d.has_dim_value())
-      return std::nullopt;
-    dims.push_back(d.dim_value());
-  }
-  return dims;
-}
-
 void ModelPreparer::foldStaticShapes(bool &changed) {
-  changed = false;
   TypeMap types;
   std::vector<std::unique_ptr<onnx::TypeProto>> initializerTypes;
   collectTypes(types, initializerTypes);
-  for (onnx::NodeProto &node : *model.mutable_graph()->mutable_node()) {
-    if (!isDefaultDomain(node.domain()) ||
-        (node.op_type() != "Shape" && node.op_type() != "Size") ||
-        node.input_size() != 1 || node.output_size() != 1)
-      continue;
-    auto it = types.find(node.input(0));
-    auto dims = staticDims(it == types.end() ? nullptr : it->second);
-    if (!dims)
-      continue;
-    onnx::TensorProto value;
-    value.set_data_type(onnx::TensorProto::INT64);
-    if (node.op_type() == "Size") {
-      int64_t n = 1;
-      for (int64_t d : *dims)
-        n *= d;
-      value.add_int64_data(n);
-    } else {
-      // Shape-15's start/end: negative counts from the back, then clamped.
-      int64_t rank = dims->size(), start = 0, end = rank;
-      for (const auto &a : node.attribute()) {
-        if (a.name() == "start")
-          start = a.i();
-        else if (a.name() == "end")
-          end = a.i();
-      }
-      start = std::clamp<int64_t>(start < 0 ? start + rank : start, 0, rank);
-      end = std::clamp<int64_t>(end < 0 ? end + rank : end, 0, rank);
-      for (int64_t d = start; d < end; ++d)
-        value.add_int64_data((*dims)[d]);
-      value.add_dims(std::max<int64_t>(end - start, 0));
-    }
-    onnx::NodeProto folded;
-    folded.set_name(node.name());
-    folded.set_op_type("Constant");
-    folded.add_output(node.output(0));
-    onnx::AttributeProto *attr = folded.add_attribute();
-    attr->set_name("value");
-    attr->set_type(onnx::AttributeProto::TENSOR);
-    *attr->mutable_t() = value;
-    node = folded;
-    changed = true;
-  }
+  changed = foldShapeComputations(*model.mutable_graph(), types);
 }
 
 LogicalResult ModelPreparer::expandFunctions(bool &changed) {
