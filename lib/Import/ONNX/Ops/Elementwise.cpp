@@ -25,6 +25,30 @@ namespace {
 using ScalarFn =
     std::function<Value(OpBuilder &, Location, ValueRange, bool isUnsigned)>;
 
+/// Before opset 7, binary ops broadcast their second operand only when
+/// `broadcast=1`, aligned at `axis` (default: trailing dims), and PRelu's 1-D
+/// slope is per channel. Returns the operand reshaped for numpy broadcasting.
+Value legacyBroadcast(NodeContext &ctx, Value lhs, Value rhs) {
+  auto lhsTy = cast<RankedTensorType>(lhs.getType());
+  auto rhsTy = cast<RankedTensorType>(rhs.getType());
+  int64_t axis = -1;
+  if (ctx.opType() == "PRelu") {
+    if (rhsTy.getRank() == 1 && lhsTy.getRank() >= 2 &&
+        rhsTy.getDimSize(0) == lhsTy.getDimSize(1))
+      axis = 1;
+  } else if (ctx.attrInt("broadcast", 0) && ctx.hasAttr("axis")) {
+    axis = ctx.attrInt("axis", 0);
+    if (axis < 0)
+      axis += lhsTy.getRank();
+  }
+  if (axis < 0 || axis + rhsTy.getRank() > lhsTy.getRank())
+    return rhs;
+  SmallVector<int64_t> shape(axis, 1);
+  llvm::append_range(shape, rhsTy.getShape());
+  shape.resize(lhsTy.getRank(), 1);
+  return reshapeTo(ctx.b, ctx.loc, rhs, shape);
+}
+
 LogicalResult convertElementwise(NodeContext &ctx, const ScalarFn &fn) {
   SmallVector<Value> inputs;
   for (unsigned i = 0; i < ctx.numInputs(); ++i) {
@@ -35,6 +59,22 @@ LogicalResult convertElementwise(NodeContext &ctx, const ScalarFn &fn) {
   RankedTensorType resultTy = ctx.outputType(0);
   if (!resultTy)
     return failure();
+  if (ctx.opset < 7 && inputs.size() == 2)
+    inputs[1] = legacyBroadcast(ctx, inputs[0], inputs[1]);
+  SmallVector<ArrayRef<int64_t>> shapes;
+  std::string shapeList;
+  for (Value v : inputs) {
+    auto ty = cast<RankedTensorType>(v.getType());
+    shapes.push_back(ty.getShape());
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    llvm::interleave(ty.getShape(), os, "x");
+    shapeList += (shapeList.empty() ? "" : ", ") + (text.empty() ? "scalar" : text);
+  }
+  FailureOr<SmallVector<int64_t>> shape = broadcastShapes(shapes);
+  if (failed(shape) || ArrayRef<int64_t>(*shape) != resultTy.getShape())
+    return ctx.fail("operand shapes (" + shapeList +
+                    ") do not broadcast to the result shape");
   bool isUnsigned = ctx.isUnsignedInput(0);
   Value result =
       buildElementwise(ctx.b, ctx.loc, inputs, resultTy,
