@@ -141,6 +141,29 @@ InferenceGuard sameRankAsWeights(size_t x, size_t w) {
   };
 }
 
+/// convPoolShapeInference divides by strides and multiplies by dilations
+/// without checking them (a zero stride raised SIGFPE).
+void checkConvPoolAttrs(onnx::InferenceContext &ctx) {
+  for (const char *name : {"strides", "dilations", "kernel_shape"})
+    if (const onnx::AttributeProto *attr = ctx.getAttribute(name))
+      for (int64_t v : attr->ints())
+        if (v < 1)
+          fail_shape_inference("attribute ", name, " has a value ", v,
+                               " < 1");
+  if (const onnx::AttributeProto *pads = ctx.getAttribute("pads"))
+    for (int64_t v : pads->ints())
+      if (v < 0)
+        fail_shape_inference("attribute pads has a negative value ", v);
+}
+
+/// A convolution: attribute checks plus the same rank for X and weights.
+InferenceGuard convGuard(size_t x, size_t w) {
+  return [rankCheck = sameRankAsWeights(x, w)](onnx::InferenceContext &ctx) {
+    checkConvPoolAttrs(ctx);
+    rankCheck(ctx);
+  };
+}
+
 /// LayerNormalization's inference writes Mean/InvStdDev dims from `axis` on,
 /// without a range check.
 void checkLayerNormAxis(onnx::InferenceContext &ctx) {
@@ -162,10 +185,14 @@ public:
     const onnx::OpSchema *schema =
         onnx::OpSchemaRegistry::Schema(key, maxInclusiveVersion, domain);
     static const std::map<std::string, InferenceGuard> guards = {
-        {"Conv", sameRankAsWeights(0, 1)},
-        {"ConvInteger", sameRankAsWeights(0, 1)},
-        {"ConvTranspose", sameRankAsWeights(0, 1)},
-        {"QLinearConv", sameRankAsWeights(0, 3)},
+        {"Conv", convGuard(0, 1)},
+        {"ConvInteger", convGuard(0, 1)},
+        {"ConvTranspose", convGuard(0, 1)},
+        {"QLinearConv", convGuard(0, 3)},
+        {"AveragePool", checkConvPoolAttrs},
+        {"LpPool", checkConvPoolAttrs},
+        {"MaxPool", checkConvPoolAttrs},
+        {"MaxUnpool", checkConvPoolAttrs},
         {"LayerNormalization", checkLayerNormAxis},
     };
     auto guard = guards.find(key);
@@ -305,10 +332,19 @@ LogicalResult ModelPreparer::checkNodes() {
       if (opset < 1)
         return nodeError(node) << "the model imports no version of the "
                                   "default ONNX domain";
-      if (!onnx::OpSchemaRegistry::Schema(node.op_type(),
-                                          static_cast<int>(opset)))
+      const onnx::OpSchema *schema = onnx::OpSchemaRegistry::Schema(
+          node.op_type(), static_cast<int>(opset));
+      if (!schema)
         return nodeError(node) << "unknown operator '" << node.op_type()
                                << "' (not in ONNX opset " << opset << ")";
+      // Converters rely on the node matching its schema (e.g. required
+      // inputs present); the checker verifies that too, but not under
+      // --no-check.
+      try {
+        schema->Verify(node);
+      } catch (const std::exception &e) {
+        return nodeError(node) << firstLine(e.what());
+      }
     }
     for (const std::string &in : node.input())
       if (!in.empty() && !defined.count(in))
