@@ -137,6 +137,34 @@ static void appendField(const Field &field, unsigned bytes,
   }
 }
 
+std::vector<char> inlineTensorBytes(const onnx::TensorProto &t,
+                                    unsigned elementBytes) {
+  std::vector<char> out;
+  if (t.has_raw_data())
+    return std::vector<char>(t.raw_data().begin(), t.raw_data().end());
+  switch (t.data_type()) {
+  case onnx::TensorProto::FLOAT:
+    out.resize(4 * t.float_data_size());
+    std::memcpy(out.data(), t.float_data().data(), out.size());
+    break;
+  case onnx::TensorProto::DOUBLE:
+    out.resize(8 * t.double_data_size());
+    std::memcpy(out.data(), t.double_data().data(), out.size());
+    break;
+  case onnx::TensorProto::INT64:
+    appendField(t.int64_data(), 8, out);
+    break;
+  case onnx::TensorProto::UINT32:
+  case onnx::TensorProto::UINT64:
+    appendField(t.uint64_data(), elementBytes, out);
+    break;
+  default:
+    appendField(t.int32_data(), elementBytes, out);
+    break;
+  }
+  return out;
+}
+
 static bool readTensorProto(const std::string &path, const std::string &bytes,
                             HostTensor &out, std::string &error) {
   onnx::TensorProto t;
@@ -162,31 +190,7 @@ static bool readTensorProto(const std::string &path, const std::string &bytes,
       return false;
     }
   unsigned size = elementSize(out.kind);
-  out.data.clear();
-  if (t.has_raw_data()) {
-    out.data.assign(t.raw_data().begin(), t.raw_data().end());
-  } else {
-    switch (out.kind) {
-    case ElementKind::F32:
-      out.data.resize(4 * t.float_data_size());
-      std::memcpy(out.data.data(), t.float_data().data(), out.data.size());
-      break;
-    case ElementKind::F64:
-      out.data.resize(8 * t.double_data_size());
-      std::memcpy(out.data.data(), t.double_data().data(), out.data.size());
-      break;
-    case ElementKind::I64:
-      appendField(t.int64_data(), 8, out.data);
-      break;
-    case ElementKind::U32:
-    case ElementKind::U64:
-      appendField(t.uint64_data(), size, out.data);
-      break;
-    default:
-      appendField(t.int32_data(), size, out.data);
-      break;
-    }
-  }
+  out.data = inlineTensorBytes(t, size);
   if (static_cast<int64_t>(out.data.size()) != out.numElements() * size) {
     error = "'" + path + "' holds " + std::to_string(out.data.size()) +
             " bytes for a " + out.shapeString() + " " +

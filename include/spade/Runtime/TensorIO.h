@@ -13,6 +13,10 @@
 #include <string>
 #include <vector>
 
+namespace onnx {
+class TensorProto;
+} // namespace onnx
+
 namespace spade {
 
 /// Element kinds, numbered as ONNX's TensorProto::DataType.
@@ -37,6 +41,12 @@ struct HostTensor {
   double at(int64_t i) const;
   std::string shapeString() const;
 };
+
+/// The little-endian element bytes of a TensorProto whose data is stored
+/// inline: raw_data, or the typed field its data type uses (int32_data holds
+/// every narrower integer type and float16/bfloat16 bits).
+std::vector<char> inlineTensorBytes(const onnx::TensorProto &t,
+                                    unsigned elementBytes);
 
 /// Reads a .npy or a TensorProto .pb (chosen by extension). On failure
 /// returns false and sets `error` to a one-line reason.

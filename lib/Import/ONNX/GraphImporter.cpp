@@ -10,6 +10,8 @@
 
 #include "GraphImporter.h"
 
+#include "spade/Runtime/TensorIO.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -427,19 +429,6 @@ GraphImporter::convertType(const onnx::TypeProto &type, Location loc,
   return RankedTensorType::get(dims, elemTy);
 }
 
-/// Appends `n` little-endian elements of `bytes` bytes each, taken from a
-/// repeated proto field, to `out`.
-template <typename Field>
-static void appendField(const Field &field, unsigned bytes,
-                        std::vector<char> &out) {
-  for (auto v : field) {
-    uint64_t bits = static_cast<uint64_t>(v);
-    char buf[8];
-    std::memcpy(buf, &bits, 8);
-    out.insert(out.end(), buf, buf + bytes);
-  }
-}
-
 FailureOr<ElementsAttr>
 GraphImporter::convertTensor(const onnx::TensorProto &tensor, Location loc,
                              const Twine &what) {
@@ -504,29 +493,8 @@ GraphImporter::convertTensor(const onnx::TensorProto &tensor, Location loc,
                             << path << "' (" << size << " bytes)";
     data.assign((*buf)->getBufferStart() + offset,
                 (*buf)->getBufferStart() + offset + length);
-  } else if (tensor.has_raw_data()) {
-    data.assign(tensor.raw_data().begin(), tensor.raw_data().end());
   } else {
-    switch (dt) {
-    case onnx::TensorProto::FLOAT:
-      data.resize(4 * tensor.float_data_size());
-      std::memcpy(data.data(), tensor.float_data().data(), data.size());
-      break;
-    case onnx::TensorProto::DOUBLE:
-      data.resize(8 * tensor.double_data_size());
-      std::memcpy(data.data(), tensor.double_data().data(), data.size());
-      break;
-    case onnx::TensorProto::INT64:
-      appendField(tensor.int64_data(), 8, data);
-      break;
-    case onnx::TensorProto::UINT32:
-    case onnx::TensorProto::UINT64:
-      appendField(tensor.uint64_data(), elemBytes, data);
-      break;
-    default: // int32_data holds every narrower type, f16/bf16 as bits
-      appendField(tensor.int32_data(), elemBytes, data);
-      break;
-    }
+    data = inlineTensorBytes(tensor, elemBytes);
   }
   if (static_cast<int64_t>(data.size()) != numElements * elemBytes)
     return emitError(loc) << what << " holds " << data.size()
