@@ -142,7 +142,8 @@ InferenceGuard sameRankAsWeights(size_t x, size_t w) {
 }
 
 /// convPoolShapeInference divides by strides and multiplies by dilations
-/// without checking them (a zero stride raised SIGFPE).
+/// without checking them (a zero stride raised SIGFPE). Negative pads are
+/// fine: they crop.
 void checkConvPoolAttrs(onnx::InferenceContext &ctx) {
   for (const char *name : {"strides", "dilations", "kernel_shape"})
     if (const onnx::AttributeProto *attr = ctx.getAttribute(name))
@@ -150,10 +151,6 @@ void checkConvPoolAttrs(onnx::InferenceContext &ctx) {
         if (v < 1)
           fail_shape_inference("attribute ", name, " has a value ", v,
                                " < 1");
-  if (const onnx::AttributeProto *pads = ctx.getAttribute("pads"))
-    for (int64_t v : pads->ints())
-      if (v < 0)
-        fail_shape_inference("attribute pads has a negative value ", v);
 }
 
 /// A convolution: attribute checks plus the same rank for X and weights.
