@@ -6,7 +6,7 @@ Runs spade-import over every node test shipped by Debian's libonnx-testdata
 verifies), unsupported (a diagnostic saying Spade lacks the feature), failed
 (any other diagnostic), crash (signal, assertion, non-1 exit) or timeout.
 
-A test whose shape-like integer inputs must be constants (e.g. Reshape's
+A test whose shape-like integer or bool inputs must be constants (e.g. Reshape's
 target shape fed as a graph input) is retried with those inputs bound from
 test_data_set_0 (--constant-input), as onnx-mlir's backend tests do; such
 tests are counted as passed and listed as "bound".
@@ -108,7 +108,8 @@ def import_test(tool, test_dir, timeout):
                                                    for h in RETRY_HINTS):
         data = os.path.join(test_dir, "test_data_set_0")
         extra = []
-        int_types = {2, 3, 4, 5, 6, 7, 12, 13}  # ONNX integer element types
+        # ONNX integer and bool element types
+        int_types = {2, 3, 4, 5, 6, 7, 9, 12, 13}
         for k, (name, elem) in enumerate(graph_inputs(model)):
             pb = os.path.join(data, f"input_{k}.pb")
             if elem in int_types and os.path.exists(pb):
