@@ -113,16 +113,22 @@ std::optional<IntConst> binary(const std::string &op, const IntConst &x,
   for (size_t i = 0; i < n; ++i) {
     int64_t a = x.values[x.values.size() == 1 ? 0 : i];
     int64_t b = y.values[y.values.size() == 1 ? 0 : i];
+    // Overflowing arithmetic is left to run (and wrap) at run time.
+    int64_t v;
+    bool overflow = false;
     if (op == "Add")
-      r.values.push_back(a + b);
+      overflow = __builtin_add_overflow(a, b, &v);
     else if (op == "Sub")
-      r.values.push_back(a - b);
+      overflow = __builtin_sub_overflow(a, b, &v);
     else if (op == "Mul")
-      r.values.push_back(a * b);
+      overflow = __builtin_mul_overflow(a, b, &v);
     else if (auto q = divide(a, b))
-      r.values.push_back(*q);
+      v = *q;
     else
       return std::nullopt;
+    if (overflow)
+      return std::nullopt;
+    r.values.push_back(v);
   }
   return r;
 }
@@ -142,8 +148,11 @@ std::optional<IntConst> evaluate(const onnx::NodeProto &node, int64_t opset,
   }
   if (op == "Neg" && has(0)) {
     IntConst r = *in[0];
-    for (int64_t &v : r.values)
+    for (int64_t &v : r.values) {
+      if (v == INT64_MIN)
+        return std::nullopt;
       v = -v;
+    }
     return r;
   }
   if ((op == "Add" || op == "Sub" || op == "Mul" || op == "Div") && has(0) &&
@@ -224,10 +233,12 @@ std::optional<IntConst> evaluate(const onnx::NodeProto &node, int64_t opset,
     int64_t start = in[0]->values[0], limit = in[1]->values[0],
             delta = in[2]->values[0];
     IntConst r;
-    for (int64_t v = start; delta > 0 ? v < limit : v > limit; v += delta) {
+    for (int64_t v = start; delta > 0 ? v < limit : v > limit;) {
       if (r.values.size() >= kMaxElements)
         return std::nullopt;
       r.values.push_back(v);
+      if (__builtin_add_overflow(v, delta, &v))
+        break;
     }
     return r;
   }
@@ -301,8 +312,11 @@ bool foldShapeComputations(onnx::GraphProto &graph, const ONNXTypeMap &types) {
       dataType = onnx::TensorProto::INT64;
       if (op == "Size") {
         int64_t n = 1;
+        bool overflow = false;
         for (int64_t d : *dims)
-          n *= d;
+          overflow |= __builtin_mul_overflow(n, d, &n);
+        if (overflow)
+          continue;
         result = IntConst{{n}, true};
       } else {
         // Shape-15's start/end: negative counts from the back, then clamp.
