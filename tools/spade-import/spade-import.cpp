@@ -19,8 +19,10 @@
 
 using namespace llvm;
 
-static cl::opt<std::string> inputFile(cl::Positional, cl::Required,
+static cl::opt<std::string> inputFile(cl::Positional,
                                       cl::desc("<model.onnx|model.onnxtxt>"));
+static cl::opt<bool> listOps("list-ops",
+                             cl::desc("Print the ONNX ops with a converter"));
 static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                        cl::value_desc("file"), cl::init("-"));
 static cl::list<std::string>
@@ -52,6 +54,16 @@ int main(int argc, char **argv) {
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "Spade ONNX importer\n");
+
+  if (listOps) {
+    for (const std::string &op : spade::supportedONNXOps())
+      outs() << op << "\n";
+    return 0;
+  }
+  if (inputFile.empty()) {
+    errs() << "spade-import: error: no model file given (see --help)\n";
+    return 1;
+  }
 
   auto error = [&](const Twine &msg) {
     errs() << inputFile << ": error: " << msg << "\n";

@@ -94,6 +94,14 @@ const ConvertFn *ConverterRegistry::lookup(StringRef opType) const {
   return it == converters.end() ? nullptr : &it->second;
 }
 
+std::vector<std::string> ConverterRegistry::opTypes() const {
+  std::vector<std::string> ops;
+  for (const auto &entry : converters)
+    ops.push_back(entry.getKey().str());
+  llvm::sort(ops);
+  return ops;
+}
+
 const ConverterRegistry &getConverterRegistry() {
   static const ConverterRegistry registry = [] {
     ConverterRegistry r;

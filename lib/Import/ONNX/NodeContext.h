@@ -23,6 +23,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace spade::onnx_import {
 
@@ -119,6 +120,8 @@ public:
   void add(llvm::StringRef opType, ConvertFn fn);
   const ConvertFn *lookup(llvm::StringRef opType) const;
   bool contains(llvm::StringRef opType) const { return lookup(opType); }
+  /// Every registered op type, sorted.
+  std::vector<std::string> opTypes() const;
 
 private:
   llvm::StringMap<ConvertFn> converters;

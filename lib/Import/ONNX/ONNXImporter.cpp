@@ -50,6 +50,10 @@ void spade::registerONNXImportDialects(DialectRegistry &registry) {
                   tensor::TensorDialect, spade::SpadeDialect>();
 }
 
+std::vector<std::string> spade::supportedONNXOps() {
+  return getConverterRegistry().opTypes();
+}
+
 bool spade::parseShapeString(StringRef text, std::vector<int64_t> &dims) {
   dims.clear();
   if (text.empty())

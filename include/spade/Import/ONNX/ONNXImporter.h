@@ -59,6 +59,10 @@ importONNXBuffer(llvm::StringRef bytes, llvm::StringRef bufferName,
                  bool isText, mlir::MLIRContext &context,
                  const ONNXImportOptions &options = {});
 
+/// The ONNX op types (default domain) that have a converter, sorted. Ops with
+/// an ONNX function body are imported through it even if not listed.
+std::vector<std::string> supportedONNXOps();
+
 /// Parses `1x3x224x224` (also `1,3,224,224`) into dims; false if malformed.
 bool parseShapeString(llvm::StringRef text, std::vector<int64_t> &dims);
 
