@@ -11,6 +11,7 @@
 
 #include "../Builders.h"
 #include "../NodeContext.h"
+#include "../Window.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -21,104 +22,6 @@ using namespace mlir;
 
 namespace spade::onnx_import {
 namespace {
-
-/// Strides, dilations and the leading padding of each spatial dim.
-struct Window {
-  SmallVector<int64_t> kernel, strides, dilations, padBegin;
-};
-
-/// Reads strides/dilations (default 1) and resolves pads/auto_pad for a
-/// forward convolution whose output spatial sizes are `outSpatial`.
-FailureOr<Window> resolveWindow(NodeContext &ctx, ArrayRef<int64_t> inSpatial,
-                                ArrayRef<int64_t> kernel,
-                                ArrayRef<int64_t> outSpatial) {
-  size_t n = inSpatial.size();
-  Window w;
-  w.kernel.assign(kernel.begin(), kernel.end());
-  w.strides = ctx.attrInts("strides");
-  w.dilations = ctx.attrInts("dilations");
-  if (w.strides.empty())
-    w.strides.assign(n, 1);
-  if (w.dilations.empty())
-    w.dilations.assign(n, 1);
-  if (w.strides.size() != n || w.dilations.size() != n)
-    return ctx.fail("strides/dilations must have one value per spatial dim");
-  for (size_t i = 0; i < n; ++i)
-    if (w.strides[i] < 1 || w.dilations[i] < 1)
-      return ctx.fail("strides and dilations must be positive");
-  std::string autoPad = ctx.attrString("auto_pad", "NOTSET");
-  SmallVector<int64_t> pads = ctx.attrInts("pads");
-  for (size_t i = 0; i < n; ++i) {
-    int64_t effKernel = (kernel[i] - 1) * w.dilations[i] + 1;
-    int64_t total = std::max<int64_t>(0, (outSpatial[i] - 1) * w.strides[i] +
-                                             effKernel - inSpatial[i]);
-    if (autoPad == "SAME_UPPER") {
-      w.padBegin.push_back(total / 2);
-    } else if (autoPad == "SAME_LOWER") {
-      w.padBegin.push_back(total - total / 2);
-    } else if (autoPad == "VALID") {
-      w.padBegin.push_back(0);
-    } else if (autoPad == "NOTSET") {
-      if (pads.empty())
-        w.padBegin.push_back(0);
-      else if (pads.size() != 2 * n)
-        return ctx.fail("pads must have two values per spatial dim");
-      else
-        w.padBegin.push_back(pads[i]);
-    } else {
-      return ctx.fail("unknown auto_pad '" + autoPad + "'");
-    }
-  }
-  return w;
-}
-
-/// Pads (or, for negative pads, crops) the spatial dims of `x`
-/// ([N, C, spatial...]) with `value` so that a window of `w` produces exactly
-/// `outSpatial` outputs: the windows read input rows [-padBegin,
-/// -padBegin + needed); rows no window reaches are cut off.
-Value padForWindow(OpBuilder &b, Location loc, Value x, const Window &w,
-                   ArrayRef<int64_t> outSpatial, Value value) {
-  auto ty = cast<RankedTensorType>(x.getType());
-  int64_t n = outSpatial.size();
-  SmallVector<int64_t> low(2, 0), high(2, 0), sliceSizes(ty.getShape()),
-      offsets(ty.getRank(), 0);
-  bool needPad = false, needSlice = false;
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t in = ty.getDimSize(2 + i);
-    int64_t needed = (outSpatial[i] - 1) * w.strides[i] +
-                     (w.kernel[i] - 1) * w.dilations[i] + 1;
-    int64_t start = -w.padBegin[i];
-    int64_t offset = std::clamp<int64_t>(start, 0, in);
-    int64_t used = std::max<int64_t>(0, std::min(in, start + needed) - offset);
-    int64_t before = std::max<int64_t>(0, -start);
-    int64_t after = std::max<int64_t>(0, needed - before - used);
-    offsets[2 + i] = offset;
-    sliceSizes[2 + i] = used;
-    low.push_back(before);
-    high.push_back(after);
-    needSlice |= used != in;
-    needPad |= before > 0 || after > 0;
-  }
-  if (needSlice) {
-    SmallVector<int64_t> strides(ty.getRank(), 1);
-    x = tensor::ExtractSliceOp::create(
-        b, loc, RankedTensorType::get(sliceSizes, ty.getElementType()), x,
-        ValueRange{}, ValueRange{}, ValueRange{}, offsets, sliceSizes, strides);
-  }
-  if (!needPad)
-    return x;
-  SmallVector<int64_t> shape(sliceSizes);
-  for (int64_t i = 0; i < n; ++i)
-    shape[2 + i] += low[2 + i] + high[2 + i];
-  SmallVector<OpFoldResult> lowOfr, highOfr;
-  for (size_t i = 0; i < low.size(); ++i) {
-    lowOfr.push_back(b.getIndexAttr(low[i]));
-    highOfr.push_back(b.getIndexAttr(high[i]));
-  }
-  return tensor::PadOp::create(
-      b, loc, RankedTensorType::get(shape, ty.getElementType()), x, lowOfr,
-      highOfr, value);
-}
 
 /// Convolution of the padded `x` [N, C, in...] with `w` [M, C/group, k...],
 /// all of the result's element type, giving `resultTy` [N, M, out...].
@@ -280,8 +183,8 @@ FailureOr<Value> convolve(NodeContext &ctx, Value x, Value w,
   auto wTy = cast<RankedTensorType>(w.getType());
   ArrayRef<int64_t> outSpatial = resultTy.getShape().drop_front(2);
   FailureOr<Window> win =
-      resolveWindow(ctx, xTy.getShape().drop_front(2),
-                    wTy.getShape().drop_front(2), outSpatial);
+      resolveWindow(ctx, xTy.getShape().drop_front(2), outSpatial,
+                    wTy.getShape().drop_front(2));
   if (failed(win))
     return failure();
   Value zero = scalarConstant(ctx.b, ctx.loc, xTy.getElementType(), 0);

@@ -12,6 +12,7 @@
 
 #include "../Builders.h"
 #include "../NodeContext.h"
+#include "../Window.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -22,98 +23,6 @@ using namespace mlir;
 
 namespace spade::onnx_import {
 namespace {
-
-/// Window of a pooling node over the spatial dims.
-struct Window {
-  SmallVector<int64_t> kernel, strides, dilations, padBegin, padEnd;
-};
-
-/// Reads kernel_shape, strides, dilations and pads/auto_pad for an input of
-/// spatial sizes `inSpatial` pooled to `outSpatial`.
-FailureOr<Window> resolveWindow(NodeContext &ctx, ArrayRef<int64_t> inSpatial,
-                                ArrayRef<int64_t> outSpatial) {
-  size_t n = inSpatial.size();
-  Window w;
-  w.kernel = ctx.attrInts("kernel_shape");
-  w.strides = ctx.attrInts("strides");
-  w.dilations = ctx.attrInts("dilations");
-  if (w.strides.empty())
-    w.strides.assign(n, 1);
-  if (w.dilations.empty())
-    w.dilations.assign(n, 1);
-  if (w.kernel.size() != n || w.strides.size() != n || w.dilations.size() != n)
-    return ctx.fail("kernel_shape/strides/dilations must have one value per "
-                    "spatial dim");
-  for (size_t i = 0; i < n; ++i)
-    if (w.kernel[i] < 1 || w.strides[i] < 1 || w.dilations[i] < 1)
-      return ctx.fail("kernel_shape, strides and dilations must be positive");
-  std::string autoPad = ctx.attrString("auto_pad", "NOTSET");
-  SmallVector<int64_t> pads = ctx.attrInts("pads");
-  if (autoPad == "NOTSET" && !pads.empty() && pads.size() != 2 * n)
-    return ctx.fail("pads must have two values per spatial dim");
-  for (size_t i = 0; i < n; ++i) {
-    int64_t effKernel = (w.kernel[i] - 1) * w.dilations[i] + 1;
-    int64_t total = std::max<int64_t>(0, (outSpatial[i] - 1) * w.strides[i] +
-                                             effKernel - inSpatial[i]);
-    int64_t begin, end;
-    if (autoPad == "SAME_UPPER") {
-      begin = total / 2;
-      end = total - begin;
-    } else if (autoPad == "SAME_LOWER") {
-      end = total / 2;
-      begin = total - end;
-    } else if (autoPad == "VALID") {
-      begin = end = 0;
-    } else if (autoPad == "NOTSET") {
-      begin = pads.empty() ? 0 : pads[i];
-      end = pads.empty() ? 0 : pads[i + n];
-      if (begin < 0 || end < 0)
-        return ctx.fail("pads must not be negative");
-    } else {
-      return ctx.fail("unknown auto_pad '" + autoPad + "'");
-    }
-    w.padBegin.push_back(begin);
-    w.padEnd.push_back(end);
-  }
-  return w;
-}
-
-/// Pads the spatial dims of `x` ([N, C, spatial...]) with `value` so that
-/// `outSpatial` windows fit exactly: `padBegin` in front, whatever the last
-/// window reaches behind (input no window reaches is cut off).
-Value padForWindow(OpBuilder &b, Location loc, Value x, const Window &w,
-                   ArrayRef<int64_t> outSpatial, Value value) {
-  auto ty = cast<RankedTensorType>(x.getType());
-  int64_t n = outSpatial.size();
-  SmallVector<OpFoldResult> low(2, b.getIndexAttr(0)),
-      high(2, b.getIndexAttr(0));
-  SmallVector<int64_t> sliceSizes(ty.getShape()), padded(ty.getShape());
-  bool needPad = false, needSlice = false;
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t in = ty.getDimSize(2 + i);
-    int64_t needed = (outSpatial[i] - 1) * w.strides[i] +
-                     (w.kernel[i] - 1) * w.dilations[i] + 1;
-    int64_t used = std::min(in, std::max<int64_t>(0, needed - w.padBegin[i]));
-    int64_t end = std::max<int64_t>(0, needed - w.padBegin[i] - in);
-    sliceSizes[2 + i] = used;
-    padded[2 + i] = w.padBegin[i] + used + end;
-    needSlice |= used != in;
-    needPad |= w.padBegin[i] > 0 || end > 0;
-    low.push_back(b.getIndexAttr(w.padBegin[i]));
-    high.push_back(b.getIndexAttr(end));
-  }
-  if (needSlice) {
-    SmallVector<int64_t> offsets(ty.getRank(), 0), strides(ty.getRank(), 1);
-    x = tensor::ExtractSliceOp::create(
-        b, loc, RankedTensorType::get(sliceSizes, ty.getElementType()), x,
-        ValueRange{}, ValueRange{}, ValueRange{}, offsets, sliceSizes, strides);
-  }
-  if (!needPad)
-    return x;
-  return tensor::PadOp::create(
-      b, loc, RankedTensorType::get(padded, ty.getElementType()), x, low, high,
-      value);
-}
 
 enum class PoolKind { FloatMax, Sum, Other };
 
