@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "spade/Import/ONNX/ONNXImporter.h"
+#include "spade/Support/FileDiagnostics.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -92,19 +93,8 @@ int main(int argc, char **argv) {
   }
 
   mlir::MLIRContext context;
-  // One line per diagnostic, naming the model file: locations inside an
-  // ONNX file carry no useful line/column.
-  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
-    const char *kind = d.getSeverity() == mlir::DiagnosticSeverity::Error
-                           ? "error"
-                           : d.getSeverity() == mlir::DiagnosticSeverity::Warning
-                                 ? "warning"
-                                 : "note";
-    std::string msg = d.str();
-    std::replace(msg.begin(), msg.end(), '\n', ' ');
-    errs() << inputFile << ": " << kind << ": " << msg << "\n";
-    return mlir::success();
-  });
+  spade::FileDiagnostics diagnostics(context, inputFile);
+
 
   auto module = spade::importONNXFile(inputFile, context, options);
   if (!module)

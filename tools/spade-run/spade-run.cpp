@@ -12,6 +12,7 @@
 #include "spade/Compiler/CPUPipeline.h"
 #include "spade/Compiler/JITModel.h"
 #include "spade/Import/ONNX/ONNXImporter.h"
+#include "spade/Support/FileDiagnostics.h"
 #include "spade/Runtime/TensorIO.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -96,15 +97,8 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   spade::registerCPUPipelineDialects(registry);
   mlir::MLIRContext context(registry);
-  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
-    std::string msg = d.str();
-    std::replace(msg.begin(), msg.end(), '\n', ' ');
-    errs() << modelFile << ": "
-           << (d.getSeverity() == mlir::DiagnosticSeverity::Error ? "error"
-                                                                  : "note")
-           << ": " << msg << "\n";
-    return mlir::success();
-  });
+  spade::FileDiagnostics diagnostics(context, modelFile);
+
 
   mlir::OwningOpRef<mlir::ModuleOp> module;
   if (StringRef(modelFile).ends_with(".mlir")) {
