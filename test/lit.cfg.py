@@ -10,12 +10,13 @@ config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".onnxtxt", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.spade_obj_root, "test")
-config.excludes = ["Inputs", "CMakeLists.txt", "README.txt", "lit.cfg.py",
+config.excludes = ["Inputs", "CMakeLists.txt", "README.txt", "lit.cfg.py", "bindings.test.py",
                    "lit.site.cfg.py"]
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%spade_src_root", config.spade_src_root))
 config.substitutions.append(("%spade_tools_dir", config.spade_tools_dir))
+config.substitutions.append(("%spade_obj_root", config.spade_obj_root))
 config.substitutions.append(("%onnx_testdata", config.onnx_testdata_dir))
 config.substitutions.append(("%python", "/usr/bin/python3"))
 config.substitutions.append(("%mlir_lib_dir", "/usr/lib/llvm-22/lib"))
