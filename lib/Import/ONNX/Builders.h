@@ -89,7 +89,8 @@ mlir::Value maxScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
 mlir::Value minScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                       mlir::Value y, bool isUnsigned);
 
-/// Lowest / highest finite value of an element type (for max/min inits).
+/// Identity of max / min for an element type: -inf / +inf for floats, the
+/// smallest / largest value for integers.
 mlir::Value lowestValue(mlir::OpBuilder &b, mlir::Location loc, mlir::Type t,
                         bool isUnsigned);
 mlir::Value highestValue(mlir::OpBuilder &b, mlir::Location loc, mlir::Type t,
