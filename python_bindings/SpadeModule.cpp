@@ -27,19 +27,32 @@ namespace {
 /// NumPy dtype string for an element kind ("<f4", "|b1", ...).
 std::string numpyDtype(spade::ElementKind kind) {
   switch (kind) {
-  case spade::ElementKind::F32: return "float32";
-  case spade::ElementKind::F64: return "float64";
-  case spade::ElementKind::F16: return "float16";
-  case spade::ElementKind::BF16: return "uint16"; // NumPy has no bfloat16
-  case spade::ElementKind::U8: return "uint8";
-  case spade::ElementKind::I8: return "int8";
-  case spade::ElementKind::U16: return "uint16";
-  case spade::ElementKind::I16: return "int16";
-  case spade::ElementKind::I32: return "int32";
-  case spade::ElementKind::U32: return "uint32";
-  case spade::ElementKind::I64: return "int64";
-  case spade::ElementKind::U64: return "uint64";
-  case spade::ElementKind::Bool: return "bool";
+  case spade::ElementKind::F32:
+    return "float32";
+  case spade::ElementKind::F64:
+    return "float64";
+  case spade::ElementKind::F16:
+    return "float16";
+  case spade::ElementKind::BF16:
+    return "uint16"; // NumPy has no bfloat16
+  case spade::ElementKind::U8:
+    return "uint8";
+  case spade::ElementKind::I8:
+    return "int8";
+  case spade::ElementKind::U16:
+    return "uint16";
+  case spade::ElementKind::I16:
+    return "int16";
+  case spade::ElementKind::I32:
+    return "int32";
+  case spade::ElementKind::U32:
+    return "uint32";
+  case spade::ElementKind::I64:
+    return "int64";
+  case spade::ElementKind::U64:
+    return "uint64";
+  case spade::ElementKind::Bool:
+    return "bool";
   }
   return "float32";
 }
@@ -101,10 +114,11 @@ public:
                                std::to_string(arrays.size()));
     std::vector<spade::HostTensor> inputs;
     for (size_t i = 0; i < arrays.size(); ++i) {
-      py::array a = py::array::ensure(
-          arrays[i].attr("astype")(numpyDtype(specs[i].kind)),
-          py::array::c_style);
-      spade::HostTensor t{specs[i].name, specs[i].kind,
+      py::array a =
+          py::array::ensure(arrays[i].attr("astype")(numpyDtype(specs[i].kind)),
+                            py::array::c_style);
+      spade::HostTensor t{specs[i].name,
+                          specs[i].kind,
                           std::vector<int64_t>(a.shape(), a.shape() + a.ndim()),
                           {}};
       const char *data = static_cast<const char *>(a.data());

@@ -61,9 +61,9 @@ static llvm::Expected<TensorSpec> specOf(Type type, DictionaryAttr attrs,
                      attrs ? attrs.get("onnx.elem_type") : Attribute());
   if (!kind)
     return makeError("unsupported element type in the entry signature");
-  TensorSpec spec{fallbackName, *kind,
-                  std::vector<int64_t>(tt.getShape().begin(),
-                                       tt.getShape().end())};
+  TensorSpec spec{
+      fallbackName, *kind,
+      std::vector<int64_t>(tt.getShape().begin(), tt.getShape().end())};
   if (attrs)
     if (auto n = dyn_cast_or_null<StringAttr>(attrs.get("onnx.name")))
       spec.name = n.str();
@@ -127,7 +127,8 @@ struct MemRefArg {
   void *descriptorPtr = nullptr;
 
   MemRefArg(const std::vector<int64_t> &shape, size_t bytes) {
-    buffer = std::aligned_alloc(64, std::max<size_t>(64, (bytes + 63) / 64 * 64));
+    buffer =
+        std::aligned_alloc(64, std::max<size_t>(64, (bytes + 63) / 64 * 64));
     int64_t rank = shape.size();
     descriptor.resize(3 + 2 * rank);
     descriptor[0] = reinterpret_cast<int64_t>(buffer);

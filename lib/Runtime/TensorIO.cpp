@@ -41,19 +41,32 @@ bool isValidElementKind(int32_t kind) {
 
 std::string elementKindName(ElementKind kind) {
   switch (kind) {
-  case ElementKind::F32: return "float32";
-  case ElementKind::U8: return "uint8";
-  case ElementKind::I8: return "int8";
-  case ElementKind::U16: return "uint16";
-  case ElementKind::I16: return "int16";
-  case ElementKind::I32: return "int32";
-  case ElementKind::I64: return "int64";
-  case ElementKind::Bool: return "bool";
-  case ElementKind::F16: return "float16";
-  case ElementKind::F64: return "float64";
-  case ElementKind::U32: return "uint32";
-  case ElementKind::U64: return "uint64";
-  case ElementKind::BF16: return "bfloat16";
+  case ElementKind::F32:
+    return "float32";
+  case ElementKind::U8:
+    return "uint8";
+  case ElementKind::I8:
+    return "int8";
+  case ElementKind::U16:
+    return "uint16";
+  case ElementKind::I16:
+    return "int16";
+  case ElementKind::I32:
+    return "int32";
+  case ElementKind::I64:
+    return "int64";
+  case ElementKind::Bool:
+    return "bool";
+  case ElementKind::F16:
+    return "float16";
+  case ElementKind::F64:
+    return "float64";
+  case ElementKind::U32:
+    return "uint32";
+  case ElementKind::U64:
+    return "uint64";
+  case ElementKind::BF16:
+    return "bfloat16";
   }
   return "unknown";
 }
@@ -73,7 +86,8 @@ static float halfToFloat(uint16_t h) {
   else if (exp == 31)
     v = mant ? NAN : INFINITY;
   else
-    v = std::ldexp(static_cast<float>(mant | 0x400), static_cast<int>(exp) - 25);
+    v = std::ldexp(static_cast<float>(mant | 0x400),
+                   static_cast<int>(exp) - 25);
   return sign ? -v : v;
 }
 
@@ -84,18 +98,30 @@ double HostTensor::at(int64_t i) const {
     return v;
   };
   switch (kind) {
-  case ElementKind::F32: return load(float());
-  case ElementKind::F64: return load(double());
-  case ElementKind::U8: return load(uint8_t());
-  case ElementKind::I8: return load(int8_t());
-  case ElementKind::U16: return load(uint16_t());
-  case ElementKind::I16: return load(int16_t());
-  case ElementKind::I32: return load(int32_t());
-  case ElementKind::U32: return load(uint32_t());
-  case ElementKind::I64: return static_cast<double>(load(int64_t()));
-  case ElementKind::U64: return static_cast<double>(load(uint64_t()));
-  case ElementKind::Bool: return load(uint8_t()) != 0;
-  case ElementKind::F16: return halfToFloat(load(uint16_t()));
+  case ElementKind::F32:
+    return load(float());
+  case ElementKind::F64:
+    return load(double());
+  case ElementKind::U8:
+    return load(uint8_t());
+  case ElementKind::I8:
+    return load(int8_t());
+  case ElementKind::U16:
+    return load(uint16_t());
+  case ElementKind::I16:
+    return load(int16_t());
+  case ElementKind::I32:
+    return load(int32_t());
+  case ElementKind::U32:
+    return load(uint32_t());
+  case ElementKind::I64:
+    return static_cast<double>(load(int64_t()));
+  case ElementKind::U64:
+    return static_cast<double>(load(uint64_t()));
+  case ElementKind::Bool:
+    return load(uint8_t()) != 0;
+  case ElementKind::F16:
+    return halfToFloat(load(uint16_t()));
   case ElementKind::BF16: {
     uint32_t bits = static_cast<uint32_t>(load(uint16_t())) << 16;
     float f;
@@ -178,7 +204,8 @@ static bool readTensorProto(const std::string &path, const std::string &bytes,
     return false;
   }
   if (t.data_location() == onnx::TensorProto::EXTERNAL) {
-    error = "'" + path + "' refers to external data, which spade-run does not read";
+    error =
+        "'" + path + "' refers to external data, which spade-run does not read";
     return false;
   }
   out.name = t.name();
@@ -251,8 +278,9 @@ static bool readNpy(const std::string &path, const std::string &bytes,
   descr = descr.substr(q1 + 1, q2 - q1 - 1);
   bool found = false;
   for (const auto &t : kNpyTypes)
-    if (descr == t.descr || (descr.size() == 3 && descr[0] == '=' &&
-                             descr.substr(1) == std::string(t.descr).substr(1))) {
+    if (descr == t.descr ||
+        (descr.size() == 3 && descr[0] == '=' &&
+         descr.substr(1) == std::string(t.descr).substr(1))) {
       out.kind = t.kind;
       found = true;
     }
@@ -347,10 +375,9 @@ Comparison compareTensors(const HostTensor &actual,
               expected.shapeString();
     return c;
   }
-  bool isFloat = expected.kind == ElementKind::F32 ||
-                 expected.kind == ElementKind::F64 ||
-                 expected.kind == ElementKind::F16 ||
-                 expected.kind == ElementKind::BF16;
+  bool isFloat =
+      expected.kind == ElementKind::F32 || expected.kind == ElementKind::F64 ||
+      expected.kind == ElementKind::F16 || expected.kind == ElementKind::BF16;
   for (int64_t i = 0, n = expected.numElements(); i < n; ++i) {
     double a = actual.at(i), e = expected.at(i);
     if (std::isnan(a) && std::isnan(e))

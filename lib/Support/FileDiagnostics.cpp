@@ -21,8 +21,7 @@ static const char *severityName(DiagnosticSeverity s) {
 
 spade::FileDiagnostics::FileDiagnostics(MLIRContext &context,
                                         std::string fileName)
-    : fileName(std::move(fileName)),
-      handler(&context, [this](Diagnostic &d) {
+    : fileName(std::move(fileName)), handler(&context, [this](Diagnostic &d) {
         std::string msg = d.str();
         std::replace(msg.begin(), msg.end(), '\n', ' ');
         llvm::errs() << this->fileName << ": " << severityName(d.getSeverity())

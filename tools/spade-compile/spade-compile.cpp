@@ -19,8 +19,8 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Support/Timing.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
@@ -44,9 +44,10 @@ static cl::opt<spade::EmitKind> emitKind(
                           "a relocatable object for the host (default)")));
 static cl::opt<unsigned> optLevel("O", cl::desc("Optimisation level 0-3"),
                                   cl::init(2), cl::Prefix);
-static cl::list<std::string> inputShapes(
-    "input-shape", cl::desc("Pin a graph input's shape (ONNX models)"),
-    cl::value_desc("name=dims"));
+static cl::list<std::string>
+    inputShapes("input-shape",
+                cl::desc("Pin a graph input's shape (ONNX models)"),
+                cl::value_desc("name=dims"));
 
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
@@ -67,9 +68,9 @@ int main(int argc, char **argv) {
 
   auto start = std::chrono::steady_clock::now();
   auto phase = [&](StringRef what) {
-    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                             start)
-                   .count();
+    double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
     errs() << format("spade-compile: [%7.2f s] ", s) << what << "\n";
   };
 

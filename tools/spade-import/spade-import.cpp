@@ -95,7 +95,6 @@ int main(int argc, char **argv) {
   mlir::MLIRContext context;
   spade::FileDiagnostics diagnostics(context, inputFile);
 
-
   auto module = spade::importONNXFile(inputFile, context, options);
   if (!module)
     return 1;

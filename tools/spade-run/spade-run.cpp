@@ -12,8 +12,8 @@
 #include "spade/Compiler/CPUPipeline.h"
 #include "spade/Compiler/JITModel.h"
 #include "spade/Import/ONNX/ONNXImporter.h"
-#include "spade/Support/FileDiagnostics.h"
 #include "spade/Runtime/TensorIO.h"
+#include "spade/Support/FileDiagnostics.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -33,7 +33,8 @@ using namespace llvm;
 static cl::opt<std::string> modelFile(cl::Positional, cl::Required,
                                       cl::desc("<model.onnx|.onnxtxt|.mlir>"));
 static cl::list<std::string> inputFiles(
-    "input", cl::desc("Input tensor (.npy or .pb), in input order or NAME=FILE"),
+    "input",
+    cl::desc("Input tensor (.npy or .pb), in input order or NAME=FILE"),
     cl::value_desc("file"));
 static cl::list<std::string>
     expectFiles("expect", cl::desc("Expected output (.npy or .pb), in order"),
@@ -42,21 +43,23 @@ static cl::opt<std::string> outputDir("output-dir",
                                       cl::desc("Write outputs as DIR/NAME.npy"),
                                       cl::value_desc("dir"));
 static cl::opt<double> relTolerance("rtol", cl::desc("Relative tolerance"),
-                            cl::init(1e-3));
+                                    cl::init(1e-3));
 static cl::opt<double> absTolerance("atol", cl::desc("Absolute tolerance"),
-                            cl::init(1e-7));
-static cl::opt<unsigned> benchRuns("bench",
-                                   cl::desc("Run N times, print latency"),
-                                   cl::init(0));
-static cl::opt<int> randomSeed(
-    "random-inputs", cl::desc("Fill inputs not given with seeded random data"),
-    cl::init(-1));
-static cl::list<std::string> inputShapes(
-    "input-shape", cl::desc("Pin a graph input's shape (ONNX models)"),
-    cl::value_desc("name=dims"));
-static cl::list<std::string> constantInputs(
-    "constant-input", cl::desc("Import a graph input as a constant (.pb)"),
-    cl::value_desc("name=file"));
+                                    cl::init(1e-7));
+static cl::opt<unsigned>
+    benchRuns("bench", cl::desc("Run N times, print latency"), cl::init(0));
+static cl::opt<int>
+    randomSeed("random-inputs",
+               cl::desc("Fill inputs not given with seeded random data"),
+               cl::init(-1));
+static cl::list<std::string>
+    inputShapes("input-shape",
+                cl::desc("Pin a graph input's shape (ONNX models)"),
+                cl::value_desc("name=dims"));
+static cl::list<std::string>
+    constantInputs("constant-input",
+                   cl::desc("Import a graph input as a constant (.pb)"),
+                   cl::value_desc("name=file"));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimisation level"),
                                   cl::init(2), cl::Prefix);
 
@@ -98,7 +101,6 @@ int main(int argc, char **argv) {
   spade::registerCPUPipelineDialects(registry);
   mlir::MLIRContext context(registry);
   spade::FileDiagnostics diagnostics(context, modelFile);
-
 
   mlir::OwningOpRef<mlir::ModuleOp> module;
   if (StringRef(modelFile).ends_with(".mlir")) {
@@ -148,8 +150,8 @@ int main(int argc, char **argv) {
       ++next;
     }
     if (index >= specs.size())
-      return fail("more --input files than the model's " +
-                  Twine(specs.size()) + " inputs");
+      return fail("more --input files than the model's " + Twine(specs.size()) +
+                  " inputs");
     std::string error;
     if (!spade::readTensorFile(file.str(), inputs[index], error))
       return fail(error);
@@ -204,16 +206,15 @@ int main(int argc, char **argv) {
                 Twine(outputs.size()) + " outputs");
   bool allOk = true;
   for (size_t i = 0; i < outputs.size(); ++i) {
-    outs() << "output '" << outputs[i].name << "': "
-           << outputs[i].shapeString() << " "
-           << spade::elementKindName(outputs[i].kind);
+    outs() << "output '" << outputs[i].name << "': " << outputs[i].shapeString()
+           << " " << spade::elementKindName(outputs[i].kind);
     if (i < expectFiles.size()) {
       spade::HostTensor expected;
       std::string error;
       if (!spade::readTensorFile(expectFiles[i], expected, error))
         return fail(error);
-      spade::Comparison c =
-          spade::compareTensors(outputs[i], expected, relTolerance, absTolerance);
+      spade::Comparison c = spade::compareTensors(outputs[i], expected,
+                                                  relTolerance, absTolerance);
       if (!c.error.empty())
         outs() << ": MISMATCH " << c.error;
       else

@@ -21,8 +21,19 @@ namespace spade {
 
 /// Element kinds, numbered as ONNX's TensorProto::DataType.
 enum class ElementKind : int32_t {
-  F32 = 1, U8 = 2, I8 = 3, U16 = 4, I16 = 5, I32 = 6, I64 = 7, Bool = 9,
-  F16 = 10, F64 = 11, U32 = 12, U64 = 13, BF16 = 16
+  F32 = 1,
+  U8 = 2,
+  I8 = 3,
+  U16 = 4,
+  I16 = 5,
+  I32 = 6,
+  I64 = 7,
+  Bool = 9,
+  F16 = 10,
+  F64 = 11,
+  U32 = 12,
+  U64 = 13,
+  BF16 = 16
 };
 
 /// Bytes per element; 0 for kinds Spade cannot hold.
@@ -52,8 +63,7 @@ std::vector<char> inlineTensorBytes(const onnx::TensorProto &t,
 /// returns false and sets `error` to a one-line reason.
 bool readTensorFile(const std::string &path, HostTensor &out,
                     std::string &error);
-bool writeNpy(const std::string &path, const HostTensor &t,
-              std::string &error);
+bool writeNpy(const std::string &path, const HostTensor &t, std::string &error);
 
 struct Comparison {
   bool ok = true;

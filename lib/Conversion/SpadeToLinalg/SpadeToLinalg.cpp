@@ -80,10 +80,10 @@ struct BasisConvLowering : OpConversionPattern<BasisConvOp> {
       paddedShape[3] += pads[1] + pads[3];
       Value zero = arith::ConstantOp::create(rewriter, loc,
                                              rewriter.getZeroAttr(elemTy));
-      input = tensor::PadOp::create(
-          rewriter, loc, RankedTensorType::get(paddedShape, elemTy), input,
-          getAsIndexOpFoldResult(ctx, low), getAsIndexOpFoldResult(ctx, high),
-          zero);
+      input = tensor::PadOp::create(rewriter, loc,
+                                    RankedTensorType::get(paddedShape, elemTy),
+                                    input, getAsIndexOpFoldResult(ctx, low),
+                                    getAsIndexOpFoldResult(ctx, high), zero);
     }
 
     // Stage 1: R[n, c, k, oh, ow] = sum_{kh,kw} X[n, c, oh*s+kh*d, ...]*B[k].
@@ -96,8 +96,8 @@ struct BasisConvLowering : OpConversionPattern<BasisConvOp> {
                                ctx);
     auto bMap = AffineMap::get(7, 0, {dk, dkh, dkw}, ctx);
     auto rMap = AffineMap::get(7, 0, {dn, dc, dk, doh, dow}, ctx);
-    Value responsesInit = zeroFilled(rewriter, loc, {n, cin, numBasis, ho, wo},
-                                     elemTy);
+    Value responsesInit =
+        zeroFilled(rewriter, loc, {n, cin, numBasis, ho, wo}, elemTy);
     Value responses =
         linalg::GenericOp::create(
             rewriter, loc, responsesInit.getType(),

@@ -81,10 +81,11 @@ Value reshapeTo(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> shape) {
       RankedTensorType::get({srcTy.getNumElements()}, srcTy.getElementType());
   Value flat = v;
   if (src.size() != 1)
-    flat = src.empty() ? Value(tensor::ExpandShapeOp::create(
-                             b, loc, flatTy, v, ArrayRef<ReassociationIndices>{}))
-                       : Value(tensor::CollapseShapeOp::create(
-                             b, loc, flatTy, v, allDims(src.size())));
+    flat = src.empty()
+               ? Value(tensor::ExpandShapeOp::create(
+                     b, loc, flatTy, v, ArrayRef<ReassociationIndices>{}))
+               : Value(tensor::CollapseShapeOp::create(b, loc, flatTy, v,
+                                                       allDims(src.size())));
   if (shape.size() == 1)
     return flat;
   if (shape.empty())
@@ -216,13 +217,12 @@ Value reduce(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> axes,
   }
   Value acc = filledTensor(
       b, loc, RankedTensorType::get(reducedShape, ty.getElementType()), init);
-  Value result =
-      linalg::ReduceOp::create(
-          b, loc, ValueRange{v}, ValueRange{acc}, axes,
-          [&](OpBuilder &nb, Location nl, ValueRange args) {
-            linalg::YieldOp::create(nb, nl, combine(nb, nl, args));
-          })
-          .getResult(0);
+  Value result = linalg::ReduceOp::create(
+                     b, loc, ValueRange{v}, ValueRange{acc}, axes,
+                     [&](OpBuilder &nb, Location nl, ValueRange args) {
+                       linalg::YieldOp::create(nb, nl, combine(nb, nl, args));
+                     })
+                     .getResult(0);
   return keepDims ? reshapeTo(b, loc, result, keptShape) : result;
 }
 
@@ -250,8 +250,7 @@ Value mulScalar(OpBuilder &b, Location loc, Value x, Value y) {
   return arith::MulIOp::create(b, loc, x, y);
 }
 
-Value divScalar(OpBuilder &b, Location loc, Value x, Value y,
-                bool isUnsigned) {
+Value divScalar(OpBuilder &b, Location loc, Value x, Value y, bool isUnsigned) {
   if (isa<FloatType>(x.getType()))
     return arith::DivFOp::create(b, loc, x, y);
   if (isUnsigned)
@@ -259,8 +258,7 @@ Value divScalar(OpBuilder &b, Location loc, Value x, Value y,
   return arith::DivSIOp::create(b, loc, x, y);
 }
 
-Value maxScalar(OpBuilder &b, Location loc, Value x, Value y,
-                bool isUnsigned) {
+Value maxScalar(OpBuilder &b, Location loc, Value x, Value y, bool isUnsigned) {
   if (isa<FloatType>(x.getType()))
     return arith::MaximumFOp::create(b, loc, x, y); // propagates NaN
   if (isUnsigned)
@@ -268,8 +266,7 @@ Value maxScalar(OpBuilder &b, Location loc, Value x, Value y,
   return arith::MaxSIOp::create(b, loc, x, y);
 }
 
-Value minScalar(OpBuilder &b, Location loc, Value x, Value y,
-                bool isUnsigned) {
+Value minScalar(OpBuilder &b, Location loc, Value x, Value y, bool isUnsigned) {
   if (isa<FloatType>(x.getType()))
     return arith::MinimumFOp::create(b, loc, x, y);
   if (isUnsigned)

@@ -193,7 +193,8 @@ std::optional<SmallVector<int64_t>> NodeContext::constInts(unsigned i) const {
     SmallVector<int64_t> out;
     if (auto dense = dyn_cast<DenseIntElementsAttr>(attr)) {
       for (APInt v : dense.getValues<APInt>())
-        out.push_back(isUnsigned ? int64_t(v.getZExtValue()) : v.getSExtValue());
+        out.push_back(isUnsigned ? int64_t(v.getZExtValue())
+                                 : v.getSExtValue());
       return out;
     }
     if (auto dense = dyn_cast<DenseFPElementsAttr>(attr)) {
@@ -207,8 +208,7 @@ std::optional<SmallVector<int64_t>> NodeContext::constInts(unsigned i) const {
       if (!intTy || data.empty())
         return std::nullopt;
       for (int64_t k = 0, e = res.getNumElements(); k < e; ++k)
-        out.push_back(
-            readRawInt(data.data(), intTy.getWidth(), isUnsigned, k));
+        out.push_back(readRawInt(data.data(), intTy.getWidth(), isUnsigned, k));
       return out;
     }
   }
@@ -428,8 +428,7 @@ GraphImporter::convertType(const onnx::TypeProto &type, Location loc,
     if (!d.has_dim_value() || d.dim_value() < 0)
       return emitError(loc)
              << what << " has a dynamic dimension"
-             << (d.has_dim_param() ? " '" + d.dim_param() + "'"
-                                   : std::string())
+             << (d.has_dim_param() ? " '" + d.dim_param() + "'" : std::string())
              << "; Spade needs static shapes (pin graph inputs with "
                 "--input-shape NAME=DIMS)";
     dims.push_back(d.dim_value());
@@ -476,12 +475,10 @@ GraphImporter::convertTensor(const onnx::TensorProto &tensor, Location loc,
     // The ONNX spec makes `location` relative to the model's directory. Keep
     // it there, and read regular files only (not /dev/zero or a fifo).
     if (location.empty() || llvm::sys::path::is_absolute(location) ||
-        llvm::is_contained(llvm::make_range(
-                               llvm::sys::path::begin(location),
-                               llvm::sys::path::end(location)),
+        llvm::is_contained(llvm::make_range(llvm::sys::path::begin(location),
+                                            llvm::sys::path::end(location)),
                            ".."))
-      return emitError(loc) << what << ": external data location '"
-                            << location
+      return emitError(loc) << what << ": external data location '" << location
                             << "' is not a path inside the model's directory";
     SmallString<256> path(modelDir);
     llvm::sys::path::append(path, location);
@@ -490,15 +487,15 @@ GraphImporter::convertTensor(const onnx::TensorProto &tensor, Location loc,
                             << "' does not exist or is not a regular file";
     auto buf = llvm::MemoryBuffer::getFile(path);
     if (!buf)
-      return emitError(loc) << what << ": cannot read external data file '"
-                            << path << "'";
+      return emitError(loc)
+             << what << ": cannot read external data file '" << path << "'";
     int64_t size = (*buf)->getBufferSize();
     if (offset >= 0 && offset <= size && length < 0)
       length = size - offset;
     if (offset < 0 || offset > size || length < 0 || length > size - offset)
       return emitError(loc) << what << ": external data (offset " << offset
-                            << ", length " << length << ") is outside '"
-                            << path << "' (" << size << " bytes)";
+                            << ", length " << length << ") is outside '" << path
+                            << "' (" << size << " bytes)";
     data.assign((*buf)->getBufferStart() + offset,
                 (*buf)->getBufferStart() + offset + length);
   } else {
@@ -516,10 +513,12 @@ GraphImporter::convertTensor(const onnx::TensorProto &tensor, Location loc,
     return cast<ElementsAttr>(DenseElementsAttr::get(type, bits));
   }
   if (numElements > options.resourceThreshold) {
-    std::string blobName = tensor.name().empty() ? "onnx_tensor" : tensor.name();
+    std::string blobName =
+        tensor.name().empty() ? "onnx_tensor" : tensor.name();
     return cast<ElementsAttr>(DenseResourceElementsAttr::get(
         type, blobName,
-        HeapAsmResourceBlob::allocateAndCopyWithAlign(data, alignof(uint64_t))));
+        HeapAsmResourceBlob::allocateAndCopyWithAlign(data,
+                                                      alignof(uint64_t))));
   }
   bool detectedSplat = false;
   if (!DenseElementsAttr::isValidRawBuffer(type, data, detectedSplat))
@@ -527,8 +526,8 @@ GraphImporter::convertTensor(const onnx::TensorProto &tensor, Location loc,
   return cast<ElementsAttr>(DenseElementsAttr::getFromRawBuffer(type, data));
 }
 
-bool GraphImporter::foldFromShapeData(const onnx::NodeProto &node,
-                                      OpBuilder &b, Location loc) {
+bool GraphImporter::foldFromShapeData(const onnx::NodeProto &node, OpBuilder &b,
+                                      Location loc) {
   if (node.output_size() != 1)
     return false;
   const std::string &out = node.output(0);
@@ -557,8 +556,9 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
   std::string name = node.name().empty()
                          ? node.op_type() + "_" + std::to_string(index)
                          : node.name();
-  Location loc = NameLoc::get(StringAttr::get(getContext(), name),
-                              FileLineColLoc::get(getContext(), fileName, 0, 0));
+  Location loc =
+      NameLoc::get(StringAttr::get(getContext(), name),
+                   FileLineColLoc::get(getContext(), fileName, 0, 0));
   onnx::NodeProto named = node;
   named.set_name(name);
   NodeContext ctx(*this, named, b, loc, opset);
@@ -613,7 +613,8 @@ LogicalResult GraphImporter::importGraph(const onnx::GraphProto &graph,
   for (const auto &vi : graph.input()) {
     if (initializerNames.contains(vi.name()))
       continue;
-    auto ty = convertType(vi.type(), fileLoc, "graph input '" + vi.name() + "'");
+    auto ty =
+        convertType(vi.type(), fileLoc, "graph input '" + vi.name() + "'");
     if (failed(ty))
       return failure();
     argTypes.push_back(*ty);

@@ -15,13 +15,12 @@ namespace spade::onnx_import {
 /// Imports one checked, shape-inferred ONNX graph into a func.func.
 class GraphImporter {
 public:
-  GraphImporter(mlir::ModuleOp module, llvm::StringRef fileName,
-                llvm::StringRef modelDir, const ONNXImportOptions &options,
-                const std::unordered_map<std::string, onnx::TensorShapeProto>
-                    &shapeData);
+  GraphImporter(
+      mlir::ModuleOp module, llvm::StringRef fileName, llvm::StringRef modelDir,
+      const ONNXImportOptions &options,
+      const std::unordered_map<std::string, onnx::TensorShapeProto> &shapeData);
 
-  mlir::LogicalResult importGraph(const onnx::GraphProto &graph,
-                                  int64_t opset);
+  mlir::LogicalResult importGraph(const onnx::GraphProto &graph, int64_t opset);
 
   mlir::MLIRContext *getContext() { return module.getContext(); }
   llvm::StringRef getFileName() const { return fileName; }

@@ -92,8 +92,7 @@ public:
   bool hasAttr(llvm::StringRef name) const { return attr(name) != nullptr; }
   int64_t attrInt(llvm::StringRef name, int64_t dflt) const;
   float attrFloat(llvm::StringRef name, float dflt) const;
-  std::string attrString(llvm::StringRef name,
-                         llvm::StringRef dflt = "") const;
+  std::string attrString(llvm::StringRef name, llvm::StringRef dflt = "") const;
   llvm::SmallVector<int64_t> attrInts(llvm::StringRef name) const;
   llvm::SmallVector<float> attrFloats(llvm::StringRef name) const;
   const onnx::TensorProto *attrTensor(llvm::StringRef name) const;

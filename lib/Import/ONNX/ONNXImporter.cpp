@@ -27,11 +27,11 @@
 
 #include "onnx/checker.h"
 
-#include <algorithm>
 #include "onnx/defs/function.h"
 #include "onnx/defs/parser.h"
 #include "onnx/defs/schema.h"
 #include "onnx/shape_inference/implementation.h"
+#include <algorithm>
 
 #include <functional>
 #include <map>
@@ -45,9 +45,9 @@ using namespace spade;
 using namespace spade::onnx_import;
 
 void spade::registerONNXImportDialects(DialectRegistry &registry) {
-  registry.insert<arith::ArithDialect, func::FuncDialect,
-                  linalg::LinalgDialect, math::MathDialect,
-                  tensor::TensorDialect, spade::SpadeDialect>();
+  registry
+      .insert<arith::ArithDialect, func::FuncDialect, linalg::LinalgDialect,
+              math::MathDialect, tensor::TensorDialect, spade::SpadeDialect>();
 }
 
 std::vector<std::string> spade::supportedONNXOps() {
@@ -119,8 +119,8 @@ std::string firstLine(std::string msg) {
 /// Shape of input `i` if ONNX knows it, else null.
 const onnx::TensorShapeProto *knownInputShape(onnx::InferenceContext &ctx,
                                               size_t i) {
-  const onnx::TypeProto *t = i < ctx.getNumInputs() ? ctx.getInputType(i)
-                                                    : nullptr;
+  const onnx::TypeProto *t =
+      i < ctx.getNumInputs() ? ctx.getInputType(i) : nullptr;
   if (!t || !t->has_tensor_type() || !t->tensor_type().has_shape())
     return nullptr;
   return &t->tensor_type().shape();
@@ -153,8 +153,7 @@ void checkConvPoolAttrs(onnx::InferenceContext &ctx) {
     if (const onnx::AttributeProto *attr = ctx.getAttribute(name))
       for (int64_t v : attr->ints())
         if (v < 1)
-          fail_shape_inference("attribute ", name, " has a value ", v,
-                               " < 1");
+          fail_shape_inference("attribute ", name, " has a value ", v, " < 1");
 }
 
 /// A convolution: attribute checks plus the same rank for X and weights.
@@ -256,8 +255,8 @@ private:
   /// before use and every default-domain op exists in the model's opset.
   LogicalResult checkNodes();
   InFlightDiagnostic nodeError(const onnx::NodeProto &node) {
-    return emitError(loc) << "node '" << node.name() << "' ("
-                          << node.op_type() << "): ";
+    return emitError(loc) << "node '" << node.name() << "' (" << node.op_type()
+                          << "): ";
   }
 
   onnx::ModelProto &model;
@@ -282,8 +281,8 @@ LogicalResult ModelPreparer::applyOptions() {
     if (shape->dim_size() != 0 &&
         shape->dim_size() != static_cast<int>(dims.size()))
       return emitError(loc) << "--input-shape gives " << dims.size()
-                            << " dims for graph input '" << name
-                            << "' of rank " << shape->dim_size();
+                            << " dims for graph input '" << name << "' of rank "
+                            << shape->dim_size();
     shape->clear_dim();
     for (int64_t d : dims)
       shape->add_dim()->set_dim_value(d);
@@ -298,13 +297,13 @@ LogicalResult ModelPreparer::applyOptions() {
                             << "', which is not a graph input";
     auto buf = llvm::MemoryBuffer::getFile(file);
     if (!buf)
-      return emitError(loc) << "cannot read constant input file '" << file
-                            << "'";
+      return emitError(loc)
+             << "cannot read constant input file '" << file << "'";
     onnx::TensorProto tensor;
     if (!tensor.ParseFromArray((*buf)->getBufferStart(),
                                static_cast<int>((*buf)->getBufferSize())))
-      return emitError(loc) << "'" << file
-                            << "' is not a serialized ONNX TensorProto";
+      return emitError(loc)
+             << "'" << file << "' is not a serialized ONNX TensorProto";
     tensor.set_name(name);
     *graph->add_initializer() = tensor;
     graph->mutable_input()->DeleteSubrange(idx, 1);
@@ -404,10 +403,9 @@ LogicalResult ModelPreparer::inferShapes() {
     std::optional<std::string> node = between(msg, ", node name: ", "): ");
     if (opType && node) {
       std::string prefix = ", node name: " + *node + "): ";
-      return emitError(loc)
-             << "node '" << *node << "' (" << *opType
-             << "): ONNX shape inference: "
-             << msg.substr(msg.find(prefix) + prefix.size());
+      return emitError(loc) << "node '" << *node << "' (" << *opType
+                            << "): ONNX shape inference: "
+                            << msg.substr(msg.find(prefix) + prefix.size());
     }
     return emitError(loc) << "ONNX shape inference: " << msg;
   }
@@ -522,10 +520,10 @@ LogicalResult ModelPreparer::expandFunctions(bool &changed) {
             attrs->DeleteSubrange(a, 1);
       }
     } catch (const std::exception &e) {
-      return emitError(loc) << "node '" << node.name() << "' ("
-                            << node.op_type()
-                            << "): expanding its ONNX function failed: "
-                            << firstLine(e.what());
+      return emitError(loc)
+             << "node '" << node.name() << "' (" << node.op_type()
+             << "): expanding its ONNX function failed: "
+             << firstLine(e.what());
     }
     changed = true;
   }
@@ -578,10 +576,10 @@ OwningOpRef<ModuleOp> importModel(onnx::ModelProto &model, StringRef name,
 
 } // namespace
 
-OwningOpRef<ModuleOp> spade::importONNXBuffer(StringRef bytes,
-                                              StringRef bufferName,
-                                              bool isText, MLIRContext &context,
-                                              const ONNXImportOptions &options) {
+OwningOpRef<ModuleOp>
+spade::importONNXBuffer(StringRef bytes, StringRef bufferName, bool isText,
+                        MLIRContext &context,
+                        const ONNXImportOptions &options) {
   Location loc = FileLineColLoc::get(&context, bufferName, 0, 0);
   onnx::ModelProto model;
   if (isText) {

@@ -25,7 +25,9 @@ struct IntConst {
   bool scalar = false;
 };
 
-bool isDefaultDomain(const std::string &d) { return d.empty() || d == "ai.onnx"; }
+bool isDefaultDomain(const std::string &d) {
+  return d.empty() || d == "ai.onnx";
+}
 
 std::optional<IntConst> fromTensor(const onnx::TensorProto &t) {
   if (t.dims_size() > 1 || t.data_location() == onnx::TensorProto::EXTERNAL)
@@ -170,8 +172,7 @@ std::optional<IntConst> evaluate(const onnx::NodeProto &node, int64_t opset,
   if (op == "Unsqueeze" && has(0) && in[0]->scalar) {
     return IntConst{in[0]->values, false};
   }
-  if (op == "Squeeze" && has(0) && !in[0]->scalar &&
-      in[0]->values.size() == 1)
+  if (op == "Squeeze" && has(0) && !in[0]->scalar && in[0]->values.size() == 1)
     return IntConst{in[0]->values, true};
   if (op == "Gather" && has(0) && has(1) && !in[0]->scalar) {
     IntConst r;

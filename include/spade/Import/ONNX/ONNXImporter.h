@@ -55,8 +55,8 @@ importONNXFile(llvm::StringRef path, mlir::MLIRContext &context,
 /// Same as importONNXFile for a model already in memory; `bufferName` names it
 /// in diagnostics.
 mlir::OwningOpRef<mlir::ModuleOp>
-importONNXBuffer(llvm::StringRef bytes, llvm::StringRef bufferName,
-                 bool isText, mlir::MLIRContext &context,
+importONNXBuffer(llvm::StringRef bytes, llvm::StringRef bufferName, bool isText,
+                 mlir::MLIRContext &context,
                  const ONNXImportOptions &options = {});
 
 /// The ONNX op types (default domain) that have a converter, sorted. Ops with

@@ -11,8 +11,8 @@
 using namespace mlir;
 using namespace spade;
 
-#include "spade/Dialect/Spade/SpadeOpsDialect.cpp.inc"
 #include "spade/Dialect/Spade/SpadeEnums.cpp.inc"
+#include "spade/Dialect/Spade/SpadeOpsDialect.cpp.inc"
 #define GET_ATTRDEF_CLASSES
 #include "spade/Dialect/Spade/SpadeAttrs.cpp.inc"
 

@@ -69,7 +69,8 @@ LogicalResult convertElementwise(NodeContext &ctx, const ScalarFn &fn) {
     std::string text;
     llvm::raw_string_ostream os(text);
     llvm::interleave(ty.getShape(), os, "x");
-    shapeList += (shapeList.empty() ? "" : ", ") + (text.empty() ? "scalar" : text);
+    shapeList +=
+        (shapeList.empty() ? "" : ", ") + (text.empty() ? "scalar" : text);
   }
   FailureOr<SmallVector<int64_t>> shape = broadcastShapes(shapes);
   if (failed(shape) || ArrayRef<int64_t>(*shape) != resultTy.getShape())
