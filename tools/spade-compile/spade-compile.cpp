@@ -80,13 +80,8 @@ int main(int argc, char **argv) {
     module = mlir::parseSourceFile<mlir::ModuleOp>(modelFile, &context);
   } else {
     spade::ONNXImportOptions options;
-    for (StringRef arg : inputShapes) {
-      auto [name, dims] = arg.rsplit('=');
-      std::vector<int64_t> shape;
-      if (dims.empty() || !spade::parseShapeString(dims, shape))
-        return fail("malformed --input-shape '" + arg + "'");
-      options.inputShapes[name.str()] = shape;
-    }
+    if (auto bad = spade::addImportFlags(inputShapes, {}, options))
+      return fail(*bad);
     module = spade::importONNXFile(modelFile, context, options);
   }
   if (!module)

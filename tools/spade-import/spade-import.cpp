@@ -44,12 +44,6 @@ static cl::opt<int64_t> resourceThreshold(
 static cl::opt<bool> noCheck("no-check",
                              cl::desc("Skip onnx::checker::check_model"));
 
-/// Splits NAME=VALUE; false if there is no '=' or either side is empty.
-static bool splitAssignment(StringRef arg, StringRef &name, StringRef &value) {
-  std::tie(name, value) = arg.rsplit('=');
-  return !name.empty() && arg.contains('=');
-}
-
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
   mlir::registerAsmPrinterCLOptions();
@@ -75,22 +69,8 @@ int main(int argc, char **argv) {
   options.functionName = funcName;
   options.resourceThreshold = resourceThreshold;
   options.runChecker = !noCheck;
-  for (StringRef arg : inputShapes) {
-    StringRef name, dims;
-    std::vector<int64_t> shape;
-    if (!splitAssignment(arg, name, dims) ||
-        !spade::parseShapeString(dims, shape))
-      return error("malformed --input-shape '" + arg +
-                   "' (expected NAME=DIMS, e.g. x=1x3x224x224)");
-    options.inputShapes[name.str()] = shape;
-  }
-  for (StringRef arg : constantInputs) {
-    StringRef name, file;
-    if (!splitAssignment(arg, name, file) || file.empty())
-      return error("malformed --constant-input '" + arg +
-                   "' (expected NAME=FILE.pb)");
-    options.constantInputs[name.str()] = file.str();
-  }
+  if (auto bad = spade::addImportFlags(inputShapes, constantInputs, options))
+    return error(*bad);
 
   mlir::MLIRContext context;
   spade::FileDiagnostics diagnostics(context, inputFile);

@@ -107,19 +107,8 @@ int main(int argc, char **argv) {
     module = mlir::parseSourceFile<mlir::ModuleOp>(modelFile, &context);
   } else {
     spade::ONNXImportOptions options;
-    for (StringRef arg : inputShapes) {
-      auto [name, dims] = arg.rsplit('=');
-      std::vector<int64_t> shape;
-      if (dims.empty() || !spade::parseShapeString(dims, shape))
-        return fail("malformed --input-shape '" + arg + "'");
-      options.inputShapes[name.str()] = shape;
-    }
-    for (StringRef arg : constantInputs) {
-      auto [name, file] = arg.rsplit('=');
-      if (file.empty())
-        return fail("malformed --constant-input '" + arg + "'");
-      options.constantInputs[name.str()] = file.str();
-    }
+    if (auto bad = spade::addImportFlags(inputShapes, constantInputs, options))
+      return fail(*bad);
     module = spade::importONNXFile(modelFile, context, options);
   }
   if (!module)

@@ -54,6 +54,30 @@ std::vector<std::string> spade::supportedONNXOps() {
   return getConverterRegistry().opTypes();
 }
 
+std::optional<std::string>
+spade::addImportFlags(ArrayRef<std::string> inputShapes,
+                      ArrayRef<std::string> constantInputs,
+                      ONNXImportOptions &options) {
+  for (StringRef arg : inputShapes) {
+    auto [name, dims] = arg.rsplit('=');
+    std::vector<int64_t> shape;
+    if (name.empty() || !arg.contains('=') || !parseShapeString(dims, shape))
+      return ("malformed --input-shape '" + arg +
+              "' (expected NAME=DIMS, e.g. x=1x3x224x224)")
+          .str();
+    options.inputShapes[name.str()] = shape;
+  }
+  for (StringRef arg : constantInputs) {
+    auto [name, file] = arg.rsplit('=');
+    if (name.empty() || file.empty())
+      return ("malformed --constant-input '" + arg +
+              "' (expected NAME=FILE.pb)")
+          .str();
+    options.constantInputs[name.str()] = file.str();
+  }
+  return std::nullopt;
+}
+
 bool spade::parseShapeString(StringRef text, std::vector<int64_t> &dims) {
   dims.clear();
   if (text.empty())

@@ -13,10 +13,12 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,6 +64,14 @@ importONNXBuffer(llvm::StringRef bytes, llvm::StringRef bufferName, bool isText,
 /// The ONNX op types (default domain) that have a converter, sorted. Ops with
 /// an ONNX function body are imported through it even if not listed.
 std::vector<std::string> supportedONNXOps();
+
+/// Adds the values of the tools' `--input-shape NAME=DIMS` and
+/// `--constant-input NAME=FILE.pb` flags to `options`; for a malformed one,
+/// returns the one-line reason.
+std::optional<std::string>
+addImportFlags(llvm::ArrayRef<std::string> inputShapes,
+               llvm::ArrayRef<std::string> constantInputs,
+               ONNXImportOptions &options);
 
 /// Parses `1x3x224x224` (also `1,3,224,224`) into dims; false if malformed.
 bool parseShapeString(llvm::StringRef text, std::vector<int64_t> &dims);
