@@ -283,6 +283,28 @@ LogicalResult convertAveragePool(NodeContext &ctx) {
   return ctx.setOutput(0, y);
 }
 
+/// acc + |x|^p, the accumulation of LpPool and GlobalLpPool.
+Value accumulateLpTerm(OpBuilder &b, Location loc, Value x, Value acc,
+                       double p) {
+  Value term = math::AbsFOp::create(b, loc, x);
+  if (p != 1)
+    term = math::PowFOp::create(b, loc, term,
+                                scalarConstant(b, loc, x.getType(), p));
+  return addScalar(b, loc, term, acc);
+}
+
+/// sum^(1/p), elementwise.
+Value lpRoot(OpBuilder &b, Location loc, Value sum, RankedTensorType resultTy,
+             double p) {
+  if (p == 1)
+    return sum;
+  return buildElementwise(
+      b, loc, {sum}, resultTy, [&](OpBuilder &nb, Location nl, ValueRange a) {
+        Value exponent = scalarConstant(nb, nl, a[0].getType(), 1.0 / p);
+        return math::PowFOp::create(nb, nl, a[0], exponent).getResult();
+      });
+}
+
 LogicalResult convertLpPool(NodeContext &ctx) {
   RankedTensorType resultTy;
   if (failed(checkPoolInput(ctx, resultTy)))
@@ -305,22 +327,9 @@ LogicalResult convertLpPool(NodeContext &ctx) {
   Value sum =
       buildPool(ctx.b, ctx.loc, padded, *w, resultTy, zero, PoolKind::Other,
                 [&](OpBuilder &nb, Location nl, ValueRange a) {
-                  Value x = math::AbsFOp::create(nb, nl, a[0]);
-                  if (p != 1)
-                    x = math::PowFOp::create(nb, nl, x,
-                                             scalarConstant(nb, nl, elemTy, p));
-                  return addScalar(nb, nl, x, a[1]);
+                  return accumulateLpTerm(nb, nl, a[0], a[1], p);
                 });
-  if (p == 1)
-    return ctx.setOutput(0, sum);
-  Value y = buildElementwise(
-      ctx.b, ctx.loc, {sum}, resultTy,
-      [&](OpBuilder &nb, Location nl, ValueRange a) {
-        return math::PowFOp::create(nb, nl, a[0],
-                                    scalarConstant(nb, nl, elemTy, 1.0 / p))
-            .getResult();
-      });
-  return ctx.setOutput(0, y);
+  return ctx.setOutput(0, lpRoot(ctx.b, ctx.loc, sum, resultTy, p));
 }
 
 /// GlobalAveragePool / GlobalMaxPool: reduce all spatial dims, keeping them.
@@ -375,22 +384,9 @@ LogicalResult convertGlobalLpPool(NodeContext &ctx) {
   Value sum = reduce(ctx.b, ctx.loc, ctx.input(0), axes, /*keepDims=*/true,
                      scalarConstant(ctx.b, ctx.loc, elemTy, 0),
                      [&](OpBuilder &nb, Location nl, ValueRange a) {
-                       Value x = math::AbsFOp::create(nb, nl, a[0]);
-                       if (p != 1)
-                         x = math::PowFOp::create(
-                             nb, nl, x, scalarConstant(nb, nl, elemTy, p));
-                       return addScalar(nb, nl, x, a[1]);
+                       return accumulateLpTerm(nb, nl, a[0], a[1], p);
                      });
-  if (p == 1)
-    return ctx.setOutput(0, sum);
-  Value y = buildElementwise(
-      ctx.b, ctx.loc, {sum}, resultTy,
-      [&](OpBuilder &nb, Location nl, ValueRange a) {
-        return math::PowFOp::create(nb, nl, a[0],
-                                    scalarConstant(nb, nl, elemTy, 1.0 / p))
-            .getResult();
-      });
-  return ctx.setOutput(0, y);
+  return ctx.setOutput(0, lpRoot(ctx.b, ctx.loc, sum, resultTy, p));
 }
 
 /// MaxUnpool: output[indices[i]] = X[i], zero elsewhere, written as a
