@@ -1,13 +1,18 @@
 //===- CPUPipeline.cpp - Lowering imported models for the host CPU --------===//
 //
-// The reference CPU lowering: correct for every op the importer emits, not
-// yet fast (loops, no tiling or vectorisation). Performance work (tiling,
-// packing, vectorisation, threads) builds on top of this pipeline.
+// Two pipelines share the bufferization and LLVM tail: the reference one
+// lowers every linalg op to scalar loops (always correct, slow); the fast
+// one first rewrites convolutions as im2col + matrix products and gives
+// every statically shaped linalg op a tiled, vectorised (and, for
+// contractions, multi-threaded) schedule. Ops the schedule cannot handle
+// fall through to the scalar loops, so the fast pipeline accepts
+// everything the reference one does.
 //
 //===----------------------------------------------------------------------===//
 
 #include "spade/Compiler/CPUPipeline.h"
 
+#include "spade/Codegen/Passes.h"
 #include "spade/Dialect/Spade/SpadeDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -17,6 +22,10 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 
@@ -25,31 +34,58 @@ void spade::registerCPUPipelineDialects(DialectRegistry &registry) {
   registerAllExtensions(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
   registry.insert<SpadeDialect>();
 }
 
-LogicalResult spade::buildCPULoweringPipeline(OpPassManager &pm) {
-  // Textual so that it reads like the mlir-opt command it is equivalent to.
-  static const char *pipeline =
-      "canonicalize,"
-      "one-shot-bufferize{bufferize-function-boundaries "
-      "function-boundary-type-conversion=identity-layout-map},"
-      "buffer-results-to-out-params{modify-public-functions "
-      "hoist-static-allocs},"
-      "buffer-deallocation-pipeline,"
-      "func.func(convert-linalg-to-loops),"
-      "expand-strided-metadata,"
-      "lower-affine,"
-      "convert-scf-to-cf,"
-      "convert-math-to-funcs,"
-      "func.func(convert-math-to-llvm),"
-      "convert-math-to-libm,"
-      "convert-to-llvm,"
-      "reconcile-unrealized-casts";
+unsigned spade::hostVectorWidth() {
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  if (features.lookup("avx512f"))
+    return 16;
+  if (features.lookup("avx2") || features.lookup("avx"))
+    return 8;
+  return 4;
+}
+
+LogicalResult spade::buildCPULoweringPipeline(OpPassManager &pm,
+                                              const CPUPipelineOptions &opts) {
   static const bool registered = [] {
     registerAllPasses();
+    registerSpadeCodegenPasses();
     return true;
   }();
   (void)registered;
+
+  // Textual so that it reads like the spade-opt command it is equivalent to.
+  std::string pipeline = "canonicalize,cse,";
+  if (opts.optimize) {
+    unsigned width = opts.vectorWidth ? opts.vectorWidth : hostVectorWidth();
+    pipeline += llvm::formatv(
+        "func.func(linalg-fuse-elementwise-ops),spade-conv-to-im2col,"
+        "canonicalize,cse,"
+        "spade-cpu-tile-and-vectorize{{vector-width={0} threads={1} "
+        "print-schedule={2}},canonicalize,cse,",
+        width, opts.threads, opts.printSchedule);
+  }
+  pipeline += "one-shot-bufferize{bufferize-function-boundaries "
+              "function-boundary-type-conversion=identity-layout-map},"
+              "buffer-results-to-out-params{modify-public-functions "
+              "hoist-static-allocs},"
+              "buffer-deallocation-pipeline,";
+  if (opts.optimize)
+    pipeline += "spade-cpu-lower-vectors,canonicalize,";
+  pipeline += "func.func(convert-linalg-to-loops),";
+  if (opts.optimize)
+    pipeline += "convert-vector-to-scf{full-unroll=true},";
+  if (opts.optimize && opts.threads)
+    pipeline += "scf-forall-to-parallel,convert-scf-to-openmp,";
+  pipeline += "expand-strided-metadata,"
+              "lower-affine,"
+              "convert-scf-to-cf,"
+              "convert-math-to-funcs,"
+              "func.func(convert-math-to-llvm),"
+              "convert-math-to-libm,"
+              "convert-to-llvm,"
+              "reconcile-unrealized-casts";
   return parsePassPipeline(pipeline, pm, llvm::errs());
 }

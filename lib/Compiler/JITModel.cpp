@@ -15,6 +15,7 @@
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/TargetSelect.h"
 
 #include <cstdlib>
@@ -73,7 +74,8 @@ static llvm::Expected<TensorSpec> specOf(Type type, DictionaryAttr attrs,
 JITModel::~JITModel() = default;
 
 llvm::Expected<std::unique_ptr<JITModel>>
-JITModel::compile(ModuleOp module, StringRef entry, unsigned optLevel) {
+JITModel::compile(ModuleOp module, StringRef entry, unsigned optLevel,
+                  const CPUPipelineOptions &pipelineOptions) {
   auto func = module.lookupSymbol<func::FuncOp>(entry);
   if (!func)
     return makeError("no function @" + entry + " in the module");
@@ -97,7 +99,7 @@ JITModel::compile(ModuleOp module, StringRef entry, unsigned optLevel) {
   func->setAttr("llvm.emit_c_interface", UnitAttr::get(module.getContext()));
 
   PassManager pm(module.getContext());
-  if (failed(buildCPULoweringPipeline(pm)))
+  if (failed(buildCPULoweringPipeline(pm, pipelineOptions)))
     return makeError("cannot build the CPU lowering pipeline");
   if (failed(pm.run(module)))
     return makeError("lowering to LLVM failed");
@@ -106,8 +108,10 @@ JITModel::compile(ModuleOp module, StringRef entry, unsigned optLevel) {
   llvm::InitializeNativeTargetAsmPrinter();
   auto transformer = makeOptimizingTransformer(optLevel, /*sizeLevel=*/0,
                                                /*targetMachine=*/nullptr);
-  // memref.copy of strided views calls the upstream runtime's memrefCopy.
-  static const StringRef runtimeLibs[] = {SPADE_MLIR_C_RUNNER_UTILS};
+  // memref.copy of strided views calls the upstream runtime's memrefCopy;
+  // threaded loops call the OpenMP runtime.
+  static const StringRef runtimeLibs[] = {SPADE_MLIR_C_RUNNER_UTILS,
+                                          SPADE_LIBOMP};
   ExecutionEngineOptions options;
   options.sharedLibPaths = runtimeLibs;
   options.transformer = transformer;
@@ -117,6 +121,18 @@ JITModel::compile(ModuleOp module, StringRef entry, unsigned optLevel) {
     return engine.takeError();
   model->engine = std::move(*engine);
   return model;
+}
+
+void JITModel::setNumThreads(unsigned threads) {
+  if (!threads)
+    return;
+  // The runtime is loaded (and shared) by the ExecutionEngine.
+  std::string error;
+  llvm::sys::DynamicLibrary::getPermanentLibrary(SPADE_LIBOMP, &error);
+  if (auto *set = reinterpret_cast<void (*)(int)>(
+          llvm::sys::DynamicLibrary::SearchForAddressOfSymbol(
+              "omp_set_num_threads")))
+    set(static_cast<int>(threads));
 }
 
 namespace {

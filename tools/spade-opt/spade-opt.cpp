@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "spade/Codegen/Passes.h"
 #include "spade/Conversion/Passes.h"
 #include "spade/Dialect/Spade/SpadeDialect.h"
 
@@ -17,6 +18,7 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   spade::registerSpadeConversionPasses();
+  spade::registerSpadeCodegenPasses();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

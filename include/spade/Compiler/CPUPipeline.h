@@ -1,5 +1,4 @@
-//===- CPUPipeline.h - Lowering imported models for the host CPU -*- C++
-//-*-===//
+//===- CPUPipeline.h - Lowering imported models for the host CPU -*- C++ -*-===//
 
 #ifndef SPADE_COMPILER_CPUPIPELINE_H
 #define SPADE_COMPILER_CPUPIPELINE_H
@@ -9,12 +8,30 @@
 
 namespace spade {
 
+struct CPUPipelineOptions {
+  /// Tile, vectorise and thread (the fast path). Off: the reference
+  /// lowering to scalar loops, which every op supports.
+  bool optimize = false;
+  /// Distribute contraction tiles over OpenMP threads.
+  bool threads = true;
+  /// fp32 lanes per vector register; 0 picks the host's (16 with AVX-512).
+  unsigned vectorWidth = 0;
+  /// Print the generated transform schedule to stderr.
+  bool printSchedule = false;
+};
+
 /// Adds the passes that take an imported module (func.func on tensors in
-/// linalg/tensor/arith/math) to the LLVM dialect: bufferization with
-/// identity layouts, results turned into caller-owned out-parameters,
-/// deallocation, loops, and LLVM. Every public function gets a C interface
+/// linalg/tensor/arith/math) to the LLVM dialect: (optionally) im2col,
+/// tiling, vectorisation and OpenMP threads; bufferization with identity
+/// layouts; results turned into caller-owned out-parameters; deallocation;
+/// loops; LLVM. Every public function gets a C interface
 /// (`_mlir_ciface_<name>` taking memref descriptors).
-mlir::LogicalResult buildCPULoweringPipeline(mlir::OpPassManager &pm);
+mlir::LogicalResult
+buildCPULoweringPipeline(mlir::OpPassManager &pm,
+                         const CPUPipelineOptions &options = {});
+
+/// fp32 lanes of the widest vector registers of the host CPU.
+unsigned hostVectorWidth();
 
 /// Registers every dialect and interface the CPU pipeline needs.
 void registerCPUPipelineDialects(mlir::DialectRegistry &registry);

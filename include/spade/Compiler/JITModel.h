@@ -8,6 +8,7 @@
 #ifndef SPADE_COMPILER_JITMODEL_H
 #define SPADE_COMPILER_JITMODEL_H
 
+#include "spade/Compiler/CPUPipeline.h"
 #include "spade/Runtime/TensorIO.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -32,11 +33,16 @@ public:
   /// Takes ownership of nothing: `module` is lowered in place.
   static llvm::Expected<std::unique_ptr<JITModel>>
   compile(mlir::ModuleOp module, llvm::StringRef entry = "main_graph",
-          unsigned optLevel = 2);
+          unsigned optLevel = 2,
+          const CPUPipelineOptions &pipelineOptions = {});
   ~JITModel();
 
   const std::vector<TensorSpec> &inputs() const { return inputSpecs; }
   const std::vector<TensorSpec> &outputs() const { return outputSpecs; }
+
+  /// Threads the OpenMP runtime uses for this process's later runs (0: the
+  /// runtime's default, one per core or OMP_NUM_THREADS).
+  static void setNumThreads(unsigned threads);
 
   /// Runs the entry function; `inputs` must match inputs() in order.
   llvm::Error run(const std::vector<HostTensor> &inputs,

@@ -1,0 +1,81 @@
+//===- Passes.td - Spade code generation passes ------------*- tablegen -*-===//
+
+#ifndef SPADE_CODEGEN_PASSES_TD
+#define SPADE_CODEGEN_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvToIm2Col : Pass<"spade-conv-to-im2col"> {
+  let summary = "Rewrite NCHW convolutions as im2col plus a matrix product";
+  let description = [{
+    Rewrites every statically shaped `linalg.conv_2d_nchw_fchw` into an
+    explicit im2col gather followed by a contraction, so that the CPU
+    schedule for matrix products (register tiling, vectorisation, threads)
+    applies to convolutions. Dynamically shaped convolutions are left alone.
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def CPUTileAndVectorize : Pass<"spade-cpu-tile-and-vectorize",
+                               "::mlir::ModuleOp"> {
+  let summary = "Tile, thread and vectorise linalg ops for the host CPU";
+  let description = [{
+    Chooses a schedule per linalg op from its class and static shape and
+    applies it with the transform dialect (on tensors):
+
+    * contractions (matmul, batch matmul, im2col convolutions): the parallel
+      dimensions are split into cache tiles distributed over threads
+      (`scf.forall`), the reduction into cache-sized chunks, and each chunk
+      into an `m-tile` x `vector-width`*2 register tile whose accumulators are
+      hoisted out of the reduction loop;
+    * every other op: all loops tiled to 1 except the one indexing the
+      innermost output dimension, which is vectorised in chunks of up to
+      4 x `vector-width` elements.
+
+    Loops whose trip count does not divide are peeled so that the full tiles
+    have static shapes. Ops with dynamic shapes are left for the scalar
+    lowering. With `print-schedule` the generated transform script is printed
+    to stderr before it runs.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "fp32 lanes of the host's vector registers (16 for AVX-512)">,
+    Option<"registerRows", "m-tile", "int64_t", /*default=*/"8",
+           "rows of the register tile of a contraction">,
+    Option<"useThreads", "threads", "bool", /*default=*/"true",
+           "distribute contraction tiles over threads with scf.forall">,
+    Option<"printSchedule", "print-schedule", "bool", /*default=*/"false",
+           "print the generated transform script to stderr">
+  ];
+  let dependentDialects = [
+    "::mlir::transform::TransformDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect",
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect"
+  ];
+}
+
+def CPULowerVectors : Pass<"spade-cpu-lower-vectors", "::mlir::ModuleOp"> {
+  let summary = "Lower vector contractions and transfers to 1-D vector code";
+  let description = [{
+    Runs after bufferization: vector contractions become outer products
+    (broadcast + FMA on 1-D vectors, the register-tile kernel), transfers
+    are unrolled to 1-D loads/stores, and multi-reductions, transposes,
+    broadcasts and shape casts are lowered to forms the LLVM conversion
+    handles.
+  }];
+  let dependentDialects = [
+    "::mlir::transform::TransformDialect",
+    "::mlir::vector::VectorDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::memref::MemRefDialect"
+  ];
+}
+
+#endif // SPADE_CODEGEN_PASSES_TD

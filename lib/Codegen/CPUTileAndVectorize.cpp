@@ -1,0 +1,279 @@
+//===- CPUTileAndVectorize.cpp - Per-op CPU schedules ---------------------===//
+//
+// Picks tile sizes per linalg op from its class and static shape, writes
+// them as a transform-dialect script and runs it. The script (not C++
+// rewrites) is the schedule so that it can be printed, read and replayed
+// with mlir-opt's transform interpreter when tuning.
+//
+//===----------------------------------------------------------------------===//
+
+#include "spade/Codegen/Passes.h"
+
+#include "TransformScript.h"
+
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace spade {
+#define GEN_PASS_DEF_CPUTILEANDVECTORIZE
+#include "spade/Codegen/Passes.h.inc"
+} // namespace spade
+
+using namespace mlir;
+
+namespace {
+
+constexpr llvm::StringLiteral kOpIdAttr = "spade.schedule_id";
+
+/// Cache-level tile of a dimension: the whole dimension when it is small,
+/// else a divisor near `target` (multiple of `quantum` if possible) so that
+/// every tile is full and the register loops inside have static bounds.
+int64_t pickCacheTile(int64_t size, int64_t target, int64_t quantum) {
+  if (size <= 2 * target)
+    return size;
+  for (int64_t d = target; d >= quantum; --d)
+    if (size % d == 0 && d % quantum == 0)
+      return d;
+  for (int64_t d = target; d >= target / 4; --d)
+    if (size % d == 0)
+      return d;
+  return target;
+}
+
+/// Vector chunk of the innermost loop of a non-contraction op.
+int64_t pickVectorChunk(int64_t size, int64_t width) {
+  if (size <= 4 * width)
+    return size;
+  for (int64_t d = 4 * width; d >= width; d -= width)
+    if (size % d == 0)
+      return d;
+  return 4 * width;
+}
+
+std::string sizesToString(ArrayRef<int64_t> sizes) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << "[";
+  llvm::interleaveComma(sizes, os);
+  os << "]";
+  return s;
+}
+
+/// Emits the transform ops of one op's schedule.
+class ScheduleWriter {
+public:
+  ScheduleWriter(llvm::raw_ostream &os) : os(os) {}
+
+  /// Tiles handle `in` with `sizes` using scf.for; returns the tiled-op
+  /// handle name and the loop handle names (one per non-zero size).
+  std::string tileFor(const std::string &in, ArrayRef<int64_t> sizes,
+                      SmallVectorImpl<std::string> &loops) {
+    unsigned numLoops = llvm::count_if(sizes, [](int64_t s) { return s; });
+    std::string op = fresh("t");
+    std::string loopName = fresh("l");
+    os << "  " << op;
+    if (numLoops)
+      os << ", " << loopName << ":" << numLoops;
+    os << " = transform.structured.tile_using_for " << in << " tile_sizes "
+       << sizesToString(sizes) << " : (!transform.any_op) -> (!transform.any_op";
+    for (unsigned i = 0; i < numLoops; ++i)
+      os << ", !transform.any_op";
+    os << ")\n";
+    for (unsigned i = 0; i < numLoops; ++i)
+      loops.push_back(loopName + "#" + std::to_string(i));
+    return op;
+  }
+
+  std::string tileForall(const std::string &in, ArrayRef<int64_t> sizes) {
+    std::string op = fresh("t");
+    std::string loop = fresh("forall");
+    os << "  " << op << ", " << loop
+       << " = transform.structured.tile_using_forall " << in << " tile_sizes "
+       << sizesToString(sizes)
+       << " : (!transform.any_op) -> (!transform.any_op, !transform.any_op)\n";
+    return op;
+  }
+
+  void peel(const std::string &loop) {
+    std::string cast = fresh("for");
+    os << "  " << cast << " = transform.cast " << loop
+       << " : !transform.any_op to !transform.op<\"scf.for\">\n";
+    os << "  " << fresh("main") << ", " << fresh("rem")
+       << " = transform.loop.peel " << cast
+       << " : (!transform.op<\"scf.for\">) -> (!transform.any_op, "
+          "!transform.any_op)\n";
+  }
+
+  std::string match(int64_t id) {
+    std::string h = fresh("op");
+    os << "  " << h << " = transform.structured.match attributes{"
+       << kOpIdAttr << " = " << id
+       << " : i64} in %root : (!transform.any_op) -> !transform.any_op\n";
+    return h;
+  }
+
+  llvm::raw_ostream &os;
+
+private:
+  std::string fresh(llvm::StringRef prefix) {
+    return ("%" + prefix + std::to_string(counter++)).str();
+  }
+  unsigned counter = 0;
+};
+
+struct CPUTileAndVectorizePass
+    : spade::impl::CPUTileAndVectorizeBase<CPUTileAndVectorizePass> {
+  using CPUTileAndVectorizeBase::CPUTileAndVectorizeBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    std::string body;
+    llvm::raw_string_ostream os(body);
+    ScheduleWriter writer(os);
+    int64_t nextId = 0;
+    module.walk([&](linalg::LinalgOp op) {
+      if (!op.hasPureTensorSemantics() || op.hasDynamicShape() ||
+          op.getNumLoops() == 0 || op->getNumResults() == 0)
+        return;
+      int64_t id = nextId++;
+      op->setAttr(kOpIdAttr,
+                  IntegerAttr::get(IntegerType::get(op->getContext(), 64), id));
+      if (!scheduleContraction(op, id, writer))
+        scheduleVectorLoop(op, id, writer);
+    });
+    if (nextId == 0)
+      return;
+
+    os << "  %func = transform.structured.match ops{[\"func.func\"]} in "
+          "%root : (!transform.any_op) -> !transform.any_op\n"
+       << "  transform.apply_patterns to %func {\n"
+          "    transform.apply_patterns.canonicalization\n"
+          "  } : !transform.any_op\n"
+       << "  %vfunc = transform.structured.vectorize_children_and_apply_"
+          "patterns %func {vectorize_nd_extract} : (!transform.any_op) -> "
+          "!transform.any_op\n"
+       << "  transform.apply_patterns to %vfunc {\n"
+          "    transform.apply_patterns.canonicalization\n"
+          "    transform.apply_patterns.tensor.fold_tensor_subset_ops_into_"
+          "vector_transfers\n"
+          "  } : !transform.any_op\n"
+       << "  %loops = transform.structured.match ops{[\"scf.for\"]} in "
+          "%vfunc : (!transform.any_op) -> !transform.any_op\n"
+       << "  transform.foreach %loops : !transform.any_op {\n"
+          "  ^bb0(%loop: !transform.any_op):\n"
+          "    transform.loop.hoist_loop_invariant_subsets %loop : "
+          "!transform.any_op\n"
+          "  }\n";
+    if (failed(spade::runTransformScript(module, body, printSchedule)))
+      return signalPassFailure();
+    module.walk([](Operation *op) { op->removeAttr(kOpIdAttr); });
+  }
+
+private:
+  /// Contractions: cache tiles over threads, a cache-sized reduction chunk,
+  /// then a register tile (rows x 2 vectors x 1) vectorised into a
+  /// vector.contract whose accumulator stays in registers across k.
+  bool scheduleContraction(linalg::LinalgOp op, int64_t id,
+                           ScheduleWriter &w) {
+    if (!linalg::isaContractionOpInterface(op) || op->getNumResults() != 1)
+      return false;
+    FailureOr<linalg::ContractionDimensions> dims =
+        linalg::inferContractionDims(op);
+    if (failed(dims) || dims->m.empty() || dims->n.empty() || dims->k.empty())
+      return false;
+    // The vector dimension is the one the output is contiguous in.
+    AffineMap outMap = op.getIndexingMapMatchingResult(op->getResult(0));
+    auto inner = dyn_cast<AffineDimExpr>(outMap.getResults().back());
+    if (!inner)
+      return false;
+    unsigned vecDim = inner.getPosition();
+    bool vecIsN = llvm::is_contained(dims->n, vecDim);
+    if (!vecIsN && !llvm::is_contained(dims->m, vecDim))
+      return false;
+    unsigned rowDim = vecIsN ? dims->m.back() : dims->n.back();
+    unsigned kDim = dims->k.back();
+
+    SmallVector<int64_t> bounds = op.getStaticLoopRanges();
+    unsigned numLoops = bounds.size();
+    int64_t rowCache = pickCacheTile(bounds[rowDim], 128, registerRows);
+    int64_t vecCache = pickCacheTile(bounds[vecDim], 256, 2 * vectorWidth);
+    int64_t kCache =
+        bounds[kDim] > 512 ? pickCacheTile(bounds[kDim], 256, 16) : 0;
+
+    // Every other parallel dimension (batch, extra m/n) is split to 1 at the
+    // thread level, every other reduction dimension at the register level.
+    SmallVector<int64_t> threadTiles(numLoops, 0), kTiles(numLoops, 0),
+        regTiles(numLoops, 0);
+    auto iterators = op.getIteratorTypesArray();
+    for (unsigned d = 0; d < numLoops; ++d) {
+      if (d == rowDim || d == vecDim || d == kDim)
+        continue;
+      if (iterators[d] == utils::IteratorType::parallel)
+        threadTiles[d] = 1;
+      else
+        regTiles[d] = 1;
+    }
+    threadTiles[rowDim] = rowCache;
+    threadTiles[vecDim] = vecCache;
+    kTiles[kDim] = kCache;
+    int64_t rowReg = std::min<int64_t>(registerRows, rowCache);
+    int64_t vecReg = std::min<int64_t>(2 * vectorWidth, vecCache);
+    regTiles[rowDim] = rowReg;
+    regTiles[vecDim] = vecReg;
+    regTiles[kDim] = 1;
+
+    std::string h = w.match(id);
+    if (useThreads)
+      h = w.tileForall(h, threadTiles);
+    else {
+      SmallVector<std::string> ignored;
+      h = w.tileFor(h, threadTiles, ignored);
+    }
+    if (kCache) {
+      SmallVector<std::string> ignored;
+      h = w.tileFor(h, kTiles, ignored);
+    }
+    SmallVector<std::string> loops;
+    w.tileFor(h, regTiles, loops);
+    // Loop handles come in dimension order; peel the vector loop, then the
+    // row loop, so full tiles keep static shapes.
+    auto loopOf = [&](unsigned dim) {
+      unsigned pos = 0;
+      for (unsigned d = 0; d < dim; ++d)
+        pos += regTiles[d] != 0;
+      return loops[pos];
+    };
+    if (vecCache % vecReg)
+      w.peel(loopOf(vecDim));
+    if (rowCache % rowReg)
+      w.peel(loopOf(rowDim));
+    return true;
+  }
+
+  /// Everything else: one loop vectorised in chunks, the rest tiled to 1.
+  void scheduleVectorLoop(linalg::LinalgOp op, int64_t id,
+                          ScheduleWriter &w) {
+    SmallVector<int64_t> bounds = op.getStaticLoopRanges();
+    unsigned numLoops = bounds.size();
+    unsigned vecDim = numLoops - 1;
+    auto iterators = op.getIteratorTypesArray();
+    if (iterators[vecDim] == utils::IteratorType::parallel &&
+        op.getNumDpsInits() > 0) {
+      AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+      if (outMap.getNumResults())
+        if (auto inner = dyn_cast<AffineDimExpr>(outMap.getResults().back()))
+          vecDim = inner.getPosition();
+    }
+    SmallVector<int64_t> tiles(numLoops, 1);
+    int64_t chunk = pickVectorChunk(bounds[vecDim], vectorWidth);
+    tiles[vecDim] = chunk;
+    SmallVector<std::string> loops;
+    w.tileFor(w.match(id), tiles, loops);
+    if (bounds[vecDim] % chunk)
+      w.peel(loops[vecDim]);
+  }
+};
+
+} // namespace
