@@ -1,13 +1,15 @@
 //===- spade-compile.cpp - Compile a model for the host CPU ---------------===//
 //
-// spade-compile MODEL -o OUT [--emit=mlir|llvm|obj] [-O0..3]
-//               [--input-shape NAME=DIMS]... [--mlir-timing] [--time-passes]
+// spade-compile MODEL -o OUT [--emit=shared|obj|llvm|mlir] [--target=cpu]
+//               [-O0..3] [--input-shape NAME=DIMS]... [--time-passes]
 // MODEL is an ONNX model (.onnx/.onnxtxt) or an MLIR module from
-// spade-import. Code generation is in process (LLVM TargetMachine for the
-// host CPU); objects are position independent. Each phase prints a progress
-// line on stderr; --mlir-timing reports the MLIR passes (and the other
-// mlir-opt pass-manager flags such as --mlir-print-ir-after-all work), LLVM's
-// --time-passes the LLVM ones.
+// spade-import. Code generation (LLVM TargetMachine for the host CPU) and
+// linking (lld) are in process. --emit=shared writes OUT.so and OUT.h, the
+// C API of include/spade-c/Runtime.h; --emit=obj writes OUT.o (with the
+// runtime; link it with -lomp -lm) and OUT.h. Each phase prints a progress
+// line on stderr; --time-passes (or --mlir-timing) reports the time of each
+// phase and of each lowering pass, and the mlir-opt pass-manager flags such
+// as --mlir-print-ir-after-all work.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,12 +21,12 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Pass.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
@@ -36,12 +38,17 @@ static cl::opt<std::string> modelFile(cl::Positional, cl::Required,
 static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                        cl::value_desc("file"), cl::Required);
 static cl::opt<spade::EmitKind> emitKind(
-    "emit", cl::desc("What to write"), cl::init(spade::EmitKind::Object),
+    "emit", cl::desc("What to write"), cl::init(spade::EmitKind::Shared),
     cl::values(clEnumValN(spade::EmitKind::MLIR, "mlir",
                           "MLIR in the LLVM dialect, after the CPU pipeline"),
                clEnumValN(spade::EmitKind::LLVMIR, "llvm", "LLVM IR (text)"),
                clEnumValN(spade::EmitKind::Object, "obj",
-                          "a relocatable object for the host (default)")));
+                          "OUT.o with the C runtime, and OUT.h"),
+               clEnumValN(spade::EmitKind::Shared, "shared",
+                          "OUT.so and OUT.h (default)")));
+static cl::opt<std::string> target("target",
+                                   cl::desc("Target: cpu (the host, default)"),
+                                   cl::init("cpu"));
 static cl::opt<unsigned> optLevel("O", cl::desc("Optimisation level 0-3"),
                                   cl::init(2), cl::Prefix);
 static cl::list<std::string>
@@ -60,6 +67,21 @@ int main(int argc, char **argv) {
   };
   if (optLevel > 3)
     return fail("-O" + Twine(optLevel) + " is not an optimisation level (0-3)");
+  if (target != "cpu")
+    return fail("target '" + target + "' is not supported yet (only 'cpu')");
+  spade::OutputFiles files = spade::outputFilesFor(outputFile, emitKind);
+  if (!files.header.empty() && outputFile == "-")
+    return fail("--emit=obj and --emit=shared write files: give -o a name");
+
+  // --time-passes is LLVM's option; it times our phases and MLIR's passes
+  // here (LLVM's own per-pass report would dwarf them).
+  mlir::DefaultTimingManager timingManager;
+  mlir::applyDefaultTimingManagerCLOptions(timingManager);
+  if (TimePassesIsEnabled) {
+    TimePassesIsEnabled = false;
+    timingManager.setEnabled(true);
+  }
+  mlir::TimingScope timing = timingManager.getRootScope();
 
   mlir::DialectRegistry registry;
   spade::registerCPUPipelineDialects(registry);
@@ -67,7 +89,7 @@ int main(int argc, char **argv) {
   spade::FileDiagnostics diagnostics(context, modelFile);
 
   auto start = std::chrono::steady_clock::now();
-  auto phase = [&](StringRef what) {
+  auto phase = [&](const Twine &what) {
     double s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count();
@@ -76,34 +98,32 @@ int main(int argc, char **argv) {
 
   phase("importing " + modelFile);
   mlir::OwningOpRef<mlir::ModuleOp> module;
-  if (StringRef(modelFile).ends_with(".mlir")) {
-    module = mlir::parseSourceFile<mlir::ModuleOp>(modelFile, &context);
-  } else {
-    spade::ONNXImportOptions options;
-    if (auto bad = spade::addImportFlags(inputShapes, {}, options))
-      return fail(*bad);
-    module = spade::importONNXFile(modelFile, context, options);
+  {
+    mlir::TimingScope importTiming = timing.nest("import");
+    if (StringRef(modelFile).ends_with(".mlir")) {
+      module = mlir::parseSourceFile<mlir::ModuleOp>(modelFile, &context);
+    } else {
+      spade::ONNXImportOptions options;
+      if (auto bad = spade::addImportFlags(inputShapes, {}, options))
+        return fail(*bad);
+      module = spade::importONNXFile(modelFile, context, options);
+    }
   }
   if (!module)
     return 1;
 
-  std::string error;
-  auto output = mlir::openOutputFile(outputFile, &error);
-  if (!output)
-    return fail(error);
-  phase("lowering and generating code");
   spade::CompileOptions options;
   options.emit = emitKind;
   options.optLevel = optLevel;
   options.configure = [](mlir::PassManager &pm) {
-    if (failed(mlir::applyPassManagerCLOptions(pm)))
-      return mlir::failure();
-    mlir::applyDefaultTimingPassManagerCLOptions(pm);
-    return mlir::success();
+    return mlir::applyPassManagerCLOptions(pm);
   };
-  if (failed(spade::compileForHost(*module, options, output->os())))
+  if (timingManager.isEnabled())
+    options.timing = &timing;
+  options.progress = phase;
+  options.modelName = sys::path::filename(modelFile).str();
+  if (failed(spade::compileModel(*module, options, files)))
     return 1;
-  output->keep();
-  phase("wrote " + outputFile);
+  phase("wrote " + files.code + (files.header.empty() ? "" : " and " + files.header));
   return 0;
 }

@@ -1,40 +1,64 @@
 //===- Compile.h - Ahead-of-time compilation for the host CPU ---*- C++ -*-===//
 //
 // The library behind spade-compile: lowers an imported module with the CPU
-// pipeline and emits it as LLVM-dialect MLIR, LLVM IR or a relocatable
-// (position-independent) object for the host, in process through LLVM's
-// TargetMachine.
+// pipeline and writes it as LLVM-dialect MLIR, LLVM IR, a relocatable
+// (position-independent) object or a shared library for the host. Code
+// generation is in process (LLVM's TargetMachine), and so is linking (lld).
+//
+// Objects and shared libraries carry the C API of include/spade-c/Runtime.h:
+// the model's signature as constant data, a generated function that calls
+// the entry through its C interface, and Spade's small C runtime. Next to
+// them goes a header (out.h) declaring that API for the model.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef SPADE_COMPILER_COMPILE_H
 #define SPADE_COMPILER_COMPILE_H
 
+#include "spade/Compiler/CPUPipeline.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
-#include "llvm/Support/raw_ostream.h"
+#include "mlir/Support/Timing.h"
 
 #include <functional>
+#include <string>
 
 namespace spade {
 
-enum class EmitKind { MLIR, LLVMIR, Object };
+enum class EmitKind { MLIR, LLVMIR, Object, Shared };
 
 struct CompileOptions {
-  EmitKind emit = EmitKind::Object;
+  EmitKind emit = EmitKind::Shared;
   unsigned optLevel = 2;
+  CPUPipelineOptions pipeline;
   /// Called on the lowering pass manager before it runs (e.g. to apply the
-  /// --mlir-timing / --mlir-print-ir-* command-line options).
+  /// --mlir-print-ir-* command-line options).
   std::function<mlir::LogicalResult(mlir::PassManager &)> configure;
   /// Entry function; it gets a C interface (_mlir_ciface_<entry>).
   std::string entry = "main_graph";
+  /// When set, each phase (and each lowering pass) is timed under it.
+  mlir::TimingScope *timing = nullptr;
+  /// Called as each phase starts, with a short description of it.
+  std::function<void(llvm::StringRef)> progress;
+  /// Where the model came from, for the generated header's comment.
+  std::string modelName;
 };
 
-/// Lowers `module` in place and writes the requested form to `os`. Errors
-/// are emitted through the context's diagnostic engine.
-mlir::LogicalResult compileForHost(mlir::ModuleOp module,
-                                   const CompileOptions &options,
-                                   llvm::raw_pwrite_stream &os);
+/// The files `compileModel` writes for `-o output`: `code` is `output`
+/// itself for MLIR/LLVM IR ("-" is stdout) and `output` with .o/.so added
+/// (unless already there) for objects and shared libraries, which also get
+/// a C header (`header`, the same name ending in .h).
+struct OutputFiles {
+  std::string code, header;
+};
+OutputFiles outputFilesFor(llvm::StringRef output, EmitKind emit);
+
+/// Lowers `module` in place and writes `files`. Errors are emitted through
+/// the context's diagnostic engine.
+mlir::LogicalResult compileModel(mlir::ModuleOp module,
+                                 const CompileOptions &options,
+                                 const OutputFiles &files);
 
 } // namespace spade
 

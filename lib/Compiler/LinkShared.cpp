@@ -1,0 +1,53 @@
+//===- LinkShared.cpp - Linking compiled models with lld, in process ------===//
+//
+// lld's ELF driver as a library: no linker binary or compiler driver is
+// needed at compile time. No C start files either: a model has no static
+// constructors and the runtime is plain C.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Link.h"
+
+#include "lld/Common/Driver.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+LLD_HAS_DRIVER(elf)
+
+using namespace mlir;
+
+LogicalResult spade::linkModel(Location loc, StringRef object,
+                               StringRef output, bool shared) {
+  std::string outputArg = output.str(), objectArg = object.str();
+  std::string soname = ("--soname=" + llvm::sys::path::filename(output)).str();
+  std::vector<const char *> args = {"ld.lld", "-o", outputArg.c_str()};
+  if (shared) {
+    args.insert(args.end(),
+                {"-shared", soname.c_str(), "--eh-frame-hdr", "-z", "relro",
+                 "-z", "now", "-z", "noexecstack", "--hash-style=gnu",
+                 "--build-id", objectArg.c_str(), "--whole-archive",
+                 SPADE_C_RUNTIME_LIBRARY, "--no-whole-archive",
+                 // Recorded as DT_NEEDED whether or not the code uses them
+                 // today: OpenMP comes with the multi-threaded pipeline.
+                 "--no-as-needed", SPADE_OPENMP_LIBRARY,
+                 "-L" SPADE_SYSTEM_LIBRARY_DIR, "-l:libm.so.6", "-l:libc.so.6",
+                 "--enable-new-dtags", "-rpath", SPADE_OPENMP_LIBRARY_DIR});
+  } else {
+    // One object with the runtime inside: link it with -lomp -lm.
+    args.insert(args.end(),
+                {"-r", objectArg.c_str(), "--whole-archive",
+                 SPADE_C_RUNTIME_LIBRARY, "--no-whole-archive"});
+  }
+
+  std::string out, err;
+  llvm::raw_string_ostream outStream(out), errStream(err);
+  lld::Result result =
+      lld::lldMain(args, outStream, errStream, {{lld::Gnu, &lld::elf::link}});
+  if (result.retCode == 0)
+    return success();
+  StringRef message = StringRef(err).trim();
+  message = message.take_until([](char c) { return c == '\n'; });
+  message.consume_front("ld.lld: ");
+  message.consume_front("error: ");
+  return emitError(loc) << "linking " << output << " failed: " << message;
+}
