@@ -24,7 +24,7 @@ import time
 import numpy as np
 
 SCRIPTS = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_MODELS = "squeezenet1_1,mobilenet_v2,transformer,dlrm,resnet18"
+DEFAULT_MODELS = "squeezenet1_1,mobilenet_v2,transformer,dlrm,dlrm_b32,resnet18"
 
 
 def log(message):

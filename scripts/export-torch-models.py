@@ -2,12 +2,14 @@
 """Exports the models Spade is checked and benchmarked on, with seeded random
 weights, to ONNX:
 
-  resnet18, resnet18_b32 (batch 32), mobilenet_v2, squeezenet1_1  torchvision, opset 13
+  resnet18, resnet18_b32 (batch 32), mobilenet_v2, squeezenet1_1:
+                torchvision, opset 13
   transformer   4-layer encoder, seq 128, d 256, 4 heads, GELU, LayerNorm; opset 14
   dlrm          DLRM-style recommender: bottom MLP on 13 dense features, 3
                 embedding bags of 100k x 64 (Gather + ReduceSum over 4
                 indices) and 2 one-hot tables (1k, 10k rows), pairwise dot
-                product interaction, top MLP, sigmoid; opset 14
+                product interaction, top MLP, sigmoid; opset 14; batch 1,
+                and 32 as dlrm_b32
   matmul_1024, matmul_2048   one MatMul of two N x N float inputs (GEMM bench)
 
 BatchNorm statistics are calibrated on random data (cumulative average over a
@@ -21,7 +23,7 @@ Usage: export-torch-models.py DIR       export into DIR
        export-torch-models.py --cached  export once into
          ${SPADE_CACHE:-~/.cache/spade}/models/<hash of this script>/ and
          print that directory (the models are large: keep them outside the
-         clone)
+         clone; exports of older versions of this script are deleted)
 Needs Debian's python3-torch and python3-torchvision."""
 import hashlib
 import json
@@ -185,17 +187,17 @@ def export_all(out):
     models.append(export_torch(out, "transformer", encoder, [x],
                                [input_spec("input", x)], ["output"], 14))
 
-    torch.manual_seed(SEED)
-    dlrm = DLRM()
-    batch = 1
-    dense = torch.randn(batch, 13)
-    sparse = [torch.randint(0, e.num_embeddings, (batch, bag))
-              for e, bag in zip(dlrm.embeddings, dlrm.bags)]
-    specs = [input_spec("dense", dense)] + [
-        input_spec(f"sparse_{i}", idx, e.num_embeddings)
-        for i, (idx, e) in enumerate(zip(sparse, dlrm.embeddings))]
-    models.append(export_torch(out, "dlrm", dlrm, [dense] + sparse, specs,
-                               ["ctr"], 14))
+    for name, batch in (("dlrm", 1), ("dlrm_b32", 32)):
+        torch.manual_seed(SEED)
+        dlrm = DLRM()
+        dense = torch.randn(batch, 13)
+        sparse = [torch.randint(0, e.num_embeddings, (batch, bag))
+                  for e, bag in zip(dlrm.embeddings, dlrm.bags)]
+        specs = [input_spec("dense", dense)] + [
+            input_spec(f"sparse_{i}", idx, e.num_embeddings)
+            for i, (idx, e) in enumerate(zip(sparse, dlrm.embeddings))]
+        models.append(export_torch(out, name, dlrm, [dense] + sparse, specs,
+                                   ["ctr"], 14))
 
     for n in (1024, 2048):
         models.append(export_matmul(out, n))
@@ -219,6 +221,11 @@ def cached():
             os.rename(tmp, out)
         except OSError:  # another run finished first
             shutil.rmtree(tmp)
+        # Hundreds of MB per version: drop the exports of older versions.
+        for old in os.listdir(os.path.dirname(out)):
+            path = os.path.join(os.path.dirname(out), old)
+            if ".tmp" not in old and path != out:
+                shutil.rmtree(path, ignore_errors=True)
     return out
 
 

@@ -10,6 +10,7 @@ PKGS=(
   libeigen3-dev libprotobuf-dev protobuf-compiler libonnx-dev libonnx-testdata
   libomp-22-dev liblld-22-dev libopenblas-dev
   pybind11-dev python3-pybind11 python3-dev python3-numpy python3-onnx
+  python3-torch python3-torchvision
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -6,6 +6,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
+# onnxruntime-node, the reference of test/Models (npm, cached outside the clone).
+"$root/scripts/setup-onnxruntime.sh" >/dev/null
 
 results=()
 run_suite() { # build-dir [cmake args...]

@@ -21,7 +21,7 @@ config.substitutions.append(("%onnx_testdata", config.onnx_testdata_dir))
 config.substitutions.append(("%python", "/usr/bin/python3"))
 config.substitutions.append(("%mlir_lib_dir", "/usr/lib/llvm-22/lib"))
 
-llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP", "SPADE_CACHE"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.spade_tools_dir, config.llvm_tools_dir]
