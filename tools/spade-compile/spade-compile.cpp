@@ -49,6 +49,15 @@ static cl::opt<spade::EmitKind> emitKind(
 static cl::opt<std::string> target("target",
                                    cl::desc("Target: cpu (the host, default)"),
                                    cl::init("cpu"));
+enum class PipelineKind { Reference, Fast };
+static cl::opt<PipelineKind> pipelineKind(
+    "pipeline", cl::desc("CPU lowering pipeline"),
+    cl::init(spade::CPUPipelineOptions().optimize ? PipelineKind::Fast
+                                                  : PipelineKind::Reference),
+    cl::values(clEnumValN(PipelineKind::Reference, "reference",
+                          "scalar loops (every op)"),
+               clEnumValN(PipelineKind::Fast, "fast",
+                          "tiled, vectorised and OpenMP-threaded")));
 static cl::opt<unsigned> optLevel("O", cl::desc("Optimisation level 0-3"),
                                   cl::init(2), cl::Prefix);
 static cl::list<std::string>
@@ -115,6 +124,7 @@ int main(int argc, char **argv) {
   spade::CompileOptions options;
   options.emit = emitKind;
   options.optLevel = optLevel;
+  options.pipeline.optimize = pipelineKind == PipelineKind::Fast;
   options.configure = [](mlir::PassManager &pm) {
     return mlir::applyPassManagerCLOptions(pm);
   };

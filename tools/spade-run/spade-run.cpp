@@ -67,6 +67,15 @@ static cl::list<std::string>
     constantInputs("constant-input",
                    cl::desc("Import a graph input as a constant (.pb)"),
                    cl::value_desc("name=file"));
+enum class PipelineKind { Reference, Fast };
+static cl::opt<PipelineKind> pipelineKind(
+    "pipeline", cl::desc("CPU lowering pipeline"),
+    cl::init(spade::CPUPipelineOptions().optimize ? PipelineKind::Fast
+                                                  : PipelineKind::Reference),
+    cl::values(clEnumValN(PipelineKind::Reference, "reference",
+                          "scalar loops (every op)"),
+               clEnumValN(PipelineKind::Fast, "fast",
+                          "tiled, vectorised and OpenMP-threaded")));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimisation level"),
                                   cl::init(2), cl::Prefix);
 
@@ -292,7 +301,10 @@ static Expected<std::unique_ptr<Runner>> loadModel() {
   // The diagnostic has been printed.
   if (!module)
     return createStringError(inconvertibleErrorCode(), "");
-  auto compiled = spade::JITModel::compile(*module, "main_graph", optLevel);
+  spade::CPUPipelineOptions pipeline;
+  pipeline.optimize = pipelineKind == PipelineKind::Fast;
+  auto compiled =
+      spade::JITModel::compile(*module, "main_graph", optLevel, pipeline);
   if (!compiled)
     return compiled.takeError();
   return std::unique_ptr<Runner>(new JITRunner(std::move(*compiled)));
