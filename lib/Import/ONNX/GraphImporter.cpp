@@ -113,6 +113,8 @@ const ConverterRegistry &getConverterRegistry() {
     registerConvOps(r);
     registerPoolingOps(r);
     registerNormalizationOps(r);
+    registerRecurrentOps(r);
+    registerSignalOps(r);
     return r;
   }();
   return registry;

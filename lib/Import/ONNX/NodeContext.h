@@ -138,6 +138,8 @@ void registerMiscOps(ConverterRegistry &registry);
 void registerConvOps(ConverterRegistry &registry);
 void registerPoolingOps(ConverterRegistry &registry);
 void registerNormalizationOps(ConverterRegistry &registry);
+void registerRecurrentOps(ConverterRegistry &registry);
+void registerSignalOps(ConverterRegistry &registry);
 
 } // namespace spade::onnx_import
 
