@@ -80,8 +80,10 @@ const int64_t *spade_model_output_shape(const spade_model *model,
                                         size_t index);
 size_t spade_model_output_num_bytes(const spade_model *model, size_t index);
 
-/* Threads the next runs of `model` may use (OpenMP); 0 = the OpenMP
- * default (OMP_NUM_THREADS or one per core). */
+/* Threads the next runs of `model` may use; 0 = the OpenMP default
+ * (OMP_NUM_THREADS or one per core). Applied with omp_set_num_threads on the
+ * thread that calls spade_model_run, so it also holds for that thread's own
+ * OpenMP regions afterwards. */
 spade_status spade_model_set_num_threads(spade_model *model, int num_threads);
 
 /* Runs the model: inputs[i] and outputs[i] point to the caller's buffers,

@@ -53,26 +53,26 @@ static std::optional<int32_t> dtypeOf(Type type, Attribute onnxType) {
 }
 
 static FailureOr<ModelTensor> tensorOf(func::FuncOp entry, Type type,
-                                       DictionaryAttr attrs,
-                                       const std::string &fallbackName) {
+                                       DictionaryAttr attrs, StringRef what,
+                                       unsigned index) {
+  std::string name = (what + "_" + Twine(index)).str();
+  if (attrs)
+    if (auto onnxName = dyn_cast_or_null<StringAttr>(attrs.get("onnx.name")))
+      name = onnxName.str();
   auto tensor = dyn_cast<RankedTensorType>(type);
   if (!tensor || !tensor.hasStaticShape())
-    return entry.emitError() << "'" << fallbackName << "' has type " << type
-                             << "; the C API needs static shapes";
+    return entry.emitError() << what << " '" << name << "' has type " << type
+                             << "; compiled models need static shapes";
   auto dtype = dtypeOf(tensor.getElementType(),
                        attrs ? attrs.get("onnx.elem_type") : Attribute());
   if (!dtype)
-    return entry.emitError() << "'" << fallbackName
+    return entry.emitError() << what << " '" << name
                              << "' has an element type the C API cannot "
                                 "describe: "
                              << tensor.getElementType();
-  ModelTensor result{fallbackName, *dtype,
+  return ModelTensor{name, *dtype,
                      std::vector<int64_t>(tensor.getShape().begin(),
                                           tensor.getShape().end())};
-  if (attrs)
-    if (auto name = dyn_cast_or_null<StringAttr>(attrs.get("onnx.name")))
-      result.name = name.str();
-  return result;
 }
 
 FailureOr<ModelSignature> spade::readModelSignature(func::FuncOp entry) {
@@ -80,14 +80,14 @@ FailureOr<ModelSignature> spade::readModelSignature(func::FuncOp entry) {
   FunctionType type = entry.getFunctionType();
   for (unsigned i = 0; i < type.getNumInputs(); ++i) {
     auto t = tensorOf(entry, type.getInput(i), entry.getArgAttrDict(i),
-                      "input_" + std::to_string(i));
+                      "input", i);
     if (failed(t))
       return failure();
     signature.inputs.push_back(*t);
   }
   for (unsigned i = 0; i < type.getNumResults(); ++i) {
     auto t = tensorOf(entry, type.getResult(i), entry.getResultAttrDict(i),
-                      "output_" + std::to_string(i));
+                      "output", i);
     if (failed(t))
       return failure();
     signature.outputs.push_back(*t);
@@ -206,7 +206,13 @@ static const char runtimeHeader[] =
 static std::string describe(const ModelTensor &t) {
   std::string s;
   llvm::raw_string_ostream os(s);
-  os << "'" << t.name << "' "
+  // The name goes into a C comment: keep it on one line and the comment open.
+  std::string name;
+  for (char c : t.name)
+    name += llvm::isPrint(c) ? c : '?';
+  for (size_t at; (at = name.find("*/")) != std::string::npos;)
+    name.replace(at, 2, "* /");
+  os << "'" << name << "' "
      << elementKindName(static_cast<ElementKind>(t.dtype)) << " [";
   llvm::interleave(t.shape, os, ", ");
   os << "]";
