@@ -9,8 +9,8 @@
 // DIR/<output-name>.npy. --threads sets the intra-op thread count (inter-op 1,
 // sequential execution); --bench N runs N more times after the first run and
 // prints "latency over N runs: min X ms, median Y ms" like spade-run.
-// onnxruntime-node is found through NODE_PATH (scripts/setup-onnxruntime.sh
-// prints the directory).
+// onnxruntime-node is found through NODE_PATH or where
+// scripts/setup-onnxruntime.sh installs it (${SPADE_CACHE:-~/.cache/spade}/ort).
 'use strict';
 
 const fs = require('fs');
@@ -119,11 +119,16 @@ function dimsString(dims) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   let ort;
-  try {
-    ort = require('onnxruntime-node');
-  } catch (e) {
-    die(`cannot load onnxruntime-node (${e.message.split('\n')[0]}); run scripts/setup-onnxruntime.sh and set NODE_PATH to the directory it prints`);
+  const cache = process.env.SPADE_CACHE || path.join(require('os').homedir(), '.cache', 'spade');
+  for (const where of ['onnxruntime-node', path.join(cache, 'ort', 'node_modules', 'onnxruntime-node')]) {
+    try {
+      ort = require(where);
+      break;
+    } catch (e) {
+      if (e.code !== 'MODULE_NOT_FOUND') die(`cannot load ${where}: ${e.message.split('\n')[0]}`);
+    }
   }
+  if (!ort) die(`cannot find onnxruntime-node on NODE_PATH or in ${cache}/ort; run scripts/setup-onnxruntime.sh`);
   let session;
   try {
     session = await ort.InferenceSession.create(args.model, {
