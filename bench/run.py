@@ -24,6 +24,7 @@ import math
 import os
 import platform
 import re
+import shlex
 import subprocess
 import sys
 import time
@@ -93,6 +94,8 @@ class Bench:
         self.node_path = setup_output(
             ["bash", os.path.join(SCRIPTS, "setup-onnxruntime.sh")],
             "installing onnxruntime-node")
+        self.pipeline = ([f"--pipeline={args.pipeline}"] if args.pipeline
+                         else [])
         self.work = args.work
         os.makedirs(self.work, exist_ok=True)
         self.failures = []
@@ -127,13 +130,16 @@ class Bench:
         out = os.path.join(self.work, name)
         emit = "shared" if self.shared else "obj"
         t0 = time.monotonic()
-        run([self.spade_compile, onnx_file, f"--emit={emit}", "-o", out])
+        run([self.spade_compile, onnx_file, f"--emit={emit}",
+             *self.pipeline, "-o", out])
         seconds = time.monotonic() - t0
         return seconds, (out + ".so" if self.run_so else onnx_file)
 
     def spade(self, model_file, name, threads):
         env = dict(os.environ, OMP_NUM_THREADS=str(threads))
         flags = ["--threads", str(threads)] if self.threads_flag else []
+        if not model_file.endswith(".so"):
+            flags += self.pipeline
         return self.timed(lambda n: [self.spade_run, model_file,
                                      *self.inputs(name), *flags, "--bench",
                                      str(n)], env)
@@ -250,6 +256,9 @@ def main():
     ap.add_argument("--gemm", default="1024,2048",
                     help="GEMM sizes, '' for none")
     ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--pipeline", default="",
+                    help="spade-compile/spade-run --pipeline (default: "
+                    "theirs)")
     ap.add_argument("--budget", type=float, default=10,
                     help="seconds of timed runs per measurement")
     ap.add_argument("--min-runs", type=int, default=3)
@@ -276,7 +285,8 @@ def main():
         f"# Spade benchmark, {started:%Y-%m-%d %H:%M} UTC",
         "",
         f"Commit {commit} (build {args.build_dir}); {cpu_name()}, "
-        f"{os.cpu_count()} cores. Spade: spade-run on {spade_mode}, threads "
+        f"{os.cpu_count()} cores. Spade: {args.pipeline or 'default'} CPU "
+        f"pipeline, spade-run on {spade_mode}, threads "
         f"via {'--threads and ' if b.threads_flag else ''}OMP_NUM_THREADS; "
         f"compile time = wall time of spade-compile "
         f"--emit={'shared' if b.shared else 'obj'}. ORT: onnxruntime-node "
@@ -285,9 +295,10 @@ def main():
         "medians over the runs given, after one warm-up run; inputs are the "
         "seed-0 inputs of scripts/export-torch-models.py.",
         "",
-        "Command: `" + " ".join([os.path.relpath(sys.argv[0], ROOT)]
-                                + sys.argv[1:]) + "` (bench/run.sh builds, "
-        "then runs bench/run.py)",
+        "Command: `" + shlex.join([os.path.relpath(sys.argv[0], ROOT)]
+                                  + sys.argv[1:]) + "` (bench/run.sh builds, "
+        "then runs bench/run.py). Load average at the start: "
+        + " ".join(f"{x:.2f}" for x in os.getloadavg()) + ".",
         "",
     ]
     names = [n for n in args.models.split(",") if n]
@@ -302,7 +313,9 @@ def main():
                   "(named in brackets) with OPENBLAS_CORETYPE and "
                   "OPENBLAS_L2_SIZE unset.", ""]
     elapsed = (datetime.datetime.now(datetime.timezone.utc) - started)
-    lines.append(f"Total bench time {elapsed.total_seconds() / 60:.1f} min.")
+    lines.append(f"Total bench time {elapsed.total_seconds() / 60:.1f} min; "
+                 "load average at the end: "
+                 + " ".join(f"{x:.2f}" for x in os.getloadavg()) + ".")
     if b.failures:
         lines += ["", "Failures:", ""] + [f"- {f}" for f in b.failures]
     text = "\n".join(lines) + "\n"

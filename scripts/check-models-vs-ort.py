@@ -118,6 +118,7 @@ def check(model, args, mdir, node_path, aot):
     # Older spade-run has no --threads; OpenMP then reads OMP_NUM_THREADS.
     spade_threads = threads if args.spade_run_threads else []
     spade_env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
+    pipeline = [f"--pipeline={args.pipeline}"] if args.pipeline else []
 
     env = dict(os.environ, NODE_PATH=node_path)
     t0 = time.monotonic()
@@ -132,10 +133,11 @@ def check(model, args, mdir, node_path, aot):
     if aot:
         spade_model = os.path.join(work, "model.so")
         ok, _, why = run([args.spade_compile, onnx_file, "--emit=shared",
-                          "-o", spade_model], args.timeout)
+                          *pipeline, "-o", spade_model[:-3]], args.timeout)
         if not ok:
             return False, f"spade-compile failed: {why}"
     ok, _, why = run([args.spade_run, spade_model, *inputs, *spade_threads,
+                      *([] if aot else pipeline),
                       "--output-dir", os.path.join(work, "spade")],
                      args.timeout, spade_env)
     if not ok:
@@ -167,6 +169,9 @@ def main():
     ap.add_argument("--spade-compile", default="",
                     help="used for --emit=shared when it supports it")
     ap.add_argument("--aot", choices=("auto", "no"), default="auto")
+    ap.add_argument("--pipeline", default="",
+                    help="spade-compile/spade-run --pipeline (default: "
+                    "theirs)")
     ap.add_argument("--models", default=DEFAULT_MODELS,
                     help=f"comma-separated (default {DEFAULT_MODELS}); 'all' "
                     "adds resnet18_b32 and the GEMM models")
@@ -197,6 +202,7 @@ def main():
                                                r"^\s+--threads\S*\s+- \S")
     log(f"models from {mdir}; spade-run on "
         f"{'compiled .so' if aot else '.onnx (in-process JIT)'}, "
+        f"pipeline {args.pipeline or 'default'}, "
         f"{args.threads} thread(s)")
 
     passed = failed = 0
