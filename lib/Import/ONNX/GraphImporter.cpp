@@ -115,6 +115,7 @@ const ConverterRegistry &getConverterRegistry() {
     registerNormalizationOps(r);
     registerRecurrentOps(r);
     registerSignalOps(r);
+    registerTrainingOps(r);
     return r;
   }();
   return registry;
@@ -565,7 +566,10 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
   named.set_name(name);
   NodeContext ctx(*this, named, b, loc, opset);
 
-  if (!node.domain().empty() && node.domain() != "ai.onnx")
+  // The preview training domain's optimizers share no name with default
+  // ops, so they live in the same registry.
+  if (!node.domain().empty() && node.domain() != "ai.onnx" &&
+      node.domain() != "ai.onnx.preview.training")
     return ctx.unsupported("operator domain '" + node.domain() + "'");
   for (unsigned i = 0; i < ctx.numInputs(); ++i)
     if (ctx.hasInput(i) && !lookupValue(node.input(i)))

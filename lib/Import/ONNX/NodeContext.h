@@ -140,6 +140,7 @@ void registerPoolingOps(ConverterRegistry &registry);
 void registerNormalizationOps(ConverterRegistry &registry);
 void registerRecurrentOps(ConverterRegistry &registry);
 void registerSignalOps(ConverterRegistry &registry);
+void registerTrainingOps(ConverterRegistry &registry);
 
 } // namespace spade::onnx_import
 

@@ -1,7 +1,8 @@
 //===- Misc.cpp - ONNX constants, casts and utility operators -------------===//
 //
 // Constants and constant-like ops (ConstantOfShape, Shape, Size, Range,
-// EyeLike), casts, inference-mode Dropout and linear (de)quantization.
+// EyeLike), casts, inference-mode Dropout, linear (de)quantization and
+// TfIdfVectorizer.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,9 +12,11 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 using namespace mlir;
 
@@ -408,6 +411,134 @@ LogicalResult convertDynamicQuantizeLinear(NodeContext &ctx) {
   return ctx.setOutput(2, zeroPoint);
 }
 
+/// TfIdfVectorizer over integer tokens. The pool is static, so each pool
+/// n-gram and skip distance becomes n shifted slices of the input compared
+/// with the n-gram's tokens and a sum of the matches along the row.
+/// Unigrams are counted once (skips do not change them), as onnxruntime
+/// does; weights apply per output column.
+LogicalResult convertTfIdfVectorizer(NodeContext &ctx) {
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  RankedTensorType resultTy = ctx.outputType(0);
+  if (!resultTy)
+    return failure();
+  if (ctx.hasAttr("pool_strings"))
+    return ctx.unsupported("string pools (Spade has no string tensors)");
+  RankedTensorType xTy = ctx.inputType(0);
+  if (!isa<IntegerType>(xTy.getElementType()) || xTy.getRank() < 1 ||
+      xTy.getRank() > 2)
+    return ctx.fail("X must be a 1-D or 2-D integer tensor");
+  int64_t minGram = ctx.attrInt("min_gram_length", 0);
+  int64_t maxGram = ctx.attrInt("max_gram_length", 0);
+  int64_t maxSkip = ctx.attrInt("max_skip_count", 0);
+  std::string mode = ctx.attrString("mode");
+  SmallVector<int64_t> counts = ctx.attrInts("ngram_counts");
+  SmallVector<int64_t> indexes = ctx.attrInts("ngram_indexes");
+  SmallVector<int64_t> pool = ctx.attrInts("pool_int64s");
+  SmallVector<float> weights = ctx.attrFloats("weights");
+  if (!isa<FloatType>(resultTy.getElementType()))
+    return ctx.fail("Y must be a float tensor");
+  if (mode != "TF" && mode != "IDF" && mode != "TFIDF")
+    return ctx.fail("mode must be TF, IDF or TFIDF, got '" + mode + "'");
+  if (minGram < 1 || maxGram < minGram || maxSkip < 0)
+    return ctx.fail("need 1 <= min_gram_length <= max_gram_length and "
+                    "max_skip_count >= 0");
+  int64_t numCols = resultTy.getShape().back();
+  if (!weights.empty() && static_cast<int64_t>(weights.size()) < numCols)
+    return ctx.fail("weights has fewer entries than output columns");
+  // Pool n-grams: (size, offset in pool), in pool order.
+  SmallVector<std::pair<int64_t, int64_t>> grams;
+  for (size_t k = 0; k < counts.size(); ++k) {
+    int64_t n = k + 1, start = counts[k];
+    int64_t end = k + 1 < counts.size() ? counts[k + 1] : pool.size();
+    if (start < 0 || end < start || end > static_cast<int64_t>(pool.size()) ||
+        (end - start) % n != 0)
+      return ctx.fail("ngram_counts does not partition the pool");
+    for (int64_t off = start; off < end; off += n)
+      grams.push_back({n, off});
+  }
+  if (grams.size() != indexes.size())
+    return ctx.fail("ngram_indexes must have one entry per pool n-gram");
+  for (int64_t idx : indexes)
+    if (idx < 0 || idx >= numCols)
+      return ctx.fail("ngram_indexes entry " + std::to_string(idx) +
+                      " is outside the output");
+
+  int64_t rows = xTy.getRank() == 2 ? xTy.getDimSize(0) : 1;
+  int64_t len = xTy.getShape().back();
+  Value x = reshapeTo(b, loc, ctx.input(0), {rows, len});
+  Type elemTy = resultTy.getElementType();
+  Type tokTy = xTy.getElementType();
+  Value zero = scalarConstant(b, loc, elemTy, 0);
+  auto rowTy = RankedTensorType::get({rows}, elemTy);
+  auto addFn = [](OpBuilder &nb, Location nl, ValueRange a) {
+    return addScalar(nb, nl, a[0], a[1]);
+  };
+  std::map<int64_t, Value> columns;
+  for (auto [p, gram] : llvm::enumerate(grams)) {
+    auto [n, off] = gram;
+    if (n < minGram || n > maxGram)
+      continue;
+    int64_t maxDistance = n == 1 ? 1 : maxSkip + 1;
+    for (int64_t d = 1; d <= maxDistance; ++d) {
+      int64_t starts = len - (n - 1) * d;
+      if (starts <= 0)
+        continue;
+      auto sliceTy = RankedTensorType::get({rows, starts}, tokTy);
+      SmallVector<Value> slices;
+      for (int64_t j = 0; j < n; ++j)
+        slices.push_back(tensor::ExtractSliceOp::create(
+            b, loc, sliceTy, x, ValueRange{}, ValueRange{}, ValueRange{},
+            ArrayRef<int64_t>{0, j * d}, ArrayRef<int64_t>{rows, starts},
+            ArrayRef<int64_t>{1, 1}));
+      Value matches = buildElementwise(
+          b, loc, slices, RankedTensorType::get({rows, starts}, elemTy),
+          [&](OpBuilder &nb, Location nl, ValueRange a) {
+            Value all;
+            for (int64_t j = 0; j < n; ++j) {
+              Value eq = arith::CmpIOp::create(
+                  nb, nl, arith::CmpIPredicate::eq, a[j],
+                  scalarConstant(nb, nl, tokTy, double(pool[off + j])));
+              all = all ? Value(arith::AndIOp::create(nb, nl, all, eq)) : eq;
+            }
+            return arith::SelectOp::create(nb, nl, all,
+                                           scalarConstant(nb, nl, elemTy, 1),
+                                           scalarConstant(nb, nl, elemTy, 0));
+          });
+      Value count = reduce(b, loc, matches, {1}, false, zero, addFn);
+      Value &col = columns[indexes[p]];
+      col = col ? buildElementwise(b, loc, {col, count}, rowTy, addFn) : count;
+    }
+  }
+  auto matTy = RankedTensorType::get({rows, numCols}, elemTy);
+  Value out = filledTensor(b, loc, matTy, zero);
+  for (auto &[idx, col] : columns)
+    out = tensor::InsertSliceOp::create(
+        b, loc, col, out, ValueRange{}, ValueRange{}, ValueRange{},
+        ArrayRef<int64_t>{0, idx}, ArrayRef<int64_t>{rows, 1},
+        ArrayRef<int64_t>{1, 1});
+  if (mode != "TF" || !weights.empty()) {
+    SmallVector<Attribute> w;
+    for (int64_t k = 0; k < numCols; ++k)
+      w.push_back(b.getFloatAttr(elemTy, weights.empty() ? 1.0 : weights[k]));
+    Value wConst = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(RankedTensorType::get({numCols}, elemTy), w));
+    out = buildElementwise(
+        b, loc, {out, wConst}, matTy,
+        [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+          if (mode == "TF" || mode == "TFIDF")
+            return mulScalar(nb, nl, a[0], a[1]);
+          Value seen =
+              arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT, a[0],
+                                    scalarConstant(nb, nl, elemTy, 0));
+          return arith::SelectOp::create(nb, nl, seen, a[1],
+                                         scalarConstant(nb, nl, elemTy, 0));
+        });
+  }
+  return ctx.setOutput(0, reshapeTo(b, loc, out, resultTy.getShape()));
+}
+
 } // namespace
 
 void registerMiscOps(ConverterRegistry &r) {
@@ -415,6 +546,7 @@ void registerMiscOps(ConverterRegistry &r) {
   r.add("Cast", convertCast);
   r.add("CastLike", convertCast);
   r.add("Dropout", convertDropout);
+  r.add("TfIdfVectorizer", convertTfIdfVectorizer);
   r.add("Shape", convertShape);
   r.add("Size", convertSize);
   r.add("ConstantOfShape", convertConstantOfShape);
