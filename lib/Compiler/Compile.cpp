@@ -7,6 +7,9 @@
 #include "spade/Compiler/CPUPipeline.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Pass/PassManager.h"
@@ -43,6 +46,42 @@ static LogicalResult writeFile(Location loc, StringRef path,
   write(file->os());
   file->keep();
   return success();
+}
+
+void spade::flattenConstantGlobals(ModuleOp module) {
+  MLIRContext *context = module.getContext();
+  for (auto global : module.getOps<LLVM::GlobalOp>()) {
+    auto arrayType = dyn_cast<LLVM::LLVMArrayType>(global.getGlobalType());
+    auto value = dyn_cast_or_null<ElementsAttr>(global.getValueOrNull());
+    if (!global.getConstant() || !arrayType || !value ||
+        !value.getShapedType().hasStaticShape())
+      continue;
+    Type scalar = arrayType;
+    while (auto inner = dyn_cast<LLVM::LLVMArrayType>(scalar))
+      scalar = inner.getElementType();
+    ShapedType type = value.getShapedType();
+    unsigned bits = type.getElementTypeBitWidth();
+    if (!type.getElementType().isIntOrFloat() || bits % 8 != 0 ||
+        scalar != type.getElementType())
+      continue;
+    // As bytes: LLVM emits an i8 array with one write, other arrays element
+    // by element (seconds for tens of millions of weights).
+    int64_t bytes = type.getNumElements() * (bits / 8);
+    auto byteType = RankedTensorType::get({bytes}, IntegerType::get(context, 8));
+    Attribute flat;
+    if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+      flat = DenseResourceElementsAttr::get(byteType, resource.getRawHandle());
+    } else if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+      if (dense.isSplat())
+        continue;
+      flat = DenseElementsAttr::getFromRawBuffer(byteType, dense.getRawData());
+    } else {
+      continue;
+    }
+    global.setGlobalType(
+        LLVM::LLVMArrayType::get(IntegerType::get(context, 8), bytes));
+    global.setValueAttr(flat);
+  }
 }
 
 LogicalResult spade::compileModel(ModuleOp module,
@@ -104,6 +143,7 @@ LogicalResult spade::compileModel(ModuleOp module,
   {
     TimingScope scope =
         phase("translating to LLVM IR", "translation to LLVM IR");
+    flattenConstantGlobals(module);
     llvmModule = translateModuleToLLVMIR(module, llvmContext);
     if (!llvmModule)
       return emitError(loc) << "translation to LLVM IR failed";
