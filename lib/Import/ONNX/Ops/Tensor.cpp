@@ -2,7 +2,7 @@
 //
 // Operators that only move data: reshapes (whose target shape ONNX shape
 // inference already resolved), transposes, concatenation, splits and slices,
-// gathers and scatters, padding, tiling and resizing.
+// gathers and scatters, padding, tiling, resizing and grid sampling.
 //
 // Static slices become tensor.extract_slice / insert_slice. Everything that
 // reads its input at computed positions is a linalg.generic over the result
@@ -1461,6 +1461,180 @@ LogicalResult convertResize(NodeContext &ctx, bool isUpsample) {
                        buildResize(b, loc, ctx.input(0), resultTy, spec, dims));
 }
 
+/// GridSample (opset 16, 4-D): each output pixel reads X around the grid's
+/// (x, y), following onnxruntime: coordinates are denormalized (per
+/// align_corners), out-of-range ones clamped or reflected per padding_mode,
+/// then sampled nearest (round half to even), bilinear or bicubic (Keys,
+/// a = -0.75) with every tap read through the padding rule again.
+LogicalResult convertGridSample(NodeContext &ctx) {
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  RankedTensorType resultTy = ctx.outputType(0);
+  if (!resultTy)
+    return failure();
+  RankedTensorType xTy = ctx.inputType(0), gridTy = ctx.inputType(1);
+  if (xTy.getRank() != 4 || gridTy.getRank() != 4 ||
+      gridTy.getDimSize(3) != 2 || gridTy.getDimSize(0) != xTy.getDimSize(0))
+    return ctx.unsupported("GridSample other than X [N,C,H,W] with grid "
+                           "[N,H_out,W_out,2]");
+  if (!isa<FloatType>(xTy.getElementType()) ||
+      !isa<FloatType>(gridTy.getElementType()))
+    return ctx.fail("X and grid must be float tensors");
+  std::string mode = ctx.attrString("mode", "bilinear");
+  std::string padding = ctx.attrString("padding_mode", "zeros");
+  bool alignCorners = ctx.attrInt("align_corners", 0) != 0;
+  if (mode != "bilinear" && mode != "nearest" && mode != "bicubic")
+    return ctx.fail("unknown mode '" + mode + "'");
+  if (padding != "zeros" && padding != "border" && padding != "reflection")
+    return ctx.fail("unknown padding_mode '" + padding + "'");
+  int64_t inH = xTy.getDimSize(2), inW = xTy.getDimSize(3);
+  if (inH == 0 || inW == 0)
+    return ctx.unsupported("GridSample on an empty image");
+  Value x = ctx.input(0), grid = ctx.input(1);
+  Type elemTy = resultTy.getElementType();
+  Value result = buildIndexedGeneric(
+      b, loc, resultTy, {}, {},
+      [&](OpBuilder &nb, Location nl, ValueRange, ValueRange ivs) -> Value {
+        Type f64 = nb.getF64Type();
+        auto c = [&](double v) { return f64Const(nb, nl, v); };
+        auto add = [&](Value p, Value q) -> Value {
+          return arith::AddFOp::create(nb, nl, p, q);
+        };
+        auto sub = [&](Value p, Value q) -> Value {
+          return arith::SubFOp::create(nb, nl, p, q);
+        };
+        auto mul = [&](Value p, Value q) -> Value {
+          return arith::MulFOp::create(nb, nl, p, q);
+        };
+        auto cmp = [&](arith::CmpFPredicate p, Value q, Value r) -> Value {
+          return arith::CmpFOp::create(nb, nl, p, q, r);
+        };
+        auto select = [&](Value cond, Value p, Value q) -> Value {
+          return arith::SelectOp::create(nb, nl, cond, p, q);
+        };
+        auto floor = [&](Value v) -> Value {
+          return math::FloorOp::create(nb, nl, v);
+        };
+        // Reflects v into [lo, hi] by its nearer border, repeatedly.
+        auto reflect = [&](Value v, double lo, double hi) -> Value {
+          double range = hi - lo;
+          if (range <= 0)
+            return c(lo);
+          Value below = cmp(arith::CmpFPredicate::OLT, v, c(lo));
+          Value above = cmp(arith::CmpFPredicate::OGT, v, c(hi));
+          Value dx = select(below, sub(c(lo), v), sub(v, c(hi)));
+          Value n = floor(arith::DivFOp::create(nb, nl, dx, c(range)));
+          Value r = sub(dx, mul(n, c(range)));
+          Value half = mul(n, c(0.5));
+          Value even = cmp(arith::CmpFPredicate::OEQ, floor(half), half);
+          Value fromLo = add(c(lo), r), fromHi = sub(c(hi), r);
+          Value belowV = select(even, fromLo, fromHi);
+          Value aboveV = select(even, fromHi, fromLo);
+          return select(below, belowV, select(above, aboveV, v));
+        };
+        auto clampF = [&](Value v, double lo, double hi) -> Value {
+          return arith::MinimumFOp::create(
+              nb, nl, arith::MaximumFOp::create(nb, nl, v, c(lo)), c(hi));
+        };
+        double xMin = alignCorners ? 0 : -0.5,
+               xMax = alignCorners ? inW - 1 : inW - 0.5;
+        double yMin = alignCorners ? 0 : -0.5,
+               yMax = alignCorners ? inH - 1 : inH - 0.5;
+        auto coord = [&](int64_t k, int64_t len) -> Value {
+          Value g = tensor::ExtractOp::create(
+              nb, nl, grid,
+              ValueRange{ivs[0], ivs[2], ivs[3], indexConst(nb, nl, k)});
+          g = convertScalar(nb, nl, g, f64, false, false);
+          // [-1, 1] to [0, len - 1] or to [-0.5, len - 0.5].
+          if (alignCorners)
+            return mul(mul(add(g, c(1)), c(0.5)), c(len - 1));
+          return mul(sub(mul(add(g, c(1)), c(len)), c(1)), c(0.5));
+        };
+        Value px = coord(0, inW), py = coord(1, inH);
+        if (mode == "nearest") {
+          px = math::RoundEvenOp::create(nb, nl, px);
+          py = math::RoundEvenOp::create(nb, nl, py);
+        }
+        if (padding == "border") {
+          px = clampF(px, 0, inW - 1);
+          py = clampF(py, 0, inH - 1);
+        } else if (padding == "reflection") {
+          px = reflect(px, xMin, xMax);
+          py = reflect(py, yMin, yMax);
+        }
+        // The pixel at integer (float-valued) coordinates through padding.
+        auto toIdx = [&](Value v) -> Value {
+          return arith::IndexCastOp::create(
+              nb, nl, nb.getIndexType(),
+              arith::FPToSIOp::create(nb, nl, nb.getI64Type(), v));
+        };
+        auto pixel = [&](Value fy, Value fx) -> Value {
+          Value inside;
+          if (padding == "zeros") {
+            inside = arith::AndIOp::create(
+                nb, nl,
+                arith::AndIOp::create(
+                    nb, nl, cmp(arith::CmpFPredicate::OGE, fx, c(0)),
+                    cmp(arith::CmpFPredicate::OLE, fx, c(inW - 1))),
+                arith::AndIOp::create(
+                    nb, nl, cmp(arith::CmpFPredicate::OGE, fy, c(0)),
+                    cmp(arith::CmpFPredicate::OLE, fy, c(inH - 1))));
+          } else if (padding == "reflection") {
+            fx = reflect(fx, xMin, xMax);
+            fy = reflect(fy, yMin, yMax);
+          }
+          // Clamping keeps every read in bounds (and is the border rule).
+          Value ix = toIdx(clampF(fx, 0, inW - 1));
+          Value iy = toIdx(clampF(fy, 0, inH - 1));
+          Value v = tensor::ExtractOp::create(
+              nb, nl, x, ValueRange{ivs[0], ivs[1], iy, ix});
+          v = convertScalar(nb, nl, v, f64, false, false);
+          return inside ? select(inside, v, c(0)) : v;
+        };
+        Value acc;
+        if (mode == "nearest") {
+          acc = pixel(py, px);
+        } else if (mode == "bilinear") {
+          Value x1 = floor(px), y1 = floor(py);
+          Value x2 = add(x1, c(1)), y2 = add(y1, c(1));
+          Value dx2 = sub(x2, px), dx1 = sub(px, x1);
+          Value dy2 = sub(y2, py), dy1 = sub(py, y1);
+          Value top = add(mul(dx2, pixel(y1, x1)), mul(dx1, pixel(y1, x2)));
+          Value bottom = add(mul(dx2, pixel(y2, x1)), mul(dx1, pixel(y2, x2)));
+          acc = add(mul(dy2, top), mul(dy1, bottom));
+        } else {
+          double a = -0.75;
+          auto coeffs = [&](Value t) {
+            auto outer = [&](Value s) { // |s| in [1, 2)
+              return sub(
+                  mul(add(mul(sub(mul(c(a), s), c(5 * a)), s), c(8 * a)), s),
+                  c(4 * a));
+            };
+            auto inner = [&](Value s) { // |s| in [0, 1]
+              return add(mul(mul(sub(mul(c(a + 2), s), c(a + 3)), s), s), c(1));
+            };
+            Value u = sub(c(1), t);
+            return SmallVector<Value>{outer(add(t, c(1))), inner(t), inner(u),
+                                      outer(add(u, c(1)))};
+          };
+          Value x0 = sub(floor(px), c(1)), y0 = sub(floor(py), c(1));
+          SmallVector<Value> cx = coeffs(sub(sub(px, x0), c(1)));
+          SmallVector<Value> cy = coeffs(sub(sub(py, y0), c(1)));
+          for (int64_t i = 0; i < 4; ++i) {
+            Value row;
+            for (int64_t j = 0; j < 4; ++j) {
+              Value term = mul(cx[j], pixel(add(y0, c(i)), add(x0, c(j))));
+              row = row ? add(row, term) : term;
+            }
+            Value term = mul(cy[i], row);
+            acc = acc ? add(acc, term) : term;
+          }
+        }
+        return convertScalar(nb, nl, acc, elemTy, false, false);
+      });
+  return ctx.setOutput(0, result);
+}
+
 } // namespace
 
 void registerTensorOps(ConverterRegistry &r) {
@@ -1492,6 +1666,7 @@ void registerTensorOps(ConverterRegistry &r) {
   r.add("NonZero", convertNonZero);
   r.add("Unique", convertUnique);
   r.add("Resize", [](NodeContext &ctx) { return convertResize(ctx, false); });
+  r.add("GridSample", convertGridSample);
   r.add("Upsample", [](NodeContext &ctx) { return convertResize(ctx, true); });
 }
 
