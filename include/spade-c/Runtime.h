@@ -59,8 +59,9 @@ uint32_t spade_abi_version(void);
 spade_model *spade_model_create(void);
 void spade_model_destroy(spade_model *model);
 
-/* The reason for the last failed call on `model` ("" if none). The string
- * lives until the next call on the handle. */
+/* The reason for the most recent failed call on `model` ("" if none has
+ * failed; successful calls leave it unchanged). The string lives until the
+ * next call on the handle. */
 const char *spade_model_last_error(const spade_model *model);
 
 size_t spade_model_num_inputs(const spade_model *model);

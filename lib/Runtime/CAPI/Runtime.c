@@ -186,7 +186,6 @@ SPADE_API spade_status spade_model_run(spade_model *model,
   if (model->num_threads > 0)
     omp_set_num_threads(model->num_threads);
   spade_internal_model_invoke((void **)model->descriptors);
-  model->error[0] = '\0';
   return SPADE_OK;
 }
 
