@@ -3,6 +3,7 @@
 // MatMul (numpy semantics), Gemm, Einsum and the integer/quantized matmuls.
 // Plain matrix products become linalg.matmul or linalg.batch_matmul (batch
 // dims broadcast and collapsed first); Einsum becomes one linalg.generic.
+// Det eliminates each matrix in the body of a generic over the batch.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +13,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <cctype>
 #include <map>
@@ -433,6 +435,84 @@ LogicalResult convertQLinearMatMul(NodeContext &ctx) {
   return ctx.setOutput(0, y);
 }
 
+/// Det of [*, n, n] matrices: one linalg.generic over the batch whose body
+/// runs Gaussian elimination with partial pivoting, unrolled on scalars
+/// (row swaps are selects, each flipping the sign).
+LogicalResult convertDet(NodeContext &ctx) {
+  constexpr int64_t kMaxOrder = 16; // the body grows as n^3
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  RankedTensorType resultTy = ctx.outputType(0);
+  if (!resultTy)
+    return failure();
+  RankedTensorType inTy = ctx.inputType(0);
+  int64_t rank = inTy.getRank();
+  if (rank < 2 || inTy.getDimSize(rank - 1) != inTy.getDimSize(rank - 2))
+    return ctx.fail("input must be [*, M, M]");
+  if (!isa<FloatType>(inTy.getElementType()))
+    return ctx.fail("input must be a float tensor");
+  int64_t n = inTy.getDimSize(rank - 1);
+  if (n > kMaxOrder)
+    return ctx.unsupported("Det of matrices larger than " +
+                           std::to_string(kMaxOrder) + "x" +
+                           std::to_string(kMaxOrder));
+  if (resultTy.getShape() != inTy.getShape().drop_back(2))
+    return ctx.fail("result shape must be the batch dims of the input");
+  Type elemTy = resultTy.getElementType();
+  Value in = ctx.input(0);
+  int64_t batchRank = rank - 2;
+  SmallVector<AffineMap> maps{
+      AffineMap::getMultiDimIdentityMap(batchRank, b.getContext())};
+  SmallVector<utils::IteratorType> iters(batchRank,
+                                         utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, resultTy, ValueRange{}, ValueRange{emptyTensor(b, loc, resultTy)},
+      maps, iters, [&](OpBuilder &nb, Location nl, ValueRange) {
+        auto cst = [&](double v) { return scalarConstant(nb, nl, elemTy, v); };
+        SmallVector<Value> idx;
+        for (int64_t d = 0; d < batchRank; ++d)
+          idx.push_back(linalg::IndexOp::create(nb, nl, d));
+        idx.append(2, Value());
+        std::vector<std::vector<Value>> a(n, std::vector<Value>(n));
+        for (int64_t i = 0; i < n; ++i)
+          for (int64_t j = 0; j < n; ++j) {
+            idx[batchRank] = arith::ConstantIndexOp::create(nb, nl, i);
+            idx[batchRank + 1] = arith::ConstantIndexOp::create(nb, nl, j);
+            a[i][j] = tensor::ExtractOp::create(nb, nl, in, idx);
+          }
+        Value det = cst(1);
+        for (int64_t k = 0; k < n; ++k) {
+          for (int64_t i = k + 1; i < n; ++i) {
+            Value better =
+                arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT,
+                                      math::AbsFOp::create(nb, nl, a[i][k]),
+                                      math::AbsFOp::create(nb, nl, a[k][k]));
+            for (int64_t j = k; j < n; ++j) {
+              Value top = a[k][j];
+              a[k][j] = arith::SelectOp::create(nb, nl, better, a[i][j], top);
+              a[i][j] = arith::SelectOp::create(nb, nl, better, top, a[i][j]);
+            }
+            det = arith::SelectOp::create(
+                nb, nl, better, arith::NegFOp::create(nb, nl, det), det);
+          }
+          det = arith::MulFOp::create(nb, nl, det, a[k][k]);
+          // A zero pivot leaves a zero column: det is already 0.
+          Value zeroPivot = arith::CmpFOp::create(
+              nb, nl, arith::CmpFPredicate::OEQ, a[k][k], cst(0));
+          Value safePivot =
+              arith::SelectOp::create(nb, nl, zeroPivot, cst(1), a[k][k]);
+          for (int64_t i = k + 1; i < n; ++i) {
+            Value f = arith::DivFOp::create(nb, nl, a[i][k], safePivot);
+            for (int64_t j = k + 1; j < n; ++j)
+              a[i][j] = arith::SubFOp::create(
+                  nb, nl, a[i][j], arith::MulFOp::create(nb, nl, f, a[k][j]));
+          }
+        }
+        linalg::YieldOp::create(nb, nl, det);
+      });
+  return ctx.setOutput(0, generic.getResult(0));
+}
+
 } // namespace
 
 void registerNNOps(ConverterRegistry &r) {
@@ -441,6 +521,7 @@ void registerNNOps(ConverterRegistry &r) {
   r.add("Einsum", convertEinsum);
   r.add("MatMulInteger", convertMatMulInteger);
   r.add("QLinearMatMul", convertQLinearMatMul);
+  r.add("Det", convertDet);
 }
 
 } // namespace spade::onnx_import
