@@ -56,6 +56,7 @@ LogicalResult spade::compileForHost(ModuleOp module,
       translateModuleToLLVMIR(module, llvmContext);
   if (!llvmModule)
     return emitError(loc) << "translation to LLVM IR failed";
+  useHostVectorWidth(*llvmModule);
   ExecutionEngine::setupTargetTripleAndDataLayout(llvmModule.get(),
                                                   machine->get());
   auto optimize = makeOptimizingTransformer(std::min(options.optLevel, 3u),

@@ -99,15 +99,21 @@ JITModel::compile(ModuleOp module, StringRef entry, unsigned optLevel,
   func->setAttr("llvm.emit_c_interface", UnitAttr::get(module.getContext()));
 
   PassManager pm(module.getContext());
-  if (failed(buildCPULoweringPipeline(pm, pipelineOptions)))
+  CPUPipelineOptions pipeline = pipelineOptions;
+  pipeline.optimize &= optLevel > 0;
+  if (failed(buildCPULoweringPipeline(pm, pipeline)))
     return makeError("cannot build the CPU lowering pipeline");
   if (failed(pm.run(module)))
     return makeError("lowering to LLVM failed");
 
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
-  auto transformer = makeOptimizingTransformer(optLevel, /*sizeLevel=*/0,
-                                               /*targetMachine=*/nullptr);
+  auto optimize = makeOptimizingTransformer(optLevel, /*sizeLevel=*/0,
+                                            /*targetMachine=*/nullptr);
+  auto transformer = [optimize](llvm::Module *m) -> llvm::Error {
+    useHostVectorWidth(*m);
+    return optimize(m);
+  };
   // memref.copy of strided views calls the upstream runtime's memrefCopy;
   // threaded loops call the OpenMP runtime.
   static const StringRef runtimeLibs[] = {SPADE_MLIR_C_RUNNER_UTILS,

@@ -78,4 +78,19 @@ def CPULowerVectors : Pass<"spade-cpu-lower-vectors", "::mlir::ModuleOp"> {
   ];
 }
 
+def FlattenConstantGlobals : Pass<"spade-flatten-constant-globals",
+                                  "::mlir::ModuleOp"> {
+  let summary = "Store multi-dimensional constant globals as 1-D arrays";
+  let description = [{
+    Rewrites every constant `memref.global` of rank >= 2 to the equivalent
+    1-D global and every `memref.get_global` of it to a 1-D `get_global`
+    followed by `memref.expand_shape`. The bytes are unchanged. LLVM
+    represents a rank-R initializer as nested constant arrays (one LLVM
+    constant per innermost row: ~800k for a 512x512x3x3 kernel), which makes
+    translation and code generation of real models take many seconds; a
+    1-D initializer is a single ConstantDataArray.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 #endif // SPADE_CODEGEN_PASSES_TD
