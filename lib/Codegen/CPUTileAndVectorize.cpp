@@ -62,6 +62,18 @@ std::string sizesToString(ArrayRef<int64_t> sizes) {
   return s;
 }
 
+/// Whether loop `dim` indexes the innermost dimension of an input of `op`.
+bool isInnermostInSomeInput(linalg::LinalgOp op, unsigned dim) {
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (map.getNumResults())
+      if (auto d = dyn_cast<AffineDimExpr>(map.getResults().back()))
+        if (d.getPosition() == dim)
+          return true;
+  }
+  return false;
+}
+
 /// Emits the transform ops of one op's schedule.
 class ScheduleWriter {
 public:
@@ -145,6 +157,17 @@ struct CPUTileAndVectorizePass
             return map.isProjectedPermutation();
           }))
         return;
+      // Vectors of i1 are bit-packed in memory while memrefs of i1 use a
+      // byte per element: leave sub-byte element types to scalar code.
+      auto subByte = [](Type t) {
+        Type e = getElementTypeOrSelf(t);
+        return e.isIntOrFloat() && e.getIntOrFloatBitWidth() < 8;
+      };
+      if (llvm::any_of(op->getOperandTypes(), subByte) ||
+          llvm::any_of(op->getResultTypes(), subByte))
+        return;
+      if (llvm::is_contained(op.getStaticLoopRanges(), 0))
+        return;
       int64_t id = nextId++;
       op->setAttr(kOpIdAttr,
                   IntegerAttr::get(IntegerType::get(op->getContext(), 64), id));
@@ -215,7 +238,10 @@ private:
         linalg::inferContractionDims(op);
     if (failed(dims) || dims->m.empty() || dims->n.empty() || dims->k.empty())
       return false;
-    // The vector dimension is the one the output is contiguous in.
+    // The vector dimension is the one the output is contiguous in, unless
+    // it does not fill whole vectors and the other one does and is
+    // contiguous in its input (LLVM splits and spills odd-width
+    // accumulators; the transposed store of the output tile is cheap).
     AffineMap outMap = op.getIndexingMapMatchingResult(op->getResult(0));
     auto inner = dyn_cast<AffineDimExpr>(outMap.getResults().back());
     if (!inner)
@@ -226,8 +252,12 @@ private:
       return false;
     unsigned rowDim = vecIsN ? dims->m.back() : dims->n.back();
     unsigned kDim = dims->k.back();
-
     SmallVector<int64_t> bounds = op.getStaticLoopRanges();
+    if (bounds[vecDim] % vectorWidth != 0 &&
+        bounds[rowDim] % vectorWidth == 0 &&
+        isInnermostInSomeInput(op, rowDim))
+      std::swap(vecDim, rowDim);
+
     unsigned numLoops = bounds.size();
     int64_t rowCache = pickCacheTile(bounds[rowDim], 128, registerRows);
     int64_t vecCache = pickCacheTile(bounds[vecDim], 256, 2 * vectorWidth);

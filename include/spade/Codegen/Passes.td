@@ -8,12 +8,16 @@ include "mlir/Pass/PassBase.td"
 def ConvToIm2Col : Pass<"spade-conv-to-im2col"> {
   let summary = "Rewrite NCHW convolutions as im2col plus a matrix product";
   let description = [{
-    Rewrites every statically shaped `linalg.conv_2d_nchw_fchw` into an
-    explicit im2col gather followed by a contraction, so that the CPU
-    schedule for matrix products (register tiling, vectorisation, threads)
-    applies to convolutions. Dynamically shaped convolutions are left alone.
+    Rewrites every statically shaped floating-point
+    `linalg.conv_2d_nchw_fchw` into an explicit im2col gather (a 6-D
+    `linalg.generic` reading the input with `tensor.extract`, or a plain
+    reshape for 1x1 kernels with unit strides) followed by a contraction
+    `out[n][f][p] += w[f][k] * col[n][k][p]`, so that the CPU schedule for
+    matrix products (register tiling, vectorisation, threads) applies to
+    convolutions. Dynamically shaped convolutions are left alone.
   }];
   let dependentDialects = [
+    "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::tensor::TensorDialect"
   ];
