@@ -26,6 +26,7 @@ using namespace mlir;
 namespace {
 
 constexpr llvm::StringLiteral kOpIdAttr = "spade.schedule_id";
+constexpr llvm::StringLiteral kVectorizeAttr = "spade.vectorize";
 
 /// Cache-level tile of a dimension: the whole dimension when it is small,
 /// else a divisor near `target` (multiple of `quantum` if possible) so that
@@ -59,6 +60,18 @@ std::string sizesToString(ArrayRef<int64_t> sizes) {
   llvm::interleaveComma(sizes, os);
   os << "]";
   return s;
+}
+
+/// Whether loop `dim` indexes the innermost dimension of an input of `op`.
+bool isInnermostInSomeInput(linalg::LinalgOp op, unsigned dim) {
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (map.getNumResults())
+      if (auto d = dyn_cast<AffineDimExpr>(map.getResults().back()))
+        if (d.getPosition() == dim)
+          return true;
+  }
+  return false;
 }
 
 /// Emits the transform ops of one op's schedule.
@@ -137,30 +150,69 @@ struct CPUTileAndVectorizePass
       if (!op.hasPureTensorSemantics() || op.hasDynamicShape() ||
           op.getNumLoops() == 0 || op->getNumResults() == 0)
         return;
+      // Tiling computes operand slices from the indexing maps; with
+      // floordiv/mod in them (strided im2col) a tile may straddle rows the
+      // slice does not cover. The vectorizer rejects such ops anyway.
+      if (!llvm::all_of(op.getIndexingMapsArray(), [](AffineMap map) {
+            return map.isProjectedPermutation();
+          }))
+        return;
+      // Vectors of i1 are bit-packed in memory while memrefs of i1 use a
+      // byte per element: leave sub-byte element types to scalar code.
+      auto subByte = [](Type t) {
+        Type e = getElementTypeOrSelf(t);
+        return e.isIntOrFloat() && e.getIntOrFloatBitWidth() < 8;
+      };
+      if (llvm::any_of(op->getOperandTypes(), subByte) ||
+          llvm::any_of(op->getResultTypes(), subByte))
+        return;
+      if (llvm::is_contained(op.getStaticLoopRanges(), 0))
+        return;
       int64_t id = nextId++;
       op->setAttr(kOpIdAttr,
                   IntegerAttr::get(IntegerType::get(op->getContext(), 64), id));
+      op->setAttr(kVectorizeAttr, UnitAttr::get(op->getContext()));
       if (!scheduleContraction(op, id, writer))
         scheduleVectorLoop(op, id, writer);
     });
     if (nextId == 0)
       return;
 
-    os << "  %func = transform.structured.match ops{[\"func.func\"]} in "
+    // Vectorise the tiled ops one by one (an op the vectorizer rejects stays
+    // scalar), then turn broadcast+mul+reduce into contractions and fold the
+    // tensor slices into the vector transfers.
+    // Peeling leaves affine.min sizes that fold to constants only after
+    // canonicalization; the vectorizer needs the static shapes.
+    os << "  %func0 = transform.structured.match ops{[\"func.func\"]} in "
+          "%root : (!transform.any_op) -> !transform.any_op\n"
+       << "  transform.apply_patterns to %func0 {\n"
+          "    transform.apply_patterns.canonicalization\n"
+          "  } : !transform.any_op\n";
+    os << "  %tiled = transform.structured.match attributes{" << kVectorizeAttr
+       << "} in %root : (!transform.any_op) -> !transform.any_op\n"
+       << "  transform.foreach %tiled : !transform.any_op {\n"
+          "  ^bb0(%one: !transform.any_op):\n"
+          "    transform.sequence %one : !transform.any_op failures(suppress) "
+          "{\n"
+          "    ^bb1(%op: !transform.any_op):\n"
+          "      transform.structured.vectorize %op {vectorize_nd_extract} : "
+          "!transform.any_op\n"
+          "    }\n"
+          "  }\n"
+       << "  %func = transform.structured.match ops{[\"func.func\"]} in "
           "%root : (!transform.any_op) -> !transform.any_op\n"
        << "  transform.apply_patterns to %func {\n"
-          "    transform.apply_patterns.canonicalization\n"
+          "    transform.apply_patterns.vector.reduction_to_contract\n"
+          "    transform.apply_patterns.vector.transfer_permutation_patterns\n"
+          "    transform.apply_patterns.vector.sink_ops\n"
           "  } : !transform.any_op\n"
-       << "  %vfunc = transform.structured.vectorize_children_and_apply_"
-          "patterns %func {vectorize_nd_extract} : (!transform.any_op) -> "
-          "!transform.any_op\n"
-       << "  transform.apply_patterns to %vfunc {\n"
+       << "  transform.apply_patterns to %func {\n"
           "    transform.apply_patterns.canonicalization\n"
           "    transform.apply_patterns.tensor.fold_tensor_subset_ops_into_"
           "vector_transfers\n"
           "  } : !transform.any_op\n"
        << "  %loops = transform.structured.match ops{[\"scf.for\"]} in "
-          "%vfunc : (!transform.any_op) -> !transform.any_op\n"
+          "%func : (!transform.any_op) -> !transform.any_op\n"
        << "  transform.foreach %loops : !transform.any_op {\n"
           "  ^bb0(%loop: !transform.any_op):\n"
           "    transform.loop.hoist_loop_invariant_subsets %loop : "
@@ -168,7 +220,10 @@ struct CPUTileAndVectorizePass
           "  }\n";
     if (failed(spade::runTransformScript(module, body, printSchedule)))
       return signalPassFailure();
-    module.walk([](Operation *op) { op->removeAttr(kOpIdAttr); });
+    module.walk([](Operation *op) {
+      op->removeAttr(kOpIdAttr);
+      op->removeAttr(kVectorizeAttr);
+    });
   }
 
 private:
@@ -183,7 +238,10 @@ private:
         linalg::inferContractionDims(op);
     if (failed(dims) || dims->m.empty() || dims->n.empty() || dims->k.empty())
       return false;
-    // The vector dimension is the one the output is contiguous in.
+    // The vector dimension is the one the output is contiguous in, unless
+    // it does not fill whole vectors and the other one does and is
+    // contiguous in its input (LLVM splits and spills odd-width
+    // accumulators; the transposed store of the output tile is cheap).
     AffineMap outMap = op.getIndexingMapMatchingResult(op->getResult(0));
     auto inner = dyn_cast<AffineDimExpr>(outMap.getResults().back());
     if (!inner)
@@ -194,8 +252,12 @@ private:
       return false;
     unsigned rowDim = vecIsN ? dims->m.back() : dims->n.back();
     unsigned kDim = dims->k.back();
-
     SmallVector<int64_t> bounds = op.getStaticLoopRanges();
+    if (bounds[vecDim] % vectorWidth != 0 &&
+        bounds[rowDim] % vectorWidth == 0 &&
+        isInnermostInSomeInput(op, rowDim))
+      std::swap(vecDim, rowDim);
+
     unsigned numLoops = bounds.size();
     int64_t rowCache = pickCacheTile(bounds[rowDim], 128, registerRows);
     int64_t vecCache = pickCacheTile(bounds[vecDim], 256, 2 * vectorWidth);

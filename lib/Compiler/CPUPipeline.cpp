@@ -24,6 +24,7 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/IR/Module.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/TargetParser/Host.h"
 
@@ -45,6 +46,16 @@ unsigned spade::hostVectorWidth() {
   if (features.lookup("avx2") || features.lookup("avx"))
     return 8;
   return 4;
+}
+
+void spade::useHostVectorWidth(llvm::Module &module) {
+  std::string bits = std::to_string(hostVectorWidth() * 32);
+  for (llvm::Function &f : module) {
+    if (f.isDeclaration())
+      continue;
+    f.addFnAttr("min-legal-vector-width", bits);
+    f.addFnAttr("prefer-vector-width", bits);
+  }
 }
 
 LogicalResult spade::buildCPULoweringPipeline(OpPassManager &pm,
@@ -71,7 +82,8 @@ LogicalResult spade::buildCPULoweringPipeline(OpPassManager &pm,
               "function-boundary-type-conversion=identity-layout-map},"
               "buffer-results-to-out-params{modify-public-functions "
               "hoist-static-allocs},"
-              "buffer-deallocation-pipeline,";
+              "buffer-deallocation-pipeline,"
+              "spade-flatten-constant-globals,";
   if (opts.optimize)
     pipeline += "spade-cpu-lower-vectors,canonicalize,";
   pipeline += "func.func(convert-linalg-to-loops),";
@@ -79,12 +91,16 @@ LogicalResult spade::buildCPULoweringPipeline(OpPassManager &pm,
     pipeline += "convert-vector-to-scf{full-unroll=true},";
   if (opts.optimize && opts.threads)
     pipeline += "scf-forall-to-parallel,convert-scf-to-openmp,";
+  // The OpenMP conversion wraps loop bodies in memref.alloca_scope, whose
+  // region must still be a single block when memrefs are lowered.
   pipeline += "expand-strided-metadata,"
               "lower-affine,"
+              "finalize-memref-to-llvm,"
               "convert-scf-to-cf,"
               "convert-math-to-funcs,"
               "func.func(convert-math-to-llvm),"
               "convert-math-to-libm,"
+              "convert-vector-to-llvm,"
               "convert-to-llvm,"
               "reconcile-unrealized-casts";
   return parsePassPipeline(pipeline, pm, llvm::errs());

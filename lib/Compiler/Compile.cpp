@@ -147,6 +147,7 @@ LogicalResult spade::compileModel(ModuleOp module,
     llvmModule = translateModuleToLLVMIR(module, llvmContext);
     if (!llvmModule)
       return emitError(loc) << "translation to LLVM IR failed";
+    useHostVectorWidth(*llvmModule);
     ExecutionEngine::setupTargetTripleAndDataLayout(llvmModule.get(),
                                                     machine->get());
     if (failed(addModelABI(*llvmModule, signature, options.entry, loc)))

@@ -106,8 +106,12 @@ JITModel::compile(ModuleOp module, StringRef entry, unsigned optLevel,
 
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
-  auto transformer = makeOptimizingTransformer(optLevel, /*sizeLevel=*/0,
-                                               /*targetMachine=*/nullptr);
+  auto optimize = makeOptimizingTransformer(optLevel, /*sizeLevel=*/0,
+                                            /*targetMachine=*/nullptr);
+  auto transformer = [optimize](llvm::Module *m) -> llvm::Error {
+    useHostVectorWidth(*m);
+    return optimize(m);
+  };
   // memref.copy of strided views calls the upstream runtime's memrefCopy;
   // threaded loops call the OpenMP runtime.
   static const StringRef runtimeLibs[] = {SPADE_MLIR_C_RUNNER_UTILS,

@@ -8,12 +8,16 @@ include "mlir/Pass/PassBase.td"
 def ConvToIm2Col : Pass<"spade-conv-to-im2col"> {
   let summary = "Rewrite NCHW convolutions as im2col plus a matrix product";
   let description = [{
-    Rewrites every statically shaped `linalg.conv_2d_nchw_fchw` into an
-    explicit im2col gather followed by a contraction, so that the CPU
-    schedule for matrix products (register tiling, vectorisation, threads)
-    applies to convolutions. Dynamically shaped convolutions are left alone.
+    Rewrites every statically shaped floating-point
+    `linalg.conv_2d_nchw_fchw` into an explicit im2col gather (a 6-D
+    `linalg.generic` reading the input with `tensor.extract`, or a plain
+    reshape for 1x1 kernels with unit strides) followed by a contraction
+    `out[n][f][p] += w[f][k] * col[n][k][p]`, so that the CPU schedule for
+    matrix products (register tiling, vectorisation, threads) applies to
+    convolutions. Dynamically shaped convolutions are left alone.
   }];
   let dependentDialects = [
+    "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::tensor::TensorDialect"
   ];
@@ -76,6 +80,21 @@ def CPULowerVectors : Pass<"spade-cpu-lower-vectors", "::mlir::ModuleOp"> {
     "::mlir::scf::SCFDialect",
     "::mlir::memref::MemRefDialect"
   ];
+}
+
+def FlattenConstantGlobals : Pass<"spade-flatten-constant-globals",
+                                  "::mlir::ModuleOp"> {
+  let summary = "Store multi-dimensional constant globals as 1-D arrays";
+  let description = [{
+    Rewrites every constant `memref.global` of rank >= 2 to the equivalent
+    1-D global and every `memref.get_global` of it to a 1-D `get_global`
+    followed by `memref.expand_shape`. The bytes are unchanged. LLVM
+    represents a rank-R initializer as nested constant arrays (one LLVM
+    constant per innermost row: ~800k for a 512x512x3x3 kernel), which makes
+    translation and code generation of real models take many seconds; a
+    1-D initializer is a single ConstantDataArray.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
 #endif // SPADE_CODEGEN_PASSES_TD

@@ -6,12 +6,16 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 
+namespace llvm {
+class Module;
+}
+
 namespace spade {
 
 struct CPUPipelineOptions {
   /// Tile, vectorise and thread (the fast path). Off: the reference
   /// lowering to scalar loops, which every op supports.
-  bool optimize = false;
+  bool optimize = true;
   /// Distribute contraction tiles over OpenMP threads.
   bool threads = true;
   /// fp32 lanes per vector register; 0 picks the host's (16 with AVX-512).
@@ -32,6 +36,11 @@ buildCPULoweringPipeline(mlir::OpPassManager &pm,
 
 /// fp32 lanes of the widest vector registers of the host CPU.
 unsigned hostVectorWidth();
+
+/// Lets LLVM use the host's full vector width in `module`'s functions: x86
+/// backends otherwise split 512-bit vectors in code without a
+/// "min-legal-vector-width" (clang sets it from intrinsics; MLIR does not).
+void useHostVectorWidth(llvm::Module &module);
 
 /// Registers every dialect and interface the CPU pipeline needs.
 void registerCPUPipelineDialects(mlir::DialectRegistry &registry);
