@@ -102,6 +102,8 @@ LogicalResult spade::compileModel(ModuleOp module,
   }
   entry->setAttr("llvm.emit_c_interface", UnitAttr::get(module.getContext()));
 
+  std::string identifier = modelIdentifier(
+      files.code == "-" ? StringRef("model") : StringRef(files.code));
   TimingScope noTiming;
   TimingScope &timing = options.timing ? *options.timing : noTiming;
   auto phase = [&](StringRef progress, StringRef timer) {
@@ -150,7 +152,8 @@ LogicalResult spade::compileModel(ModuleOp module,
     useHostVectorWidth(*llvmModule);
     ExecutionEngine::setupTargetTripleAndDataLayout(llvmModule.get(),
                                                     machine->get());
-    if (failed(addModelABI(*llvmModule, signature, options.entry, loc)))
+    if (failed(addModelABI(*llvmModule, signature, options.entry, identifier,
+                           loc)))
       return failure();
   }
   {
@@ -193,6 +196,6 @@ LogicalResult spade::compileModel(ModuleOp module,
       return failure();
   }
   return writeFile(loc, files.header, [&](llvm::raw_ostream &os) {
-    os << modelHeader(signature, files.header, options.modelName);
+    os << modelHeader(signature, identifier, options.modelName);
   });
 }

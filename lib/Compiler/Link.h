@@ -30,18 +30,24 @@ struct ModelSignature {
 /// the importer's onnx.name/onnx.elem_type attributes) before lowering.
 mlir::FailureOr<ModelSignature> readModelSignature(mlir::func::FuncOp entry);
 
+/// The C identifier a model's own names are made of: the file name of
+/// `outputPath` without extension, lower case, e.g. "tiny_cnn".
+std::string modelIdentifier(llvm::StringRef outputPath);
+
 /// Adds the model description and spade_internal_model_invoke (see
-/// lib/Runtime/CAPI/ModelInfo.h) to the translated module and hides every
-/// definition in it: the .so exports only the runtime's spade_* API.
+/// lib/Runtime/CAPI/ModelInfo.h) and the exported
+/// spade_model_create_<identifier> to the translated module, and hides every
+/// other definition in it: the .so exports only spade_* functions.
 mlir::LogicalResult addModelABI(llvm::Module &module,
                                 const ModelSignature &signature,
-                                llvm::StringRef entry, mlir::Location loc);
+                                llvm::StringRef entry,
+                                llvm::StringRef identifier, mlir::Location loc);
 
 /// The C header for a compiled model: include/spade-c/Runtime.h followed by
-/// the model's inputs and outputs as comments and constants.
+/// the model's inputs and outputs as comments, constants named
+/// <IDENTIFIER>_..., and spade_model_create_<identifier>.
 std::string modelHeader(const ModelSignature &signature,
-                        llvm::StringRef headerPath,
-                        llvm::StringRef modelName);
+                        llvm::StringRef identifier, llvm::StringRef modelName);
 
 /// Links `object` with Spade's C runtime into `output` with lld, in process:
 /// a shared library that needs libc, libm and libomp, or (shared = false) a

@@ -163,9 +163,19 @@ private:
 };
 } // namespace
 
+std::string spade::modelIdentifier(StringRef outputPath) {
+  std::string id;
+  for (char c : llvm::sys::path::stem(outputPath))
+    id += llvm::isAlnum(c) ? llvm::toLower(c) : '_';
+  if (id.empty() || llvm::isDigit(id[0]))
+    id = "model_" + id;
+  return id;
+}
+
 LogicalResult spade::addModelABI(llvm::Module &module,
                                  const ModelSignature &signature,
-                                 StringRef entry, Location loc) {
+                                 StringRef entry, StringRef identifier,
+                                 Location loc) {
   std::string cifaceName = ("_mlir_ciface_" + entry).str();
   llvm::Function *ciface = module.getFunction(cifaceName);
   size_t numArgs = signature.inputs.size() + signature.outputs.size();
@@ -195,6 +205,20 @@ LogicalResult spade::addModelABI(llvm::Module &module,
         ptr, b.CreateConstInBoundsGEP1_64(ptr, invoke->getArg(0), i)));
   b.CreateCall(ciface, args);
   b.CreateRetVoid();
+
+  // spade_model_create_<identifier>: programs that link several models
+  // directly tell them apart by it (spade_model_create is in every one).
+  auto *create = llvm::Function::Create(
+      llvm::FunctionType::get(ptr, {ptr, ptr}, false),
+      llvm::GlobalValue::ExternalLinkage, "spade_internal_create", module);
+  create->setVisibility(llvm::GlobalValue::HiddenVisibility);
+  auto *namedCreate = llvm::Function::Create(
+      llvm::FunctionType::get(ptr, {}, false),
+      llvm::GlobalValue::ExternalLinkage,
+      "spade_model_create_" + identifier, module);
+  b.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", namedCreate));
+  b.CreateRet(b.CreateCall(
+      create, {module.getNamedGlobal("spade_internal_model_info"), invoke}));
   return success();
 }
 
@@ -227,14 +251,10 @@ static int64_t numElements(const ModelTensor &t) {
 }
 
 std::string spade::modelHeader(const ModelSignature &signature,
-                               StringRef headerPath, StringRef modelName) {
-  // Constants are prefixed with the header's name so that two models'
-  // headers can be included together.
-  std::string prefix;
-  for (char c : llvm::sys::path::stem(headerPath))
-    prefix += llvm::isAlnum(c) ? llvm::toUpper(c) : '_';
-  if (prefix.empty() || llvm::isDigit(prefix[0]))
-    prefix = "MODEL_" + prefix;
+                               StringRef identifier, StringRef modelName) {
+  // Named after the model so that two models' headers can be included
+  // together.
+  std::string prefix = identifier.upper();
 
   std::string s;
   llvm::raw_string_ostream os(s);
@@ -259,6 +279,10 @@ std::string spade::modelHeader(const ModelSignature &signature,
   };
   constants(signature.inputs, "INPUT");
   constants(signature.outputs, "OUTPUT");
+  os << "\n/* The same as spade_model_create, under a name of this model's own:\n"
+     << " * use it to link several models into one program. */\n"
+     << "#ifdef __cplusplus\nextern \"C\"\n#endif\n"
+     << "spade_model *spade_model_create_" << identifier << "(void);\n";
   os << "\n#endif /* " << prefix << "_H */\n";
   return s;
 }

@@ -25,6 +25,9 @@ LogicalResult spade::linkModel(Location loc, StringRef object,
     args.insert(args.end(),
                 {"-shared", soname.c_str(), "--eh-frame-hdr", "-z", "relro",
                  "-z", "now", "-z", "noexecstack", "--hash-style=gnu",
+                 // Calls inside the library bind inside it, even where a
+                 // program links several models with the same API names.
+                 "-Bsymbolic",
                  "--build-id", objectArg.c_str(), "--whole-archive",
                  SPADE_C_RUNTIME_LIBRARY, "--no-whole-archive",
                  // Recorded as DT_NEEDED whether or not the code uses them

@@ -2,7 +2,7 @@
 |*                                                                          *|
 |* The contract between the code spade-compile generates into every model   *|
 |* (lib/Compiler/LinkModelABI.cpp) and the C runtime linked next to it.     *|
-|* Both symbols are hidden: every .so carries its own pair.                 *|
+|* All three symbols are hidden: every .so carries its own.                 *|
 |*                                                                          *|
 \*===----------------------------------------------------------------------===*/
 
@@ -35,5 +35,10 @@ extern const spade_model_info spade_internal_model_info;
  * and the rest as the outputs; each points to a memref descriptor
  * { allocated, aligned, offset, sizes[rank], strides[rank] }. */
 void spade_internal_model_invoke(void **descriptors);
+
+/* Defined by the runtime: a handle for the model `info` describes, run by
+ * `invoke`. The generated spade_model_create_<name> calls it. */
+struct spade_model *spade_internal_create(const spade_model_info *info,
+                                          void (*invoke)(void **descriptors));
 
 #endif /* SPADE_RUNTIME_CAPI_MODELINFO_H */

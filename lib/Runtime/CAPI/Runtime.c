@@ -21,8 +21,12 @@
  * runtime needs no omp.h. */
 void omp_set_num_threads(int num_threads);
 
+/* A handle carries its model's description and entry, so that the API
+ * functions of any one library (all export the same names) serve the
+ * handles of every model linked into a program. */
 struct spade_model {
   const spade_model_info *info;
+  void (*invoke)(void **descriptors);
   int num_threads;
   /* One descriptor per input and output, as int64 words; the pointer words
    * are filled in by each run. */
@@ -53,8 +57,8 @@ static void setError(spade_model *m, const char *format, ...) {
 
 SPADE_API uint32_t spade_abi_version(void) { return SPADE_ABI_VERSION; }
 
-SPADE_API spade_model *spade_model_create(void) {
-  const spade_model_info *info = &spade_internal_model_info;
+spade_model *spade_internal_create(const spade_model_info *info,
+                                   void (*invoke)(void **descriptors)) {
   size_t count = info->num_inputs + info->num_outputs, words = 0;
   for (size_t i = 0; i < count; ++i)
     words += descriptorWords(i < info->num_inputs
@@ -67,6 +71,7 @@ SPADE_API spade_model *spade_model_create(void) {
   if (!m)
     return NULL;
   m->info = info;
+  m->invoke = invoke;
   m->descriptors = (int64_t **)(m + 1);
   int64_t *next = (int64_t *)(m->descriptors + count);
   for (size_t i = 0; i < count; ++i) {
@@ -78,6 +83,11 @@ SPADE_API spade_model *spade_model_create(void) {
     next += descriptorWords(t);
   }
   return m;
+}
+
+SPADE_API spade_model *spade_model_create(void) {
+  return spade_internal_create(&spade_internal_model_info,
+                               spade_internal_model_invoke);
 }
 
 SPADE_API void spade_model_destroy(spade_model *model) { free(model); }
@@ -185,7 +195,7 @@ SPADE_API spade_status spade_model_run(spade_model *model,
   }
   if (model->num_threads > 0)
     omp_set_num_threads(model->num_threads);
-  spade_internal_model_invoke((void **)model->descriptors);
+  model->invoke((void **)model->descriptors);
   return SPADE_OK;
 }
 
