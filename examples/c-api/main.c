@@ -114,8 +114,8 @@ int main(int argc, char **argv) {
   }
   for (size_t i = 0; i < numOutputs; ++i) {
     spade_dtype dtype = spade_model_output_dtype(model, i);
-    size_t count = spade_model_output_num_bytes(model, i) /
-                   spade_dtype_size(dtype);
+    size_t count =
+        spade_model_output_num_bytes(model, i) / spade_dtype_size(dtype);
     printf("output %zu: ", i);
     describe(spade_model_output_name(model, i), dtype,
              spade_model_output_rank(model, i),

@@ -77,8 +77,7 @@ size_t spade_model_input_num_bytes(const spade_model *model, size_t index);
 const char *spade_model_output_name(const spade_model *model, size_t index);
 spade_dtype spade_model_output_dtype(const spade_model *model, size_t index);
 size_t spade_model_output_rank(const spade_model *model, size_t index);
-const int64_t *spade_model_output_shape(const spade_model *model,
-                                        size_t index);
+const int64_t *spade_model_output_shape(const spade_model *model, size_t index);
 size_t spade_model_output_num_bytes(const spade_model *model, size_t index);
 
 /* Threads the next runs of `model` may use; 0 = the OpenMP default

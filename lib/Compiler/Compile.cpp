@@ -8,10 +8,10 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/IR/BuiltinAttributes.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -37,8 +37,9 @@ OutputFiles spade::outputFilesFor(StringRef output, EmitKind emit) {
   return {(base + extension).str(), (base + ".h").str()};
 }
 
-static LogicalResult writeFile(Location loc, StringRef path,
-                               llvm::function_ref<void(llvm::raw_ostream &)> write) {
+static LogicalResult
+writeFile(Location loc, StringRef path,
+          llvm::function_ref<void(llvm::raw_ostream &)> write) {
   std::string error;
   auto file = openOutputFile(path, &error);
   if (!file)
@@ -67,7 +68,8 @@ void spade::flattenConstantGlobals(ModuleOp module) {
     // As bytes: LLVM emits an i8 array with one write, other arrays element
     // by element (seconds for tens of millions of weights).
     int64_t bytes = type.getNumElements() * (bits / 8);
-    auto byteType = RankedTensorType::get({bytes}, IntegerType::get(context, 8));
+    auto byteType =
+        RankedTensorType::get({bytes}, IntegerType::get(context, 8));
     Attribute flat;
     if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
       flat = DenseResourceElementsAttr::get(byteType, resource.getRawHandle());
@@ -119,7 +121,8 @@ LogicalResult spade::compileModel(ModuleOp module,
       return failure();
     if (options.timing)
       pm.enableTiming(scope);
-    if (failed(buildCPULoweringPipeline(pm, options.pipeline)) || failed(pm.run(module)))
+    if (failed(buildCPULoweringPipeline(pm, options.pipeline)) ||
+        failed(pm.run(module)))
       return failure();
   }
   if (options.emit == EmitKind::MLIR)
@@ -157,14 +160,14 @@ LogicalResult spade::compileModel(ModuleOp module,
       return failure();
   }
   {
-    TimingScope scope = phase("optimising LLVM IR (-O" +
-                                  std::to_string(optLevel) + ")",
-                              "LLVM optimisation");
-    auto optimize = makeOptimizingTransformer(optLevel, /*sizeLevel=*/0,
-                                              machine->get());
+    TimingScope scope =
+        phase("optimising LLVM IR (-O" + std::to_string(optLevel) + ")",
+              "LLVM optimisation");
+    auto optimize =
+        makeOptimizingTransformer(optLevel, /*sizeLevel=*/0, machine->get());
     if (llvm::Error err = optimize(llvmModule.get()))
-      return emitError(loc) << "LLVM optimisation failed: "
-                            << llvm::toString(std::move(err));
+      return emitError(loc)
+             << "LLVM optimisation failed: " << llvm::toString(std::move(err));
   }
   if (options.emit == EmitKind::LLVMIR)
     return writeFile(loc, files.code, [&](llvm::raw_ostream &os) {
@@ -179,8 +182,8 @@ LogicalResult spade::compileModel(ModuleOp module,
     int fd;
     if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
             "spade-model", "o", fd, objectPath))
-      return emitError(loc) << "cannot create a temporary object file: "
-                            << ec.message();
+      return emitError(loc)
+             << "cannot create a temporary object file: " << ec.message();
     removeObject.setFile(objectPath);
     llvm::raw_fd_ostream objectStream(fd, /*shouldClose=*/true);
     llvm::legacy::PassManager codegen;

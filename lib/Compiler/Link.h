@@ -1,4 +1,4 @@
-//===- Link.h - The C API glue and the linker of compiled models -*- C++ -*-===//
+//===- Link.h - C API glue and linking of compiled models -------*- C++ -*-===//
 //
 // Internal to the compiler library: what turns the lowered entry function
 // into a model with the C API of include/spade-c/Runtime.h.

@@ -70,17 +70,17 @@ static FailureOr<ModelTensor> tensorOf(func::FuncOp entry, Type type,
                              << "' has an element type the C API cannot "
                                 "describe: "
                              << tensor.getElementType();
-  return ModelTensor{name, *dtype,
-                     std::vector<int64_t>(tensor.getShape().begin(),
-                                          tensor.getShape().end())};
+  return ModelTensor{
+      name, *dtype,
+      std::vector<int64_t>(tensor.getShape().begin(), tensor.getShape().end())};
 }
 
 FailureOr<ModelSignature> spade::readModelSignature(func::FuncOp entry) {
   ModelSignature signature;
   FunctionType type = entry.getFunctionType();
   for (unsigned i = 0; i < type.getNumInputs(); ++i) {
-    auto t = tensorOf(entry, type.getInput(i), entry.getArgAttrDict(i),
-                      "input", i);
+    auto t =
+        tensorOf(entry, type.getInput(i), entry.getArgAttrDict(i), "input", i);
     if (failed(t))
       return failure();
     signature.inputs.push_back(*t);
@@ -147,10 +147,9 @@ public:
 
 private:
   llvm::Constant *global(const std::string &name, llvm::Constant *init) {
-    auto *g = new llvm::GlobalVariable(module, init->getType(),
-                                       /*isConstant=*/true,
-                                       llvm::GlobalValue::PrivateLinkage, init,
-                                       name);
+    auto *g = new llvm::GlobalVariable(
+        module, init->getType(),
+        /*isConstant=*/true, llvm::GlobalValue::PrivateLinkage, init, name);
     g->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
     return g;
   }
@@ -212,10 +211,10 @@ LogicalResult spade::addModelABI(llvm::Module &module,
       llvm::FunctionType::get(ptr, {ptr, ptr}, false),
       llvm::GlobalValue::ExternalLinkage, "spade_internal_create", module);
   create->setVisibility(llvm::GlobalValue::HiddenVisibility);
-  auto *namedCreate = llvm::Function::Create(
-      llvm::FunctionType::get(ptr, {}, false),
-      llvm::GlobalValue::ExternalLinkage,
-      "spade_model_create_" + identifier, module);
+  auto *namedCreate =
+      llvm::Function::Create(llvm::FunctionType::get(ptr, {}, false),
+                             llvm::GlobalValue::ExternalLinkage,
+                             "spade_model_create_" + identifier, module);
   b.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", namedCreate));
   b.CreateRet(b.CreateCall(
       create, {module.getNamedGlobal("spade_internal_model_info"), invoke}));
@@ -274,12 +273,13 @@ std::string spade::modelHeader(const ModelSignature &signature,
   auto constants = [&](const std::vector<ModelTensor> &tensors,
                        StringRef what) {
     for (size_t i = 0; i < tensors.size(); ++i)
-      os << "#define " << prefix << "_" << what << "_" << i
-         << "_NUM_ELEMENTS " << numElements(tensors[i]) << "\n";
+      os << "#define " << prefix << "_" << what << "_" << i << "_NUM_ELEMENTS "
+         << numElements(tensors[i]) << "\n";
   };
   constants(signature.inputs, "INPUT");
   constants(signature.outputs, "OUTPUT");
-  os << "\n/* The same as spade_model_create, under a name of this model's own:\n"
+  os << "\n/* The same as spade_model_create, under a name of this model's "
+        "own:\n"
      << " * use it to link several models into one program. */\n"
      << "#ifdef __cplusplus\nextern \"C\"\n#endif\n"
      << "spade_model *spade_model_create_" << identifier << "(void);\n";

@@ -16,8 +16,8 @@ LLD_HAS_DRIVER(elf)
 
 using namespace mlir;
 
-LogicalResult spade::linkModel(Location loc, StringRef object,
-                               StringRef output, bool shared) {
+LogicalResult spade::linkModel(Location loc, StringRef object, StringRef output,
+                               bool shared) {
   std::string outputArg = output.str(), objectArg = object.str();
   std::string soname = ("--soname=" + llvm::sys::path::filename(output)).str();
   std::vector<const char *> args = {"ld.lld", "-o", outputArg.c_str()};
@@ -27,9 +27,9 @@ LogicalResult spade::linkModel(Location loc, StringRef object,
                  "-z", "now", "-z", "noexecstack", "--hash-style=gnu",
                  // Calls inside the library bind inside it, even where a
                  // program links several models with the same API names.
-                 "-Bsymbolic",
-                 "--build-id", objectArg.c_str(), "--whole-archive",
-                 SPADE_C_RUNTIME_LIBRARY, "--no-whole-archive",
+                 "-Bsymbolic", "--build-id", objectArg.c_str(),
+                 "--whole-archive", SPADE_C_RUNTIME_LIBRARY,
+                 "--no-whole-archive",
                  // Recorded as DT_NEEDED whether or not the code uses them
                  // today: OpenMP comes with the multi-threaded pipeline.
                  "--no-as-needed", SPADE_OPENMP_LIBRARY,
@@ -37,9 +37,8 @@ LogicalResult spade::linkModel(Location loc, StringRef object,
                  "--enable-new-dtags", "-rpath", SPADE_OPENMP_LIBRARY_DIR});
   } else {
     // One object with the runtime inside: link it with -lomp -lm.
-    args.insert(args.end(),
-                {"-r", objectArg.c_str(), "--whole-archive",
-                 SPADE_C_RUNTIME_LIBRARY, "--no-whole-archive"});
+    args.insert(args.end(), {"-r", objectArg.c_str(), "--whole-archive",
+                             SPADE_C_RUNTIME_LIBRARY, "--no-whole-archive"});
   }
 
   std::string out, err;

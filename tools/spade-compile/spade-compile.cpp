@@ -22,9 +22,9 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
+#include "llvm/Pass.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
-#include "llvm/Pass.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -134,6 +134,7 @@ int main(int argc, char **argv) {
   options.modelName = sys::path::filename(modelFile).str();
   if (failed(spade::compileModel(*module, options, files)))
     return 1;
-  phase("wrote " + files.code + (files.header.empty() ? "" : " and " + files.header));
+  phase("wrote " + files.code +
+        (files.header.empty() ? "" : " and " + files.header));
   return 0;
 }

@@ -160,9 +160,9 @@ public:
     if (!r->bind(r->abiVersion, "spade_abi_version"))
       return makeError("not a Spade model (no spade_abi_version symbol)");
     if (r->abiVersion() != SPADE_ABI_VERSION)
-      return makeError("compiled for C API version " +
-                       Twine(r->abiVersion()) + ", this spade-run uses " +
-                       Twine(SPADE_ABI_VERSION) + "; recompile it");
+      return makeError("compiled for C API version " + Twine(r->abiVersion()) +
+                       ", this spade-run uses " + Twine(SPADE_ABI_VERSION) +
+                       "; recompile it");
     if (!r->bind(r->create, "spade_model_create") ||
         !r->bind(r->destroy, "spade_model_destroy") ||
         !r->bind(r->lastError, "spade_model_last_error") ||
@@ -367,13 +367,12 @@ int main(int argc, char **argv) {
       return fail(error);
     const spade::TensorSpec &spec = specs[index];
     if (inputs[index].shape != spec.shape || inputs[index].kind != spec.kind)
-      return fail("input '" + spec.name + "' must be a " +
-                  spade::HostTensor{"", spec.kind, spec.shape, {}}
-                      .shapeString() +
-                  " " + spade::elementKindName(spec.kind) + " tensor, got " +
-                  inputs[index].shapeString() + " " +
-                  spade::elementKindName(inputs[index].kind) + " ('" + file +
-                  "')");
+      return fail(
+          "input '" + spec.name + "' must be a " +
+          spade::HostTensor{"", spec.kind, spec.shape, {}}.shapeString() + " " +
+          spade::elementKindName(spec.kind) + " tensor, got " +
+          inputs[index].shapeString() + " " +
+          spade::elementKindName(inputs[index].kind) + " ('" + file + "')");
     given[index] = true;
   }
   std::mt19937 rng(randomSeed >= 0 ? randomSeed : 0);

@@ -9,9 +9,10 @@
 #include <stdint.h>
 #include <string.h>
 
+/* descriptor: { allocated, aligned, offset, sizes[rank], strides[rank] } */
 typedef struct {
   int64_t rank;
-  void *descriptor; /* { allocated, aligned, offset, sizes[rank], strides[rank] } */
+  void *descriptor;
 } UnrankedMemRef;
 
 typedef struct {
@@ -20,9 +21,9 @@ typedef struct {
   int64_t sizesAndStrides[];
 } StridedMemRef;
 
-__attribute__((visibility("hidden"))) void
-memrefCopy(int64_t elementSize, UnrankedMemRef *source,
-           UnrankedMemRef *target) {
+__attribute__((visibility("hidden"))) void memrefCopy(int64_t elementSize,
+                                                      UnrankedMemRef *source,
+                                                      UnrankedMemRef *target) {
   int64_t rank = source->rank;
   const StridedMemRef *src = source->descriptor;
   const StridedMemRef *dst = target->descriptor;

@@ -65,8 +65,8 @@ spade_model *spade_internal_create(const spade_model_info *info,
                                  ? &info->inputs[i]
                                  : &info->outputs[i - info->num_inputs]);
   /* Handle, descriptor pointers and descriptor words in one block. */
-  size_t bytes = sizeof(spade_model) + count * sizeof(int64_t *) +
-                 words * sizeof(int64_t);
+  size_t bytes =
+      sizeof(spade_model) + count * sizeof(int64_t *) + words * sizeof(int64_t);
   spade_model *m = calloc(1, bytes);
   if (!m)
     return NULL;
@@ -180,9 +180,8 @@ SPADE_API spade_status spade_model_run(spade_model *model,
   for (size_t i = 0; i < num_inputs + num_outputs; ++i) {
     const void *buffer =
         i < num_inputs ? inputs[i] : (const void *)outputs[i - num_inputs];
-    const spade_tensor_info *t = i < num_inputs
-                                     ? &info->inputs[i]
-                                     : &info->outputs[i - num_inputs];
+    const spade_tensor_info *t =
+        i < num_inputs ? &info->inputs[i] : &info->outputs[i - num_inputs];
     if (!buffer && numBytes(t) != 0) {
       setError(model, "NULL buffer for %s %zu ('%s')",
                i < num_inputs ? "input" : "output",

@@ -4,7 +4,8 @@
 
 #include <stdio.h>
 
-#define SHOW(call) printf("%s -> %d: %s\n", #call, (int)(call), spade_model_last_error(m))
+#define SHOW(call)                                                             \
+  printf("%s -> %d: %s\n", #call, (int)(call), spade_model_last_error(m))
 
 int main(void) {
   spade_model *m = spade_model_create();
@@ -26,8 +27,9 @@ int main(void) {
   printf("output 2: rank %zu, %zu bytes\n", spade_model_output_rank(m, 2),
          spade_model_output_num_bytes(m, 2));
   printf("out of range: %p %d %zu %p %zu\n",
-         (void *)spade_model_input_name(m, 2), (int)spade_model_output_dtype(m, 3),
-         spade_model_input_rank(m, 9), (void *)spade_model_output_shape(m, 3),
+         (void *)spade_model_input_name(m, 2),
+         (int)spade_model_output_dtype(m, 3), spade_model_input_rank(m, 9),
+         (void *)spade_model_output_shape(m, 3),
          spade_model_output_num_bytes(m, 3));
   printf("NULL handle: %zu %s %d\n", spade_model_num_inputs(NULL),
          spade_model_last_error(NULL),
