@@ -116,6 +116,7 @@ const ConverterRegistry &getConverterRegistry() {
     registerRecurrentOps(r);
     registerSignalOps(r);
     registerTrainingOps(r);
+    registerControlFlowOps(r);
     return r;
   }();
   return registry;
@@ -365,6 +366,14 @@ NodeContext::tensorAttr(const onnx::TensorProto &tensor) const {
                                 "tensor of node '" + name().str() + "'");
 }
 
+FailureOr<SmallVector<TensorValue>>
+NodeContext::importSubgraph(StringRef attrName, ArrayRef<TensorValue> args) {
+  const onnx::AttributeProto *a = attr(attrName);
+  if (!a || !a->has_g())
+    return fail("missing graph attribute '" + attrName + "'");
+  return importer.importSubgraph(a->g(), args, opset, b);
+}
+
 LogicalResult NodeContext::fail(const Twine &reason) const {
   return emitError(loc) << "node '" << name() << "' (" << opType()
                         << "): " << reason;
@@ -576,8 +585,10 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
       return ctx.fail("input '" + node.input(i) +
                       "' is not defined before use (missing initializer or "
                       "graph input?)");
+  // Only the If and Scan converters import their sub-graphs.
+  bool importsSubgraphs = node.op_type() == "If" || node.op_type() == "Scan";
   for (const onnx::AttributeProto &a : node.attribute())
-    if (a.has_g() || a.graphs_size())
+    if ((a.has_g() || a.graphs_size()) && !importsSubgraphs)
       return ctx.unsupported("control flow and sub-graphs (attribute '" +
                              a.name() + "')");
 
@@ -595,6 +606,44 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
       return ctx.fail("converter did not produce output '" + node.output(i) +
                       "'");
   return success();
+}
+
+FailureOr<SmallVector<TensorValue>>
+GraphImporter::importSubgraph(const onnx::GraphProto &graph,
+                              ArrayRef<TensorValue> args, int64_t opset,
+                              OpBuilder &b) {
+  Location loc = FileLineColLoc::get(getContext(), fileName, 0, 0);
+  if (static_cast<size_t>(graph.input_size()) != args.size())
+    return emitError(loc) << "sub-graph '" << graph.name() << "' takes "
+                          << graph.input_size() << " inputs, got "
+                          << args.size();
+  for (const auto &vi : graph.input())
+    types[vi.name()] = &vi.type();
+  for (const auto &vi : graph.value_info())
+    types[vi.name()] = &vi.type();
+  for (const auto &vi : graph.output())
+    types[vi.name()] = &vi.type();
+  for (auto [vi, arg] : llvm::zip(graph.input(), args))
+    bindValue(vi.name(), arg);
+  for (const auto &init : graph.initializer()) {
+    auto attr = convertTensor(init, loc, "initializer '" + init.name() + "'");
+    if (failed(attr))
+      return failure();
+    Value v = arith::ConstantOp::create(b, loc, cast<TypedAttr>(*attr));
+    bindValue(init.name(), {v, init.data_type()});
+  }
+  for (auto [i, node] : llvm::enumerate(graph.node()))
+    if (failed(importNode(node, i, opset, b)))
+      return failure();
+  SmallVector<TensorValue> results;
+  for (const auto &vi : graph.output()) {
+    const TensorValue *v = lookupValue(vi.name());
+    if (!v)
+      return emitError(loc)
+             << "sub-graph output '" << vi.name() << "' is never produced";
+    results.push_back(*v);
+  }
+  return results;
 }
 
 LogicalResult GraphImporter::importGraph(const onnx::GraphProto &graph,

@@ -43,6 +43,14 @@ public:
   convertTensor(const onnx::TensorProto &tensor, mlir::Location loc,
                 const llvm::Twine &what);
 
+  /// Imports a node's sub-graph inline at `b`'s insertion point, its inputs
+  /// bound to `args` and outer-scope values visible; returns its outputs.
+  /// Converters that unroll control flow call it once per iteration.
+  mlir::FailureOr<llvm::SmallVector<TensorValue>>
+  importSubgraph(const onnx::GraphProto &graph,
+                 llvm::ArrayRef<TensorValue> args, int64_t opset,
+                 mlir::OpBuilder &b);
+
 private:
   mlir::LogicalResult importNode(const onnx::NodeProto &node, unsigned index,
                                  int64_t opset, mlir::OpBuilder &b);

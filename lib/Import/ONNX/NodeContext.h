@@ -100,6 +100,11 @@ public:
   mlir::FailureOr<mlir::ElementsAttr>
   tensorAttr(const onnx::TensorProto &tensor) const;
 
+  /// Imports the sub-graph in attribute `attrName` inline (see
+  /// GraphImporter::importSubgraph); fails with a diagnostic if it is absent.
+  mlir::FailureOr<llvm::SmallVector<TensorValue>>
+  importSubgraph(llvm::StringRef attrName, llvm::ArrayRef<TensorValue> args);
+
   /// Emits "node 'NAME' (OP): <reason>" at the node and returns failure.
   mlir::LogicalResult fail(const llvm::Twine &reason) const;
   /// Same, for what Spade does not implement; the conformance harness counts
@@ -141,6 +146,7 @@ void registerNormalizationOps(ConverterRegistry &registry);
 void registerRecurrentOps(ConverterRegistry &registry);
 void registerSignalOps(ConverterRegistry &registry);
 void registerTrainingOps(ConverterRegistry &registry);
+void registerControlFlowOps(ConverterRegistry &registry);
 
 } // namespace spade::onnx_import
 
