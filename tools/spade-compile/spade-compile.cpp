@@ -33,10 +33,14 @@
 
 using namespace llvm;
 
+static cl::OptionCategory toolOptions("spade-compile options");
+
 static cl::opt<std::string> modelFile(cl::Positional, cl::Required,
-                                      cl::desc("<model.onnx|.onnxtxt|.mlir>"));
+                                      cl::desc("<model.onnx|.onnxtxt|.mlir>"),
+                                      cl::cat(toolOptions));
 static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
-                                       cl::value_desc("file"), cl::Required);
+                                       cl::value_desc("file"), cl::Required,
+                                       cl::cat(toolOptions));
 static cl::opt<spade::EmitKind> emitKind(
     "emit", cl::desc("What to write"), cl::init(spade::EmitKind::Shared),
     cl::values(clEnumValN(spade::EmitKind::MLIR, "mlir",
@@ -45,10 +49,11 @@ static cl::opt<spade::EmitKind> emitKind(
                clEnumValN(spade::EmitKind::Object, "obj",
                           "OUT.o with the C runtime, and OUT.h"),
                clEnumValN(spade::EmitKind::Shared, "shared",
-                          "OUT.so and OUT.h (default)")));
+                          "OUT.so and OUT.h (default)")),
+    cl::cat(toolOptions));
 static cl::opt<std::string> target("target",
                                    cl::desc("Target: cpu (the host, default)"),
-                                   cl::init("cpu"));
+                                   cl::init("cpu"), cl::cat(toolOptions));
 enum class PipelineKind { Reference, Fast };
 static cl::opt<PipelineKind> pipelineKind(
     "pipeline", cl::desc("CPU lowering pipeline"),
@@ -57,18 +62,28 @@ static cl::opt<PipelineKind> pipelineKind(
     cl::values(clEnumValN(PipelineKind::Reference, "reference",
                           "scalar loops (every op)"),
                clEnumValN(PipelineKind::Fast, "fast",
-                          "tiled, vectorised and OpenMP-threaded")));
+                          "tiled, vectorised and OpenMP-threaded")),
+    cl::cat(toolOptions));
 static cl::opt<unsigned> optLevel("O", cl::desc("Optimisation level 0-3"),
-                                  cl::init(2), cl::Prefix);
+                                  cl::init(2), cl::Prefix,
+                                  cl::cat(toolOptions));
 static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Pin a graph input's shape (ONNX models)"),
-                cl::value_desc("name=dims"));
+                cl::value_desc("name=dims"), cl::cat(toolOptions));
 
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
   mlir::registerPassManagerCLOptions();
   mlir::registerDefaultTimingManagerCLOptions();
+  // --help lists the options of this tool; --help-hidden all of LLVM's too.
+  for (StringRef name : {"time-passes", "mlir-timing",
+                         "mlir-print-ir-after-all", "mlir-print-ir-before-all"})
+    if (cl::Option *option = cl::getRegisteredOptions().lookup(name)) {
+      option->addCategory(toolOptions);
+      option->setHiddenFlag(cl::NotHidden);
+    }
+  cl::HideUnrelatedOptions(toolOptions);
   cl::ParseCommandLineOptions(argc, argv, "Spade ahead-of-time compiler\n");
   auto fail = [](const Twine &msg) {
     errs() << modelFile << ": error: " << msg << "\n";

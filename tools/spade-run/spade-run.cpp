@@ -36,37 +36,42 @@
 
 using namespace llvm;
 
+static cl::OptionCategory toolOptions("spade-run options");
+
 static cl::opt<std::string>
     modelFile(cl::Positional, cl::Required,
-              cl::desc("<model.onnx|.onnxtxt|.mlir|.so>"));
+              cl::desc("<model.onnx|.onnxtxt|.mlir|.so>"),
+              cl::cat(toolOptions));
 static cl::list<std::string> inputFiles(
     "input",
     cl::desc("Input tensor (.npy or .pb), in input order or NAME=FILE"),
-    cl::value_desc("file"));
+    cl::value_desc("file"), cl::cat(toolOptions));
 static cl::list<std::string>
     expectFiles("expect", cl::desc("Expected output (.npy or .pb), in order"),
-                cl::value_desc("file"));
+                cl::value_desc("file"), cl::cat(toolOptions));
 static cl::opt<std::string> outputDir("output-dir",
                                       cl::desc("Write outputs as DIR/NAME.npy"),
-                                      cl::value_desc("dir"));
+                                      cl::value_desc("dir"),
+                                      cl::cat(toolOptions));
 static cl::opt<double> relTolerance("rtol", cl::desc("Relative tolerance"),
-                                    cl::init(1e-3));
+                                    cl::init(1e-3), cl::cat(toolOptions));
 static cl::opt<double> absTolerance("atol", cl::desc("Absolute tolerance"),
-                                    cl::init(1e-7));
-static cl::opt<unsigned>
-    benchRuns("bench", cl::desc("Run N times, print latency"), cl::init(0));
+                                    cl::init(1e-7), cl::cat(toolOptions));
+static cl::opt<unsigned> benchRuns("bench",
+                                   cl::desc("Run N times, print latency"),
+                                   cl::init(0), cl::cat(toolOptions));
 static cl::opt<int>
     randomSeed("random-inputs",
                cl::desc("Fill inputs not given with seeded random data"),
-               cl::init(-1));
+               cl::init(-1), cl::cat(toolOptions));
 static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Pin a graph input's shape (ONNX models)"),
-                cl::value_desc("name=dims"));
+                cl::value_desc("name=dims"), cl::cat(toolOptions));
 static cl::list<std::string>
     constantInputs("constant-input",
                    cl::desc("Import a graph input as a constant (.pb)"),
-                   cl::value_desc("name=file"));
+                   cl::value_desc("name=file"), cl::cat(toolOptions));
 enum class PipelineKind { Reference, Fast };
 static cl::opt<PipelineKind> pipelineKind(
     "pipeline", cl::desc("CPU lowering pipeline"),
@@ -75,9 +80,11 @@ static cl::opt<PipelineKind> pipelineKind(
     cl::values(clEnumValN(PipelineKind::Reference, "reference",
                           "scalar loops (every op)"),
                clEnumValN(PipelineKind::Fast, "fast",
-                          "tiled, vectorised and OpenMP-threaded")));
+                          "tiled, vectorised and OpenMP-threaded")),
+    cl::cat(toolOptions));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimisation level"),
-                                  cl::init(2), cl::Prefix);
+                                  cl::init(2), cl::Prefix,
+                                  cl::cat(toolOptions));
 
 static int fail(const Twine &msg) {
   errs() << modelFile << ": error: " << msg << "\n";
@@ -318,7 +325,8 @@ int main(int argc, char **argv) {
     other->removeArgument();
   cl::opt<unsigned> numThreads(
       "threads", cl::desc("Threads to run with (0: OpenMP's default)"),
-      cl::init(0));
+      cl::init(0), cl::cat(toolOptions));
+  cl::HideUnrelatedOptions(toolOptions);
   cl::ParseCommandLineOptions(argc, argv, "Spade CPU runner\n");
 
   if (optLevel > 3)
