@@ -148,29 +148,32 @@ struct CPUTileAndVectorizePass
     int64_t nextId = 0;
     module.walk([&](linalg::LinalgOp op) {
       if (!op.hasPureTensorSemantics() || op.hasDynamicShape() ||
-          op.getNumLoops() == 0 || op->getNumResults() == 0)
+          op.getNumLoops() == 0 || op->getNumResults() == 0 ||
+          llvm::is_contained(op.getStaticLoopRanges(), 0))
         return;
       // Tiling computes operand slices from the indexing maps; with
-      // floordiv/mod in them (strided im2col) a tile may straddle rows the
-      // slice does not cover. The vectorizer rejects such ops anyway.
-      if (!llvm::all_of(op.getIndexingMapsArray(), [](AffineMap map) {
-            return map.isProjectedPermutation();
-          }))
-        return;
+      // floordiv/mod in them a tile may straddle rows the slice does not
+      // cover, and the vectorizer rejects non-permutation maps anyway.
       // Vectors of i1 are bit-packed in memory while memrefs of i1 use a
-      // byte per element: leave sub-byte element types to scalar code.
+      // byte per element. Such ops are at most split over threads along a
+      // dimension every map uses plainly.
       auto subByte = [](Type t) {
         Type e = getElementTypeOrSelf(t);
         return e.isIntOrFloat() && e.getIntOrFloatBitWidth() < 8;
       };
-      if (llvm::any_of(op->getOperandTypes(), subByte) ||
-          llvm::any_of(op->getResultTypes(), subByte))
-        return;
-      if (llvm::is_contained(op.getStaticLoopRanges(), 0))
-        return;
+      bool vectorizable =
+          llvm::all_of(op.getIndexingMapsArray(),
+                       [](AffineMap map) { return map.isProjectedPermutation(); }) &&
+          llvm::none_of(op->getOperandTypes(), subByte) &&
+          llvm::none_of(op->getResultTypes(), subByte);
       int64_t id = nextId++;
       op->setAttr(kOpIdAttr,
                   IntegerAttr::get(IntegerType::get(op->getContext(), 64), id));
+      if (!vectorizable) {
+        if (std::optional<ThreadSplit> split = threadSplit(op, -1))
+          writer.tileForall(writer.match(id), split->tiles);
+        return;
+      }
       op->setAttr(kVectorizeAttr, UnitAttr::get(op->getContext()));
       if (!scheduleContraction(op, id, writer))
         scheduleVectorLoop(op, id, writer);
@@ -314,6 +317,49 @@ private:
     return true;
   }
 
+  struct ThreadSplit {
+    SmallVector<int64_t> tiles;
+  };
+
+  /// Tile sizes that split `op` over threads along its first parallel
+  /// dimension (other than `vecDim`) that every indexing map uses as a plain
+  /// dimension, into 8-16 equal chunks; none for small ops.
+  std::optional<ThreadSplit> threadSplit(linalg::LinalgOp op,
+                                         int64_t vecDim) {
+    if (!useThreads)
+      return std::nullopt;
+    SmallVector<int64_t> bounds = op.getStaticLoopRanges();
+    int64_t total = 1;
+    for (int64_t b : bounds)
+      total *= b;
+    if (total < (1 << 14))
+      return std::nullopt;
+    auto iterators = op.getIteratorTypesArray();
+    for (unsigned d = 0; d < bounds.size(); ++d) {
+      if (static_cast<int64_t>(d) == vecDim || bounds[d] < 2 ||
+          iterators[d] != utils::IteratorType::parallel)
+        continue;
+      bool plain = llvm::all_of(op.getIndexingMapsArray(), [&](AffineMap m) {
+        return llvm::all_of(m.getResults(), [&](AffineExpr e) {
+          return isa<AffineDimExpr>(e) || !e.isFunctionOfDim(d);
+        });
+      });
+      if (!plain)
+        continue;
+      int64_t chunk = 1;
+      while (chunk < bounds[d] && (bounds[d] % chunk || bounds[d] / chunk > 16))
+        ++chunk;
+      if (chunk == bounds[d])
+        return std::nullopt;
+      ThreadSplit split{SmallVector<int64_t>(bounds.size(), 0)};
+      for (unsigned e = 0; e < d; ++e)
+        split.tiles[e] = 1;
+      split.tiles[d] = chunk;
+      return split;
+    }
+    return std::nullopt;
+  }
+
   /// Everything else: one loop vectorised in chunks, the rest tiled to 1.
   void scheduleVectorLoop(linalg::LinalgOp op, int64_t id,
                           ScheduleWriter &w) {
@@ -332,7 +378,10 @@ private:
     int64_t chunk = pickVectorChunk(bounds[vecDim], vectorWidth);
     tiles[vecDim] = chunk;
     SmallVector<std::string> loops;
-    w.tileFor(w.match(id), tiles, loops);
+    std::string h = w.match(id);
+    if (std::optional<ThreadSplit> split = threadSplit(op, vecDim))
+      h = w.tileForall(h, split->tiles);
+    w.tileFor(h, tiles, loops);
     if (bounds[vecDim] % chunk)
       w.peel(loops[vecDim]);
   }

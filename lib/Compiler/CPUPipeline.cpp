@@ -83,7 +83,8 @@ LogicalResult spade::buildCPULoweringPipeline(OpPassManager &pm,
               "buffer-results-to-out-params{modify-public-functions "
               "hoist-static-allocs},"
               "buffer-deallocation-pipeline,"
-              "spade-flatten-constant-globals,";
+              "spade-flatten-constant-globals,"
+              "func.func(spade-strided-copies-to-loops),";
   if (opts.optimize)
     pipeline += "spade-cpu-lower-vectors,canonicalize,";
   pipeline += "func.func(convert-linalg-to-loops),";

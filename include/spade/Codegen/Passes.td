@@ -97,4 +97,17 @@ def FlattenConstantGlobals : Pass<"spade-flatten-constant-globals",
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
+def StridedCopiesToLoops : Pass<"spade-strided-copies-to-loops"> {
+  let summary = "Turn memref.copy between non-contiguous views into linalg.copy";
+  let description = [{
+    Bufferization copies into strided views (the interior of a padded
+    tensor, a slice) with `memref.copy`, which the LLVM lowering turns into
+    a call to the generic runtime `memrefCopy`: an element at a time through
+    descriptor arithmetic. As `linalg.copy` they become loops that LLVM
+    inlines and vectorises. Copies between contiguous memrefs (a single
+    memcpy) are left alone.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // SPADE_CODEGEN_PASSES_TD
