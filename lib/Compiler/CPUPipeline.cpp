@@ -78,7 +78,8 @@ LogicalResult spade::buildCPULoweringPipeline(OpPassManager &pm,
         "print-schedule={2}},canonicalize,cse,",
         width, opts.threads, opts.printSchedule);
   }
-  pipeline += "one-shot-bufferize{bufferize-function-boundaries "
+  pipeline += "spade-distinct-function-results,"
+              "one-shot-bufferize{bufferize-function-boundaries "
               "function-boundary-type-conversion=identity-layout-map},"
               "buffer-results-to-out-params{modify-public-functions "
               "hoist-static-allocs},"

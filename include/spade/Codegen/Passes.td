@@ -110,4 +110,17 @@ def StridedCopiesToLoops : Pass<"spade-strided-copies-to-loops"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def DistinctFunctionResults : Pass<"spade-distinct-function-results"> {
+  let summary = "Give every returned tensor its own buffer";
+  let description = [{
+    When a function returns the same SSA value twice (two model outputs
+    that CSE merged, or equal empty tensors), bufferization returns one
+    buffer twice, which `buffer-results-to-out-params` cannot turn into two
+    out-parameters (upstream crashes). Every repeated return operand is
+    replaced by a `bufferization.alloc_tensor` copy of it, which CSE does not
+    merge. Run it after the last CSE and before bufferization.
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
+}
+
 #endif // SPADE_CODEGEN_PASSES_TD
