@@ -2,7 +2,7 @@
 //
 // Operators that only move data: reshapes (whose target shape ONNX shape
 // inference already resolved), transposes, concatenation, splits and slices,
-// gathers and scatters, padding, tiling, resizing and grid sampling.
+// gathers and scatters, padding, tiling, resizing, grid sampling and RoiAlign.
 //
 // Static slices become tensor.extract_slice / insert_slice. Everything that
 // reads its input at computed positions is a linalg.generic over the result
@@ -24,6 +24,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <algorithm>
+#include <array>
 
 using namespace mlir;
 
@@ -1635,6 +1636,173 @@ LogicalResult convertGridSample(NodeContext &ctx) {
   return ctx.setOutput(0, result);
 }
 
+/// RoiAlign (opsets 10, 16), as onnxruntime: each output bin averages (or
+/// maxes) sampling_ratio^2 bilinear samples of X inside its RoI; samples
+/// more than one pixel outside the image count as 0. The adaptive grid
+/// (sampling_ratio 0) depends on the RoI data and is unsupported.
+LogicalResult convertRoiAlign(NodeContext &ctx) {
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  RankedTensorType resultTy = ctx.outputType(0);
+  if (!resultTy)
+    return failure();
+  RankedTensorType xTy = ctx.inputType(0), roisTy = ctx.inputType(1),
+                   idxTy = ctx.inputType(2);
+  if (xTy.getRank() != 4 || roisTy.getRank() != 2 ||
+      roisTy.getDimSize(1) != 4 || idxTy.getRank() != 1 ||
+      idxTy.getDimSize(0) != roisTy.getDimSize(0))
+    return ctx.fail("expects X [N,C,H,W], rois [R,4], batch_indices [R]");
+  if (!isa<FloatType>(xTy.getElementType()) ||
+      !isa<FloatType>(roisTy.getElementType()))
+    return ctx.fail("X and rois must be float tensors");
+  int64_t outH = ctx.attrInt("output_height", 1);
+  int64_t outW = ctx.attrInt("output_width", 1);
+  int64_t ratio = ctx.attrInt("sampling_ratio", 0);
+  double scale = ctx.attrFloat("spatial_scale", 1.0f);
+  std::string mode = ctx.attrString("mode", "avg");
+  std::string coordMode =
+      ctx.opset >= 16
+          ? ctx.attrString("coordinate_transformation_mode", "half_pixel")
+          : "output_half_pixel";
+  if (mode != "avg" && mode != "max")
+    return ctx.fail("mode must be avg or max, got '" + mode + "'");
+  if (coordMode != "half_pixel" && coordMode != "output_half_pixel")
+    return ctx.fail("unknown coordinate_transformation_mode '" + coordMode +
+                    "'");
+  if (ratio <= 0)
+    return ctx.unsupported(
+        "RoiAlign with sampling_ratio 0 (adaptive, data-dependent grid)");
+  if (ratio > 8)
+    return ctx.unsupported("RoiAlign with sampling_ratio above 8");
+  if (resultTy.getShape() !=
+      ArrayRef<int64_t>{roisTy.getDimSize(0), xTy.getDimSize(1), outH, outW})
+    return ctx.fail("inferred output shape does not match the attributes");
+  int64_t batch = xTy.getDimSize(0), height = xTy.getDimSize(2),
+          width = xTy.getDimSize(3);
+  if (batch == 0 || height == 0 || width == 0)
+    return ctx.unsupported("RoiAlign on an empty image");
+  bool halfPixel = coordMode == "half_pixel";
+  bool isMax = mode == "max";
+  Value x = ctx.input(0), rois = ctx.input(1), batchIdx = ctx.input(2);
+  bool idxUnsigned = ctx.isUnsignedInput(2);
+  Type elemTy = resultTy.getElementType();
+  Value result = buildIndexedGeneric(
+      b, loc, resultTy, {}, {},
+      [&](OpBuilder &nb, Location nl, ValueRange, ValueRange ivs) -> Value {
+        Type f64 = nb.getF64Type();
+        auto c = [&](double v) { return f64Const(nb, nl, v); };
+        auto add = [&](Value p, Value q) -> Value {
+          return arith::AddFOp::create(nb, nl, p, q);
+        };
+        auto sub = [&](Value p, Value q) -> Value {
+          return arith::SubFOp::create(nb, nl, p, q);
+        };
+        auto mul = [&](Value p, Value q) -> Value {
+          return arith::MulFOp::create(nb, nl, p, q);
+        };
+        auto div = [&](Value p, Value q) -> Value {
+          return arith::DivFOp::create(nb, nl, p, q);
+        };
+        auto cmp = [&](arith::CmpFPredicate p, Value q, Value r) -> Value {
+          return arith::CmpFOp::create(nb, nl, p, q, r);
+        };
+        auto select = [&](Value cond, Value p, Value q) -> Value {
+          return arith::SelectOp::create(nb, nl, cond, p, q);
+        };
+        auto toF64 = [&](Value v) {
+          return convertScalar(nb, nl, v, f64, false, false);
+        };
+        auto roi = [&](int64_t k) {
+          Value v = tensor::ExtractOp::create(
+              nb, nl, rois, ValueRange{ivs[0], indexConst(nb, nl, k)});
+          return sub(mul(toF64(v), c(scale)), c(halfPixel ? 0.5 : 0.0));
+        };
+        Value n = clampIndex(nb, nl,
+                             toIndex(nb, nl,
+                                     tensor::ExtractOp::create(
+                                         nb, nl, batchIdx, ValueRange{ivs[0]}),
+                                     idxUnsigned),
+                             0, batch - 1);
+        Value startW = roi(0), startH = roi(1);
+        Value roiW = sub(roi(2), startW), roiH = sub(roi(3), startH);
+        if (!halfPixel) {
+          roiW = arith::MaximumFOp::create(nb, nl, roiW, c(1));
+          roiH = arith::MaximumFOp::create(nb, nl, roiH, c(1));
+        }
+        Value binH = div(roiH, c(outH)), binW = div(roiW, c(outW));
+        auto idxF = [&](Value iv) -> Value {
+          return arith::SIToFPOp::create(
+              nb, nl, f64,
+              arith::IndexCastOp::create(nb, nl, nb.getI64Type(), iv));
+        };
+        Value ph = idxF(ivs[2]), pw = idxF(ivs[3]);
+        // One bilinear sample's four weighted taps.
+        auto taps = [&](Value y, Value xv) {
+          Value outside = arith::OrIOp::create(
+              nb, nl,
+              arith::OrIOp::create(
+                  nb, nl, cmp(arith::CmpFPredicate::OLT, y, c(-1)),
+                  cmp(arith::CmpFPredicate::OGT, y, c(height))),
+              arith::OrIOp::create(
+                  nb, nl, cmp(arith::CmpFPredicate::OLT, xv, c(-1)),
+                  cmp(arith::CmpFPredicate::OGT, xv, c(width))));
+          auto axis = [&](Value v, int64_t len) {
+            v = arith::MaximumFOp::create(nb, nl, v, c(0));
+            Value low = math::FloorOp::create(nb, nl, v);
+            Value atEnd = cmp(arith::CmpFPredicate::OGE, low, c(len - 1));
+            low = select(atEnd, c(len - 1), low);
+            v = select(atEnd, low, v);
+            Value high = select(atEnd, low, add(low, c(1)));
+            Value frac = sub(v, low);
+            return std::array<Value, 3>{low, high, frac};
+          };
+          auto [yLow, yHigh, ly] = axis(y, height);
+          auto [xLow, xHigh, lx] = axis(xv, width);
+          Value hy = sub(c(1), ly), hx = sub(c(1), lx);
+          auto toIdx = [&](Value v) -> Value {
+            return arith::IndexCastOp::create(
+                nb, nl, nb.getIndexType(),
+                arith::FPToSIOp::create(nb, nl, nb.getI64Type(), v));
+          };
+          auto at = [&](Value yy, Value xx) {
+            return toF64(tensor::ExtractOp::create(
+                nb, nl, x, ValueRange{n, ivs[1], toIdx(yy), toIdx(xx)}));
+          };
+          SmallVector<Value> terms{mul(mul(hy, hx), at(yLow, xLow)),
+                                   mul(mul(hy, lx), at(yLow, xHigh)),
+                                   mul(mul(ly, hx), at(yHigh, xLow)),
+                                   mul(mul(ly, lx), at(yHigh, xHigh))};
+          for (Value &t : terms)
+            t = select(outside, c(0), t);
+          return terms;
+        };
+        Value acc;
+        for (int64_t iy = 0; iy < ratio; ++iy) {
+          Value y = add(add(startH, mul(ph, binH)),
+                        div(mul(c(iy + 0.5), binH), c(ratio)));
+          for (int64_t ix = 0; ix < ratio; ++ix) {
+            Value xv = add(add(startW, mul(pw, binW)),
+                           div(mul(c(ix + 0.5), binW), c(ratio)));
+            SmallVector<Value> t = taps(y, xv);
+            Value v;
+            if (isMax) {
+              v = t[0];
+              for (Value other : ArrayRef<Value>(t).drop_front())
+                v = arith::MaximumFOp::create(nb, nl, v, other);
+              acc = acc ? Value(arith::MaximumFOp::create(nb, nl, acc, v)) : v;
+            } else {
+              v = add(add(t[0], t[1]), add(t[2], t[3]));
+              acc = acc ? add(acc, v) : v;
+            }
+          }
+        }
+        if (!isMax)
+          acc = div(acc, c(ratio * ratio));
+        return convertScalar(nb, nl, acc, elemTy, false, false);
+      });
+  return ctx.setOutput(0, result);
+}
+
 } // namespace
 
 void registerTensorOps(ConverterRegistry &r) {
@@ -1667,6 +1835,7 @@ void registerTensorOps(ConverterRegistry &r) {
   r.add("Unique", convertUnique);
   r.add("Resize", [](NodeContext &ctx) { return convertResize(ctx, false); });
   r.add("GridSample", convertGridSample);
+  r.add("RoiAlign", convertRoiAlign);
   r.add("Upsample", [](NodeContext &ctx) { return convertResize(ctx, true); });
 }
 
