@@ -221,8 +221,16 @@ struct CPUTileAndVectorizePass
           "    transform.loop.hoist_loop_invariant_subsets %loop : "
           "!transform.any_op\n"
           "  }\n";
-    if (failed(spade::runTransformScript(module, body, printSchedule)))
-      return signalPassFailure();
+    // A schedule that fails to apply is a bug here, not in the model: keep
+    // the untransformed module (scalar code, still correct) and say so.
+    OwningOpRef<ModuleOp> backup(cast<ModuleOp>(module->clone()));
+    if (failed(spade::runTransformScript(module, body, printSchedule))) {
+      module.getBody()->clear();
+      module.getBody()->getOperations().splice(
+          module.getBody()->end(), backup->getBody()->getOperations());
+      module.emitWarning("the CPU schedule failed to apply; this module is "
+                         "compiled without tiling and vectorisation");
+    }
     module.walk([](Operation *op) {
       op->removeAttr(kOpIdAttr);
       op->removeAttr(kVectorizeAttr);
@@ -302,18 +310,23 @@ private:
     }
     SmallVector<std::string> loops;
     w.tileFor(h, regTiles, loops);
-    // Loop handles come in dimension order; peel the vector loop, then the
-    // row loop, so full tiles keep static shapes.
+    // Loop handles come in dimension order. Peel the remainders so that
+    // full tiles keep static shapes.
     auto loopOf = [&](unsigned dim) {
       unsigned pos = 0;
       for (unsigned d = 0; d < dim; ++d)
         pos += regTiles[d] != 0;
       return loops[pos];
     };
+    // Peeling a loop invalidates handles to loops nested in it: inner first.
+    SmallVector<unsigned, 2> peeled;
     if (vecCache % vecReg)
-      w.peel(loopOf(vecDim));
+      peeled.push_back(vecDim);
     if (rowCache % rowReg)
-      w.peel(loopOf(rowDim));
+      peeled.push_back(rowDim);
+    llvm::sort(peeled, std::greater<unsigned>());
+    for (unsigned dim : peeled)
+      w.peel(loopOf(dim));
     return true;
   }
 
