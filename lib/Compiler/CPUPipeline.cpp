@@ -73,6 +73,7 @@ LogicalResult spade::buildCPULoweringPipeline(OpPassManager &pm,
     unsigned width = opts.vectorWidth ? opts.vectorWidth : hostVectorWidth();
     pipeline += llvm::formatv(
         "func.func(linalg-fuse-elementwise-ops),spade-conv-to-im2col,"
+        "spade-depthwise-conv-to-generic,"
         "canonicalize,cse,"
         "spade-cpu-tile-and-vectorize{{vector-width={0} threads={1} "
         "print-schedule={2}},canonicalize,cse,",

@@ -23,6 +23,25 @@ def ConvToIm2Col : Pass<"spade-conv-to-im2col"> {
   ];
 }
 
+def DepthwiseConvToGeneric : Pass<"spade-depthwise-conv-to-generic"> {
+  let summary = "Write unit-stride NCHW depthwise convolutions as gathers";
+  let description = [{
+    Rewrites a statically shaped floating-point
+    `linalg.depthwise_conv_2d_nchw_chw` with unit strides into a
+    `linalg.generic` over (n, c, kh, kw, oh, ow), the window loops before the
+    spatial ones, that reads the input with `tensor.extract`. Its indexing
+    maps are projected permutations and its innermost loop is the output
+    row, so the CPU schedule vectorises it along `ow` with contiguous loads;
+    the named op's windowed maps are not vectorisable in NCHW. Strided
+    depthwise convolutions are left alone.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def CPUTileAndVectorize : Pass<"spade-cpu-tile-and-vectorize",
                                "::mlir::ModuleOp"> {
   let summary = "Tile, thread and vectorise linalg ops for the host CPU";

@@ -1,6 +1,6 @@
 """Writes a small CNN whose layer shapes exercise every path of the fast CPU
 schedule: 3x3 and 7x7 convolutions with unit and non-unit strides, 1x1
-convolutions, spatial maps that are and are not whole vectors (16x16, 7x7),
+convolutions, a depthwise convolution, spatial maps that are and are not whole vectors (16x16, 7x7),
 channel counts with register-tile remainders, max pooling, a residual add and
 a Gemm whose columns do not divide the register tile."""
 import sys
@@ -44,6 +44,10 @@ nodes.append(helper.make_node("Resize", ["c4", "", "scale"], ["up"],
 inits.append(numpy_helper.from_array(
     np.array([1, 1, 2, 2], dtype=np.float32), "scale"))
 d = conv("up", "c5", 48, 64, 2, 1, 0)        # 8x8 -> 7x7 map, 64 channels
+dw = weight("dw_w", [64, 1, 3, 3])           # depthwise, unit stride
+nodes.append(helper.make_node("Conv", [d, dw], ["dwc"], kernel_shape=[3, 3],
+                              pads=[1, 1, 1, 1], group=64))
+d = "dwc"
 nodes.append(helper.make_node("GlobalAveragePool", [d], ["g"]))
 nodes.append(helper.make_node("Flatten", ["g"], ["f"]))
 fc = weight("fc_w", [40, 64])
