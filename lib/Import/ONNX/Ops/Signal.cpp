@@ -5,6 +5,7 @@
 // shape), so the whole window is computed at import time as a dense
 // constant. DFT and STFT sum the transform's definition in one
 // linalg.generic (O(N^2), no FFT), twiddles computed in the body.
+// MelWeightMatrix computes each weight in the body of one generic.
 //
 //===----------------------------------------------------------------------===//
 
@@ -327,11 +328,126 @@ LogicalResult convertSTFT(NodeContext &ctx) {
   return ctx.setOutput(0, joinComplex(b, loc, re, im, resultTy));
 }
 
+/// MelWeightMatrix-17 as ONNX's reference: num_mel_bins + 2 mel points
+/// evenly spaced (step (high - low) / (num_mel_bins + 2)) are mapped back to
+/// integer DFT bins floor((dft_length + 1) * hz / sample_rate), and column i
+/// is the triangle rising over bins [f_i, f_i+1] and falling to f_i+2. The
+/// integer inputs must be constants (they give the shape); the edge
+/// frequencies may be runtime scalars, read in the generic's body.
+LogicalResult convertMelWeightMatrix(NodeContext &ctx) {
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  RankedTensorType resultTy = ctx.outputType(0);
+  if (!resultTy)
+    return failure();
+  auto numMel = ctx.constInts(0), dftLen = ctx.constInts(1),
+       rate = ctx.constInts(2);
+  if (!numMel || !dftLen || !rate || numMel->size() != 1 ||
+      dftLen->size() != 1 || rate->size() != 1)
+    return ctx.unsupported(
+        "num_mel_bins, dft_length or sample_rate is not a constant");
+  int64_t mels = (*numMel)[0], bins = (*dftLen)[0] / 2 + 1;
+  if (mels < 1 || (*dftLen)[0] < 1 || (*rate)[0] < 1)
+    return ctx.fail("num_mel_bins, dft_length and sample_rate must be "
+                    "positive");
+  if (resultTy.getShape() != ArrayRef<int64_t>{bins, mels})
+    return ctx.fail("inferred output shape does not match the inputs");
+  for (unsigned i = 3; i < 5; ++i)
+    if (ctx.inputType(i).getNumElements() != 1 ||
+        !isa<FloatType>(ctx.inputType(i).getElementType()))
+      return ctx.fail("the edge frequencies must be float scalars");
+  Value lowHz = ctx.input(3), highHz = ctx.input(4);
+  double dftPlusOne = (*dftLen)[0] + 1, sampleRate = (*rate)[0];
+  Type elemTy = resultTy.getElementType();
+  MLIRContext *mctx = b.getContext();
+  auto generic = linalg::GenericOp::create(
+      b, loc, resultTy, ValueRange{}, ValueRange{emptyTensor(b, loc, resultTy)},
+      AffineMap::getMultiDimIdentityMap(2, mctx),
+      SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange) {
+        Type f64 = nb.getF64Type();
+        auto c = [&](double v) {
+          return arith::ConstantOp::create(nb, nl, nb.getF64FloatAttr(v))
+              .getResult();
+        };
+        auto add = [&](Value p, Value q) -> Value {
+          return arith::AddFOp::create(nb, nl, p, q);
+        };
+        auto sub = [&](Value p, Value q) -> Value {
+          return arith::SubFOp::create(nb, nl, p, q);
+        };
+        auto mul = [&](Value p, Value q) -> Value {
+          return arith::MulFOp::create(nb, nl, p, q);
+        };
+        auto div = [&](Value p, Value q) -> Value {
+          return arith::DivFOp::create(nb, nl, p, q);
+        };
+        auto cmp = [&](arith::CmpFPredicate p, Value q, Value r) -> Value {
+          return arith::CmpFOp::create(nb, nl, p, q, r);
+        };
+        auto select = [&](Value cond, Value p, Value q) -> Value {
+          return arith::SelectOp::create(nb, nl, cond, p, q);
+        };
+        auto scalar = [&](Value t) {
+          auto ty = cast<RankedTensorType>(t.getType());
+          SmallVector<Value> zeros(ty.getRank(),
+                                   arith::ConstantIndexOp::create(nb, nl, 0));
+          return convertScalar(nb, nl,
+                               tensor::ExtractOp::create(nb, nl, t, zeros), f64,
+                               false, false);
+        };
+        auto toMel = [&](Value hz) {
+          return mul(c(2595),
+                     math::Log10Op::create(nb, nl, add(c(1), div(hz, c(700)))));
+        };
+        Value lowMel = toMel(scalar(lowHz));
+        Value step = div(sub(toMel(scalar(highHz)), lowMel), c(mels + 2));
+        auto index = [&](int64_t d) -> Value {
+          return arith::SIToFPOp::create(
+              nb, nl, f64,
+              arith::IndexCastOp::create(nb, nl, nb.getI64Type(),
+                                         linalg::IndexOp::create(nb, nl, d)));
+        };
+        Value j = index(0), i = index(1);
+        // DFT bin of mel point k.
+        auto bin = [&](Value k) {
+          Value mel = add(mul(k, step), lowMel);
+          Value hz =
+              mul(c(700),
+                  sub(math::PowFOp::create(nb, nl, c(10), div(mel, c(2595))),
+                      c(1)));
+          return math::FloorOp::create(
+                     nb, nl, div(mul(c(dftPlusOne), hz), c(sampleRate)))
+              .getResult();
+        };
+        Value lo = bin(i), center = bin(add(i, c(1))), hi = bin(add(i, c(2)));
+        Value rise = sub(center, lo), fall = sub(hi, center);
+        auto between = [&](Value a, arith::CmpFPredicate upper, Value z) {
+          return arith::AndIOp::create(
+              nb, nl, cmp(arith::CmpFPredicate::OGE, j, a), cmp(upper, j, z));
+        };
+        Value zero = c(0);
+        Value up = select(
+            cmp(arith::CmpFPredicate::OEQ, rise, zero),
+            select(cmp(arith::CmpFPredicate::OEQ, j, center), c(1), zero),
+            select(between(lo, arith::CmpFPredicate::OLE, center),
+                   div(sub(j, lo), rise), zero));
+        Value down = arith::AndIOp::create(
+            nb, nl, cmp(arith::CmpFPredicate::OGT, fall, zero),
+            between(center, arith::CmpFPredicate::OLT, hi));
+        Value v = select(down, div(sub(hi, j), fall), up);
+        linalg::YieldOp::create(nb, nl,
+                                convertScalar(nb, nl, v, elemTy, false, false));
+      });
+  return ctx.setOutput(0, generic.getResult(0));
+}
+
 } // namespace
 
 void registerSignalOps(ConverterRegistry &r) {
   r.add("DFT", convertDFT);
   r.add("STFT", convertSTFT);
+  r.add("MelWeightMatrix", convertMelWeightMatrix);
   r.add("HannWindow",
         [](NodeContext &ctx) { return convertCosineWindow(ctx, 0.5, 0.5, 0); });
   r.add("HammingWindow", [](NodeContext &ctx) {
