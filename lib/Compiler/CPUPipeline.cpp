@@ -72,7 +72,7 @@ LogicalResult spade::buildCPULoweringPipeline(OpPassManager &pm,
   if (opts.optimize) {
     unsigned width = opts.vectorWidth ? opts.vectorWidth : hostVectorWidth();
     pipeline += llvm::formatv(
-        "func.func(linalg-fuse-elementwise-ops),spade-conv-to-im2col,"
+        "func.func(spade-fuse-elementwise),spade-conv-to-im2col,"
         "spade-depthwise-conv-to-generic,"
         "canonicalize,cse,"
         "spade-cpu-tile-and-vectorize{{vector-width={0} threads={1} "

@@ -42,6 +42,19 @@ def DepthwiseConvToGeneric : Pass<"spade-depthwise-conv-to-generic"> {
   ];
 }
 
+def FuseElementwise : Pass<"spade-fuse-elementwise"> {
+  let summary = "Fuse elementwise producers into elementwise consumers only";
+  let description = [{
+    Like upstream `linalg-fuse-elementwise-ops`, but a producer is fused into
+    its consumer only when every loop of the consumer is parallel. Fusing
+    into a consumer with reduction loops (a matrix product, a reduction)
+    recomputes the producer once per reduction iteration: GELU's erf fused
+    into the following projection of a transformer ran 1024 times per
+    element.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def CPUTileAndVectorize : Pass<"spade-cpu-tile-and-vectorize",
                                "::mlir::ModuleOp"> {
   let summary = "Tile, thread and vectorise linalg ops for the host CPU";
