@@ -195,6 +195,12 @@ llvm::Error JITModel::run(const std::vector<HostTensor> &inputs,
   SmallVector<void *> packed;
   for (auto &a : args)
     packed.push_back(&a->descriptorPtr);
+  // As in the C runtime of compiled models: no spinning between the
+  // per-layer OpenMP regions unless the user asks for it.
+  static auto *setBlocktime = reinterpret_cast<void (*)(int)>(
+      llvm::sys::DynamicLibrary::SearchForAddressOfSymbol("kmp_set_blocktime"));
+  if (setBlocktime && !std::getenv("KMP_BLOCKTIME"))
+    setBlocktime(0);
   if (llvm::Error err = engine->invokePacked("_mlir_ciface_" + entry, packed))
     return err;
   for (size_t i = 0; i < outputs.size(); ++i)

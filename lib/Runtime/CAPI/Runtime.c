@@ -20,6 +20,7 @@
 /* From libomp (every .so links it); declared here so that building the
  * runtime needs no omp.h. */
 void omp_set_num_threads(int num_threads);
+void kmp_set_blocktime(int msec);
 
 /* A handle carries its model's description and entry, so that the API
  * functions of any one library (all export the same names) serve the
@@ -194,6 +195,12 @@ SPADE_API spade_status spade_model_run(spade_model *model,
   }
   if (model->num_threads > 0)
     omp_set_num_threads(model->num_threads);
+  // A model runs one OpenMP region per layer. Workers that spin between
+  // regions (libomp's default, 200 ms) steal the cores the next region
+  // needs whenever the machine has other work; sleep at once instead,
+  // unless the user chose otherwise.
+  if (!getenv("KMP_BLOCKTIME"))
+    kmp_set_blocktime(0);
   model->invoke((void **)model->descriptors);
   return SPADE_OK;
 }
