@@ -90,7 +90,8 @@ public:
     if (numLoops)
       os << ", " << loopName << ":" << numLoops;
     os << " = transform.structured.tile_using_for " << in << " tile_sizes "
-       << sizesToString(sizes) << " : (!transform.any_op) -> (!transform.any_op";
+       << sizesToString(sizes)
+       << " : (!transform.any_op) -> (!transform.any_op";
     for (unsigned i = 0; i < numLoops; ++i)
       os << ", !transform.any_op";
     os << ")\n";
@@ -121,8 +122,8 @@ public:
 
   std::string match(int64_t id) {
     std::string h = fresh("op");
-    os << "  " << h << " = transform.structured.match attributes{"
-       << kOpIdAttr << " = " << id
+    os << "  " << h << " = transform.structured.match attributes{" << kOpIdAttr
+       << " = " << id
        << " : i64} in %root : (!transform.any_op) -> !transform.any_op\n";
     return h;
   }
@@ -161,11 +162,12 @@ struct CPUTileAndVectorizePass
         Type e = getElementTypeOrSelf(t);
         return e.isIntOrFloat() && e.getIntOrFloatBitWidth() < 8;
       };
-      bool vectorizable =
-          llvm::all_of(op.getIndexingMapsArray(),
-                       [](AffineMap map) { return map.isProjectedPermutation(); }) &&
-          llvm::none_of(op->getOperandTypes(), subByte) &&
-          llvm::none_of(op->getResultTypes(), subByte);
+      bool vectorizable = llvm::all_of(op.getIndexingMapsArray(),
+                                       [](AffineMap map) {
+                                         return map.isProjectedPermutation();
+                                       }) &&
+                          llvm::none_of(op->getOperandTypes(), subByte) &&
+                          llvm::none_of(op->getResultTypes(), subByte);
       int64_t id = nextId++;
       op->setAttr(kOpIdAttr,
                   IntegerAttr::get(IntegerType::get(op->getContext(), 64), id));
@@ -241,8 +243,7 @@ private:
   /// Contractions: cache tiles over threads, a cache-sized reduction chunk,
   /// then a register tile (rows x 2 vectors x 1) vectorised into a
   /// vector.contract whose accumulator stays in registers across k.
-  bool scheduleContraction(linalg::LinalgOp op, int64_t id,
-                           ScheduleWriter &w) {
+  bool scheduleContraction(linalg::LinalgOp op, int64_t id, ScheduleWriter &w) {
     if (!linalg::isaContractionOpInterface(op) || op->getNumResults() != 1)
       return false;
     FailureOr<linalg::ContractionDimensions> dims =
@@ -265,8 +266,7 @@ private:
     unsigned kDim = dims->k.back();
     SmallVector<int64_t> bounds = op.getStaticLoopRanges();
     if (bounds[vecDim] % vectorWidth != 0 &&
-        bounds[rowDim] % vectorWidth == 0 &&
-        isInnermostInSomeInput(op, rowDim))
+        bounds[rowDim] % vectorWidth == 0 && isInnermostInSomeInput(op, rowDim))
       std::swap(vecDim, rowDim);
 
     unsigned numLoops = bounds.size();
@@ -337,8 +337,7 @@ private:
   /// Tile sizes that split `op` over threads along its first parallel
   /// dimension (other than `vecDim`) that every indexing map uses as a plain
   /// dimension, into 8-16 equal chunks; none for small ops.
-  std::optional<ThreadSplit> threadSplit(linalg::LinalgOp op,
-                                         int64_t vecDim) {
+  std::optional<ThreadSplit> threadSplit(linalg::LinalgOp op, int64_t vecDim) {
     if (!useThreads)
       return std::nullopt;
     SmallVector<int64_t> bounds = op.getStaticLoopRanges();
@@ -374,8 +373,7 @@ private:
   }
 
   /// Everything else: one loop vectorised in chunks, the rest tiled to 1.
-  void scheduleVectorLoop(linalg::LinalgOp op, int64_t id,
-                          ScheduleWriter &w) {
+  void scheduleVectorLoop(linalg::LinalgOp op, int64_t id, ScheduleWriter &w) {
     SmallVector<int64_t> bounds = op.getStaticLoopRanges();
     unsigned numLoops = bounds.size();
     unsigned vecDim = numLoops - 1;

@@ -17,10 +17,12 @@
 
 #include "spade/Codegen/Passes.h"
 
+#include "WindowGather.h"
+
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/BuiltinAttributes.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/BuiltinDialect.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -83,15 +85,15 @@ struct NchwFchwToIm2Col : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     auto outType = cast<RankedTensorType>(init.getType());
     Type elemType = outType.getElementType();
     if (inputType.getElementType() != elemType ||
-        filterType.getElementType() != elemType ||
-        !isa<FloatType>(elemType))
+        filterType.getElementType() != elemType || !isa<FloatType>(elemType))
       return rewriter.notifyMatchFailure(conv, "mixed or integer types");
 
     int64_t n = outType.getDimSize(0), f = outType.getDimSize(1);
     int64_t oh = outType.getDimSize(2), ow = outType.getDimSize(3);
     int64_t c = filterType.getDimSize(1), kh = filterType.getDimSize(2),
             kw = filterType.getDimSize(3);
-    int64_t sh = attrAt(conv.getStrides(), 0), sw = attrAt(conv.getStrides(), 1);
+    int64_t sh = attrAt(conv.getStrides(), 0),
+            sw = attrAt(conv.getStrides(), 1);
     int64_t dh = attrAt(conv.getDilations(), 0),
             dw = attrAt(conv.getDilations(), 1);
     Location loc = conv.getLoc();
@@ -109,27 +111,15 @@ struct NchwFchwToIm2Col : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
           ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
     } else if (sh == 1 && sw == 1) {
       auto gatherType = RankedTensorType::get({n, c, kh, kw, oh, ow}, elemType);
-      Value empty = tensor::EmptyOp::create(rewriter, loc, gatherType.getShape(),
-                                            elemType);
+      Value empty = tensor::EmptyOp::create(rewriter, loc,
+                                            gatherType.getShape(), elemType);
       auto gather = linalg::GenericOp::create(
           rewriter, loc, TypeRange{gatherType}, ValueRange{}, ValueRange{empty},
           ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(6, ctx)},
           SmallVector<utils::IteratorType>(6, utils::IteratorType::parallel),
           [&](OpBuilder &b, Location l, ValueRange) {
-            auto idx = [&](int64_t d) {
-              return linalg::IndexOp::create(b, l, d).getResult();
-            };
-            auto dilated = [&](Value v, int64_t s) -> Value {
-              if (s == 1)
-                return v;
-              return arith::MulIOp::create(
-                  b, l, v, arith::ConstantIndexOp::create(b, l, s));
-            };
-            Value h = arith::AddIOp::create(b, l, idx(4), dilated(idx(2), dh));
-            Value w = arith::AddIOp::create(b, l, idx(5), dilated(idx(3), dw));
-            Value v = tensor::ExtractOp::create(
-                b, l, input, ValueRange{idx(0), idx(1), h, w});
-            linalg::YieldOp::create(b, l, v);
+            linalg::YieldOp::create(
+                b, l, spade::extractWindowElement(b, l, input, dh, dw));
           });
       gatherResult = gather.getResult(0);
     } else {
@@ -138,8 +128,8 @@ struct NchwFchwToIm2Col : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
       // bufferization. Read it through an indexing map instead; the
       // schedule leaves such ops as scalar loops.
       auto gatherType = RankedTensorType::get({n, c, kh, kw, oh, ow}, elemType);
-      Value empty = tensor::EmptyOp::create(rewriter, loc, gatherType.getShape(),
-                                            elemType);
+      Value empty = tensor::EmptyOp::create(rewriter, loc,
+                                            gatherType.getShape(), elemType);
       AffineExpr d0, d1, d2, d3, d4, d5;
       bindDims(ctx, d0, d1, d2, d3, d4, d5);
       AffineMap inputMap = AffineMap::get(
@@ -174,8 +164,8 @@ struct NchwFchwToIm2Col : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     Value weights;
     AffineMap weightsMap;
     if (p % 16 != 0 && f % 16 == 0)
-      if (Value transposed = transposedConstantWeights(rewriter, loc, filter,
-                                                       f, k)) {
+      if (Value transposed =
+              transposedConstantWeights(rewriter, loc, filter, f, k)) {
         weights = transposed;
         weightsMap = AffineMap::get(4, 0, {dk, df}, ctx);
       }
@@ -196,9 +186,8 @@ struct NchwFchwToIm2Col : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
             utils::IteratorType::parallel, utils::IteratorType::reduction},
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value mul = arith::MulFOp::create(b, l, args[0], args[1]);
-          linalg::YieldOp::create(b, l,
-                                  arith::AddFOp::create(b, l, mul, args[2])
-                                      .getResult());
+          linalg::YieldOp::create(
+              b, l, arith::AddFOp::create(b, l, mul, args[2]).getResult());
         });
     rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
         conv, outType, gemm.getResult(0),
@@ -207,8 +196,7 @@ struct NchwFchwToIm2Col : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
   }
 };
 
-struct ConvToIm2ColPass
-    : spade::impl::ConvToIm2ColBase<ConvToIm2ColPass> {
+struct ConvToIm2ColPass : spade::impl::ConvToIm2ColBase<ConvToIm2ColPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<NchwFchwToIm2Col>(&getContext());

@@ -2,6 +2,8 @@
 
 #include "spade/Codegen/Passes.h"
 
+#include "WindowGather.h"
+
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -48,19 +50,7 @@ struct UnitStrideDepthwise
     rewriter.replaceOpWithNewOp<linalg::GenericOp>(
         conv, TypeRange{outType}, ValueRange{filter}, ValueRange{init}, maps,
         iterators, [&](OpBuilder &b, Location l, ValueRange args) {
-          auto idx = [&](int64_t d) {
-            return linalg::IndexOp::create(b, l, d).getResult();
-          };
-          auto dilated = [&](Value v, int64_t s) -> Value {
-            if (s == 1)
-              return v;
-            return arith::MulIOp::create(
-                b, l, v, arith::ConstantIndexOp::create(b, l, s));
-          };
-          Value h = arith::AddIOp::create(b, l, idx(4), dilated(idx(2), dh));
-          Value w = arith::AddIOp::create(b, l, idx(5), dilated(idx(3), dw));
-          Value x = tensor::ExtractOp::create(b, l, input,
-                                              ValueRange{idx(0), idx(1), h, w});
+          Value x = spade::extractWindowElement(b, l, input, dh, dw);
           Value mul = arith::MulFOp::create(b, l, x, args[0]);
           linalg::YieldOp::create(
               b, l, arith::AddFOp::create(b, l, mul, args[1]).getResult());

@@ -33,13 +33,14 @@ struct FlattenConstantGlobalsPass
     llvm::StringMap<MemRefType> flattened;
     for (auto global : module.getOps<memref::GlobalOp>()) {
       MemRefType type = global.getType();
-      auto value = dyn_cast_or_null<ElementsAttr>(global.getConstantInitValue());
+      auto value =
+          dyn_cast_or_null<ElementsAttr>(global.getConstantInitValue());
       if (!global.getConstant() || !value || type.getRank() < 2 ||
           !type.hasStaticShape() || !type.getLayout().isIdentity())
         continue;
-      auto flatType = MemRefType::get({type.getNumElements()},
-                                      type.getElementType(), AffineMap(),
-                                      type.getMemorySpace());
+      auto flatType =
+          MemRefType::get({type.getNumElements()}, type.getElementType(),
+                          AffineMap(), type.getMemorySpace());
       ElementsAttr flatValue = flattenInitializer(
           value, RankedTensorType::get(flatType.getShape(),
                                        flatType.getElementType()));

@@ -29,6 +29,6 @@ LogicalResult spade::runTransformScript(ModuleOp payload,
       transform::detail::findTransformEntryPoint(*scriptModule, *scriptModule);
   if (!entry)
     return failure();
-  return transform::applyTransformNamedSequence(
-      payload, entry, *scriptModule, transform::TransformOptions());
+  return transform::applyTransformNamedSequence(payload, entry, *scriptModule,
+                                                transform::TransformOptions());
 }

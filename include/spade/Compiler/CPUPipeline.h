@@ -1,4 +1,5 @@
-//===- CPUPipeline.h - Lowering imported models for the host CPU -*- C++ -*-===//
+//===- CPUPipeline.h - Lowering imported models for the host CPU -*- C++
+//-*-===//
 
 #ifndef SPADE_COMPILER_CPUPIPELINE_H
 #define SPADE_COMPILER_CPUPIPELINE_H
