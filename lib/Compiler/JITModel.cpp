@@ -182,7 +182,8 @@ llvm::Error JITModel::run(const std::vector<HostTensor> &inputs,
                        " " + elementKindName(spec.kind) + " tensor, got " +
                        t.shapeString() + " " + elementKindName(t.kind));
     args.push_back(std::make_unique<MemRefArg>(spec.shape, t.data.size()));
-    std::memcpy(args.back()->buffer, t.data.data(), t.data.size());
+    if (!t.data.empty()) // data() may be null for empty tensors
+      std::memcpy(args.back()->buffer, t.data.data(), t.data.size());
   }
   outputs.clear();
   for (const TensorSpec &spec : outputSpecs) {
@@ -204,7 +205,8 @@ llvm::Error JITModel::run(const std::vector<HostTensor> &inputs,
   if (llvm::Error err = engine->invokePacked("_mlir_ciface_" + entry, packed))
     return err;
   for (size_t i = 0; i < outputs.size(); ++i)
-    std::memcpy(outputs[i].data.data(), args[inputs.size() + i]->buffer,
-                outputs[i].data.size());
+    if (!outputs[i].data.empty())
+      std::memcpy(outputs[i].data.data(), args[inputs.size() + i]->buffer,
+                  outputs[i].data.size());
   return llvm::Error::success();
 }
