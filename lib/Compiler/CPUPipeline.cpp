@@ -39,6 +39,21 @@ void spade::registerCPUPipelineDialects(DialectRegistry &registry) {
   registry.insert<SpadeDialect>();
 }
 
+std::function<bool()>
+spade::registerPipelineFlag(llvm::cl::OptionCategory &category) {
+  enum class Kind { Reference, Fast };
+  static llvm::cl::opt<Kind> kind(
+      "pipeline", llvm::cl::desc("CPU lowering pipeline"),
+      llvm::cl::init(CPUPipelineOptions().optimize ? Kind::Fast
+                                                   : Kind::Reference),
+      llvm::cl::values(
+          clEnumValN(Kind::Reference, "reference", "scalar loops (every op)"),
+          clEnumValN(Kind::Fast, "fast",
+                     "tiled, vectorised and OpenMP-threaded")),
+      llvm::cl::cat(category));
+  return [] { return kind == Kind::Fast; };
+}
+
 unsigned spade::hostVectorWidth() {
   llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
   if (features.lookup("avx512f"))

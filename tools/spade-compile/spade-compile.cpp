@@ -54,16 +54,8 @@ static cl::opt<spade::EmitKind> emitKind(
 static cl::opt<std::string> target("target",
                                    cl::desc("Target: cpu (the host, default)"),
                                    cl::init("cpu"), cl::cat(toolOptions));
-enum class PipelineKind { Reference, Fast };
-static cl::opt<PipelineKind> pipelineKind(
-    "pipeline", cl::desc("CPU lowering pipeline"),
-    cl::init(spade::CPUPipelineOptions().optimize ? PipelineKind::Fast
-                                                  : PipelineKind::Reference),
-    cl::values(clEnumValN(PipelineKind::Reference, "reference",
-                          "scalar loops (every op)"),
-               clEnumValN(PipelineKind::Fast, "fast",
-                          "tiled, vectorised and OpenMP-threaded")),
-    cl::cat(toolOptions));
+static const std::function<bool()> fastPipeline =
+    spade::registerPipelineFlag(toolOptions);
 static cl::opt<unsigned> optLevel("O", cl::desc("Optimisation level 0-3"),
                                   cl::init(2), cl::Prefix,
                                   cl::cat(toolOptions));
@@ -139,7 +131,7 @@ int main(int argc, char **argv) {
   spade::CompileOptions options;
   options.emit = emitKind;
   options.optLevel = optLevel;
-  options.pipeline.optimize = pipelineKind == PipelineKind::Fast;
+  options.pipeline.optimize = fastPipeline();
   options.configure = [](mlir::PassManager &pm) {
     return mlir::applyPassManagerCLOptions(pm);
   };

@@ -72,16 +72,8 @@ static cl::list<std::string>
     constantInputs("constant-input",
                    cl::desc("Import a graph input as a constant (.pb)"),
                    cl::value_desc("name=file"), cl::cat(toolOptions));
-enum class PipelineKind { Reference, Fast };
-static cl::opt<PipelineKind> pipelineKind(
-    "pipeline", cl::desc("CPU lowering pipeline"),
-    cl::init(spade::CPUPipelineOptions().optimize ? PipelineKind::Fast
-                                                  : PipelineKind::Reference),
-    cl::values(clEnumValN(PipelineKind::Reference, "reference",
-                          "scalar loops (every op)"),
-               clEnumValN(PipelineKind::Fast, "fast",
-                          "tiled, vectorised and OpenMP-threaded")),
-    cl::cat(toolOptions));
+static const std::function<bool()> fastPipeline =
+    spade::registerPipelineFlag(toolOptions);
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimisation level"),
                                   cl::init(2), cl::Prefix,
                                   cl::cat(toolOptions));
@@ -309,7 +301,7 @@ static Expected<std::unique_ptr<Runner>> loadModel() {
   if (!module)
     return createStringError(inconvertibleErrorCode(), "");
   spade::CPUPipelineOptions pipeline;
-  pipeline.optimize = pipelineKind == PipelineKind::Fast;
+  pipeline.optimize = fastPipeline();
   auto compiled =
       spade::JITModel::compile(*module, "main_graph", optLevel, pipeline);
   if (!compiled)

@@ -6,6 +6,9 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/Support/CommandLine.h"
+
+#include <functional>
 
 namespace llvm {
 class Module;
@@ -34,6 +37,10 @@ struct CPUPipelineOptions {
 mlir::LogicalResult
 buildCPULoweringPipeline(mlir::OpPassManager &pm,
                          const CPUPipelineOptions &options = {});
+
+/// Registers the tools' `--pipeline=fast|reference` flag in `category` and
+/// returns whether it selects the fast pipeline (read after parsing).
+std::function<bool()> registerPipelineFlag(llvm::cl::OptionCategory &category);
 
 /// fp32 lanes of the widest vector registers of the host CPU.
 unsigned hostVectorWidth();
