@@ -7,7 +7,7 @@ export DEBIAN_FRONTEND=noninteractive
 PKGS=(
   cmake ninja-build g++ git ccache pkg-config
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld-22 libclang-rt-22-dev
-  libeigen3-dev libprotobuf-dev protobuf-compiler libonnx-dev libonnx-testdata
+  libgtest-dev libeigen3-dev libprotobuf-dev protobuf-compiler libonnx-dev libonnx-testdata
   libomp-22-dev liblld-22-dev libopenblas-dev
   pybind11-dev python3-pybind11 python3-dev python3-numpy python3-onnx
   python3-torch python3-torchvision

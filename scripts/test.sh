@@ -15,7 +15,7 @@ run_suite() { # build-dir [cmake args...]
   SPADE_BUILD_DIR=$dir "$root/scripts/build.sh" "$@"
   local out=$dir/lit-results.json
   # lit exits non-zero on failures; the summary below decides.
-  /usr/lib/llvm-22/bin/lit -sv --time-tests -o "$out" "$dir/test" || true
+  /usr/lib/llvm-22/bin/lit -sv --time-tests -o "$out" "$dir/test" "$dir/unittests" || true
   results+=("$out")
 }
 
