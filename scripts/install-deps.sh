@@ -10,7 +10,8 @@ PKGS=(
   libgtest-dev libeigen3-dev libprotobuf-dev protobuf-compiler libonnx-dev libonnx-testdata
   libomp-22-dev liblld-22-dev libopenblas-dev
   pybind11-dev python3-pybind11 python3-dev python3-numpy python3-onnx
-  python3-torch python3-torchvision
+  python3-torch python3-torchvision python3-matplotlib
+  mpich libmpich-dev dataset-fashion-mnist
 )
 missing=()
 for p in "${PKGS[@]}"; do
