@@ -213,7 +213,8 @@ struct HyparPartitionPass
 
 private:
   LogicalResult checkOptions(ModuleOp module, part::Mode &parsedMode);
-  void writeReport(ModuleOp module, ArrayRef<WeightedLayer> layers,
+  void writeReport(ModuleOp module, const part::Network &net,
+                   ArrayRef<WeightedLayer> layers,
                    const part::PartitionPlan &plan,
                    const part::PartitionPlan &dp,
                    const part::PartitionPlan &mp,
@@ -392,11 +393,12 @@ void HyparPartitionPass::runOnOperation() {
         net, numLevels, parsedMode, bytes, part::allModelParallel);
     part::PartitionPlan trick = part::evaluatePolicy(
         net, numLevels, parsedMode, bytes, part::convDpFcMp);
-    writeReport(module, layers, *plan, dp, mp, trick, batchSize);
+    writeReport(module, net, layers, *plan, dp, mp, trick, batchSize);
   }
 }
 
 void HyparPartitionPass::writeReport(ModuleOp module,
+                                     const part::Network &net,
                                      ArrayRef<WeightedLayer> layers,
                                      const part::PartitionPlan &plan,
                                      const part::PartitionPlan &dp,
@@ -427,6 +429,11 @@ void HyparPartitionPass::writeReport(ModuleOp module,
               json.value(part::splitName(split));
           });
           json.attribute("bytes", asInt(plan.layerBytes[index]));
+          json.attributeArray("inputs", [&] {
+            for (const part::Edge &edge : net.edges)
+              if (edge.consumer == index)
+                json.value(net.layers[edge.producer].name);
+          });
         });
     });
     json.attribute("total_bytes", asInt(plan.totalBytes));
