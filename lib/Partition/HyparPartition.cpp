@@ -225,21 +225,21 @@ LogicalResult HyparPartitionPass::checkOptions(ModuleOp module,
                                                part::Mode &parsedMode) {
   if (numDevices < 1 || !llvm::isPowerOf2_64(numDevices))
     return module.emitError()
-           << "spade-hypar-partition: num-devices=" << numDevices
+           << "spade-hypar-partition: num-devices=" << int64_t(numDevices)
            << " is not a power of two";
   if (mode == "train")
     parsedMode = part::Mode::Train;
   else if (mode == "infer")
     parsedMode = part::Mode::Infer;
   else
-    return module.emitError() << "spade-hypar-partition: mode=" << mode
+    return module.emitError() << "spade-hypar-partition: mode=" << std::string(mode)
                               << " is not 'train' or 'infer'";
   if (elementBytes < 1)
     return module.emitError() << "spade-hypar-partition: element-bytes="
-                              << elementBytes << " must be at least 1";
+                              << int64_t(elementBytes) << " must be at least 1";
   if (batch < 0)
     return module.emitError()
-           << "spade-hypar-partition: batch=" << batch << " is negative";
+           << "spade-hypar-partition: batch=" << int64_t(batch) << " is negative";
   return success();
 }
 
@@ -269,8 +269,11 @@ void HyparPartitionPass::runOnOperation() {
     FailureOr<part::LayerShape> shape = matchLayer(op, reason);
     if (failed(shape)) {
       if (!reason.empty()) {
-        op->emitError() << "spade-hypar-partition: weighted layer '"
-                        << nodeName(op->getLoc()) << "' has a " << reason
+        std::string name = nodeName(op->getLoc());
+        if (name.empty())
+          name = op->getName().stripDialect().str();
+        op->emitError() << "spade-hypar-partition: weighted layer '" << name
+                        << "' has a " << reason
                         << "; the communication model needs static shapes";
         return WalkResult::interrupt();
       }
