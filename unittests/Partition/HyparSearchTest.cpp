@@ -268,3 +268,60 @@ TEST(HyparSearch, SplitsOnlyDimensionsThatCanBeShared) {
 }
 
 } // namespace
+
+namespace {
+
+std::vector<NamedNetwork> accparNetworks() {
+  std::ifstream in(SPADE_ACCPAR_NETWORKS_FILE);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::vector<NamedNetwork> networks;
+  std::string error;
+  EXPECT_TRUE(parseNetworks(text.str(), 512, networks, error)) << error;
+  return networks;
+}
+
+std::vector<std::vector<int>> choiceMatrix(const PartitionPlan &plan) {
+  std::vector<std::vector<int>> rows;
+  for (const LevelPlan &level : plan.levels) {
+    rows.emplace_back();
+    for (Split split : level.choices)
+      rows.back().push_back(static_cast<int>(split));
+  }
+  return rows;
+}
+
+// The partitions AccPar's code (github linghaosong/AccPar, `./accpar
+// networks/<net>.txt -1`: batch 512, 7 levels; 0 = dp, 1 = mp, 2 = op)
+// prints for HyPar (two types) and AccPar (three types).
+TEST(HyparSearch, ReproducesAccParPartitions) {
+  std::vector<NamedNetwork> networks = accparNetworks();
+  ASSERT_EQ(networks.size(), 2u);
+  const std::vector<std::vector<int>> alexnetHypar = {
+      {0, 0, 0, 0, 0, 1, 1, 1}, {0, 0, 0, 0, 0, 1, 1, 1},
+      {0, 0, 0, 0, 0, 1, 1, 1}, {0, 0, 0, 0, 0, 1, 0, 0},
+      {0, 0, 0, 0, 0, 1, 1, 1}, {0, 0, 0, 0, 1, 0, 0, 0},
+      {0, 0, 0, 1, 1, 1, 1, 1}};
+  const std::vector<std::vector<int>> alexnetAccpar = {
+      {0, 0, 0, 0, 0, 1, 2, 1}, {0, 0, 0, 0, 0, 2, 1, 1},
+      {0, 0, 0, 0, 0, 1, 2, 1}, {0, 0, 0, 0, 0, 2, 1, 2},
+      {0, 0, 0, 0, 0, 1, 2, 1}, {0, 0, 0, 2, 1, 2, 1, 2},
+      {0, 0, 0, 0, 1, 1, 2, 1}};
+  const std::vector<std::vector<int>> vgg11Hypar = {
+      {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1}, {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1},
+      {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1}, {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0},
+      {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1}, {0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0},
+      {0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 1}};
+  std::optional<PartitionPlan> plan;
+  plan = searchHierarchy(networks[0].net, 7, {Mode::Train, false}, 1);
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(choiceMatrix(*plan), alexnetHypar);
+  plan = searchHierarchy(networks[0].net, 7, {Mode::Train, true}, 1);
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(choiceMatrix(*plan), alexnetAccpar);
+  plan = searchHierarchy(networks[1].net, 7, {Mode::Train, false}, 1);
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(choiceMatrix(*plan), vgg11Hypar);
+}
+
+} // namespace
