@@ -227,6 +227,11 @@ LogicalResult HyparPartitionPass::checkOptions(ModuleOp module,
     return module.emitError()
            << "spade-hypar-partition: num-devices=" << int64_t(numDevices)
            << " is not a power of two";
+  // One device has no level to choose for (and #spade.partition<[]> is not
+  // valid syntax).
+  if (numDevices == 1)
+    return module.emitError() << "spade-hypar-partition: num-devices=1 "
+                                 "leaves nothing to partition; use 2 or more";
   if (mode == "train")
     parsedMode = part::Mode::Train;
   else if (mode == "infer")

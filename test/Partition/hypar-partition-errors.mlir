@@ -1,5 +1,6 @@
 // RUN: not spade-opt %s --spade-hypar-partition="num-devices=3" 2>&1 | FileCheck %s --check-prefix=DEVICES
 // RUN: not spade-opt %s --spade-hypar-partition="num-devices=0" 2>&1 | FileCheck %s --check-prefix=ZERO
+// RUN: not spade-opt %s --spade-hypar-partition="num-devices=1" 2>&1 | FileCheck %s --check-prefix=ONE
 // RUN: not spade-opt %s --spade-hypar-partition="mode=eval" 2>&1 | FileCheck %s --check-prefix=MODE
 // RUN: not spade-opt %s --spade-hypar-partition="element-bytes=0" 2>&1 | FileCheck %s --check-prefix=BYTES
 // RUN: not spade-opt %s --spade-hypar-partition="batch=-2" 2>&1 | FileCheck %s --check-prefix=BATCH
@@ -8,6 +9,7 @@
 
 // DEVICES: error: spade-hypar-partition: num-devices=3 is not a power of two
 // ZERO: error: spade-hypar-partition: num-devices=0 is not a power of two
+// ONE: error: spade-hypar-partition: num-devices=1 leaves nothing to partition; use 2 or more
 // MODE: error: spade-hypar-partition: mode=eval is not 'train' or 'infer'
 // BYTES: error: spade-hypar-partition: element-bytes=0 must be at least 1
 // BATCH: error: spade-hypar-partition: batch=-2 is negative

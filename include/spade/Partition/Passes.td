@@ -30,7 +30,7 @@ def HyparPartition : Pass<"spade-hypar-partition", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"numDevices", "num-devices", "int64_t", "2",
-           "Number of accelerators (a power of two, at least 1)">,
+           "Number of accelerators (a power of two, at least 2)">,
     Option<"batch", "batch", "int64_t", "0",
            "Batch size; 0 takes it from the first function argument's "
            "leading dimension">,
