@@ -48,9 +48,9 @@ static unsigned log2Exact(unsigned n) {
   return (1u << levels) == n ? levels : ~0u;
 }
 
-static std::string gib(double bytes) {
+static std::string mib(double bytes) {
   char text[32];
-  std::snprintf(text, sizeof(text), "%.3f", bytes / (1024.0 * 1024 * 1024));
+  std::snprintf(text, sizeof(text), "%.2f", bytes / (1024.0 * 1024));
   return text;
 }
 
@@ -64,7 +64,7 @@ static int printTable(const std::vector<NamedNetwork> &networks, Mode mode,
                       unsigned levels) {
   llvm::outs() << "N = " << numDevices << ", batch = " << int64_t(batch)
                << ", mode = " << modeName << ", " << int64_t(elementBytes)
-               << " bytes/element; totals in GiB\n\n"
+               << " bytes/element; totals in MiB\n\n"
                << "| network | layers | HyPar | all-dp | all-mp | trick | "
                   "dp/HyPar | mp/HyPar | trick/HyPar | HyPar+op | "
                   "HyPar/(HyPar+op) |\n"
@@ -90,10 +90,10 @@ static int printTable(const std::vector<NamedNetwork> &networks, Mode mode,
             .totalBytes;
     double h = hypar->totalBytes;
     llvm::outs() << "| " << n.name << " | " << n.net.layers.size() << " | "
-                 << gib(h) << " | " << gib(dp) << " | " << gib(mp) << " | "
-                 << gib(trick) << " | " << ratio(dp, h) << " | "
+                 << mib(h) << " | " << mib(dp) << " | " << mib(mp) << " | "
+                 << mib(trick) << " | " << ratio(dp, h) << " | "
                  << ratio(mp, h) << " | " << ratio(trick, h) << " | "
-                 << gib(withOp->totalBytes) << " | "
+                 << mib(withOp->totalBytes) << " | "
                  << ratio(h, withOp->totalBytes) << " |\n";
     if (h > std::min({dp, mp, trick}) * (1 + 1e-12)) {
       llvm::errs() << n.name << ": HyPar total exceeds a baseline\n";
