@@ -33,11 +33,9 @@ static cl::opt<double> batch("batch", cl::desc("Batch size"), cl::init(256));
 static cl::opt<std::string> modeName("mode", cl::desc("train or infer"),
                                      cl::init("train"));
 static cl::opt<double> elementBytes("element-bytes",
-                                    cl::desc("Bytes per element"),
-                                    cl::init(4));
-static cl::opt<unsigned> numLayers("layers",
-                                   cl::desc("Layers of the timed chain"),
-                                   cl::init(50));
+                                    cl::desc("Bytes per element"), cl::init(4));
+static cl::opt<unsigned>
+    numLayers("layers", cl::desc("Layers of the timed chain"), cl::init(50));
 static cl::opt<unsigned> repeats("repeat", cl::desc("Timed repetitions"),
                                  cl::init(200));
 
@@ -85,16 +83,14 @@ static int printTable(const std::vector<NamedNetwork> &networks, Mode mode,
     double mp =
         evaluatePolicy(n.net, levels, mode, elementBytes, allModelParallel)
             .totalBytes;
-    double trick =
-        evaluatePolicy(n.net, levels, mode, elementBytes, convDpFcMp)
-            .totalBytes;
+    double trick = evaluatePolicy(n.net, levels, mode, elementBytes, convDpFcMp)
+                       .totalBytes;
     double h = hypar->totalBytes;
     llvm::outs() << "| " << n.name << " | " << n.net.layers.size() << " | "
                  << mib(h) << " | " << mib(dp) << " | " << mib(mp) << " | "
-                 << mib(trick) << " | " << ratio(dp, h) << " | "
-                 << ratio(mp, h) << " | " << ratio(trick, h) << " | "
-                 << mib(withOp->totalBytes) << " | "
-                 << ratio(h, withOp->totalBytes) << " |\n";
+                 << mib(trick) << " | " << ratio(dp, h) << " | " << ratio(mp, h)
+                 << " | " << ratio(trick, h) << " | " << mib(withOp->totalBytes)
+                 << " | " << ratio(h, withOp->totalBytes) << " |\n";
     if (h > std::min({dp, mp, trick}) * (1 + 1e-12)) {
       llvm::errs() << n.name << ": HyPar total exceeds a baseline\n";
       status = 1;
@@ -127,8 +123,8 @@ static int timeChain(Mode mode, unsigned levels) {
         searchHierarchy(net, levels, {mode, false}, elementBytes);
     auto stop = std::chrono::steady_clock::now();
     sink += plan ? plan->totalBytes : 0;
-    ms.push_back(std::chrono::duration<double, std::milli>(stop - start)
-                     .count());
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(stop - start).count());
   }
   std::sort(ms.begin(), ms.end());
   char line[160];

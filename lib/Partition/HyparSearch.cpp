@@ -52,13 +52,13 @@ std::vector<int> lastUses(const Network &net) {
 /// Adds one level's bytes (elems x pairs x element bytes) to `plan`,
 /// attributing each edge's transition to its consumer.
 void accumulateLevel(PartitionPlan &plan, const Network &net,
-                     const std::vector<Split> &choices, Mode mode,
-                     double pairs, double elementBytes) {
+                     const std::vector<Split> &choices, Mode mode, double pairs,
+                     double elementBytes) {
   std::vector<bool> needErr = inputErrorNeeded(net);
   for (unsigned l = 0; l < net.layers.size(); ++l)
-    plan.layerBytes[l] += pairs * elementBytes *
-                          intraElems(net.layers[l], choices[l], mode,
-                                     needErr[l]);
+    plan.layerBytes[l] +=
+        pairs * elementBytes *
+        intraElems(net.layers[l], choices[l], mode, needErr[l]);
   for (const Edge &e : net.edges)
     plan.layerBytes[e.consumer] +=
         pairs * elementBytes *
@@ -148,7 +148,7 @@ std::optional<LevelPlan> searchLevel(const Network &net,
   std::vector<std::vector<uint32_t>> backState(numLayers);
   std::vector<std::vector<uint8_t>> backSplit(numLayers);
   std::vector<int> position(numLayers, -1); // layer -> digit in the state
-  std::vector<uint64_t> power; // radix^k
+  std::vector<uint64_t> power;              // radix^k
 
   for (unsigned i = 0; i < numLayers; ++i) {
     std::vector<unsigned> next;
@@ -179,8 +179,8 @@ std::optional<LevelPlan> searchLevel(const Network &net,
         if (std::find(feasible[i].begin(), feasible[i].end(), splits[t]) ==
             feasible[i].end())
           continue;
-        double c = cost[s] +
-                   intraElems(layer, splits[t], options.mode, needErr[i]);
+        double c =
+            cost[s] + intraElems(layer, splits[t], options.mode, needErr[i]);
         for (unsigned p : producers[i])
           c += transitionElems(layer, splits[digit(s, p)], splits[t],
                                options.mode);
@@ -257,8 +257,8 @@ std::optional<PartitionPlan> searchHierarchy(const Network &net,
   return plan;
 }
 
-PartitionPlan evaluatePolicy(const Network &net, unsigned numLevels,
-                             Mode mode, double elementBytes,
+PartitionPlan evaluatePolicy(const Network &net, unsigned numLevels, Mode mode,
+                             double elementBytes,
                              Split (*policy)(const LayerShape &)) {
   Network current = net;
   PartitionPlan plan;

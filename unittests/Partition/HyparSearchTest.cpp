@@ -74,10 +74,9 @@ Network randomNetwork(std::mt19937 &rng, unsigned numLayers, double skipProb) {
   for (unsigned l = 0; l < numLayers; ++l) {
     bool isConv = conv(rng);
     int kk = k(rng);
-    LayerShape s = makeLayer(batch, 2 * ch(rng), 2 * ch(rng),
-                             isConv ? sp(rng) * sp(rng) : 1,
-                             isConv ? sp(rng) * sp(rng) : 1,
-                             isConv ? kk * kk : 1);
+    LayerShape s = makeLayer(
+        batch, 2 * ch(rng), 2 * ch(rng), isConv ? sp(rng) * sp(rng) : 1,
+        isConv ? sp(rng) * sp(rng) : 1, isConv ? kk * kk : 1);
     s.kind = isConv ? LayerKind::Conv : LayerKind::FC;
     s.name = "l" + std::to_string(l);
     net.layers.push_back(s);
@@ -157,9 +156,8 @@ TEST(HyparSearch, BaselinesUseTheSameModel) {
   net.layers.push_back(makeLayer(32, 100, 10, 1, 1, 1));
   EXPECT_EQ(evaluatePolicy(net, 1, Mode::Train, 4, allDataParallel).totalBytes,
             4 * 1000);
-  EXPECT_EQ(
-      evaluatePolicy(net, 1, Mode::Train, 4, allModelParallel).totalBytes,
-      4 * 320);
+  EXPECT_EQ(evaluatePolicy(net, 1, Mode::Train, 4, allModelParallel).totalBytes,
+            4 * 320);
   std::optional<PartitionPlan> plan =
       searchHierarchy(net, 1, {Mode::Train, false}, 4);
   ASSERT_TRUE(plan);
@@ -213,12 +211,13 @@ TEST(HyparNetworks, HyParNeverLosesToABaseline) {
             searchHierarchy(n.net, levels, {mode, false}, 4);
         ASSERT_TRUE(hypar);
         double h = hypar->totalBytes * (1 - 1e-12);
-        EXPECT_LE(h, evaluatePolicy(n.net, levels, mode, 4, allDataParallel)
-                         .totalBytes);
+        EXPECT_LE(
+            h,
+            evaluatePolicy(n.net, levels, mode, 4, allDataParallel).totalBytes);
         EXPECT_LE(h, evaluatePolicy(n.net, levels, mode, 4, allModelParallel)
                          .totalBytes);
-        EXPECT_LE(h, evaluatePolicy(n.net, levels, mode, 4, convDpFcMp)
-                         .totalBytes);
+        EXPECT_LE(
+            h, evaluatePolicy(n.net, levels, mode, 4, convDpFcMp).totalBytes);
       }
 }
 
@@ -240,8 +239,7 @@ TEST(HyparNetworks, ParseErrorsNameTheLine) {
   EXPECT_FALSE(parseNetworks("network a\nfc x 3\n", 1, networks, error));
   EXPECT_EQ(error, "2: expected 'fc <name> Cin Cout'");
   networks.clear();
-  EXPECT_FALSE(
-      parseNetworks("network a\nfc x 3 4 <- y\n", 1, networks, error));
+  EXPECT_FALSE(parseNetworks("network a\nfc x 3 4 <- y\n", 1, networks, error));
   EXPECT_EQ(error, "2: unknown input layer 'y'");
 }
 

@@ -51,7 +51,9 @@ struct LayerShape {
 
   double inputElems() const { return batch * inChannels * inSpatial; }
   double outputElems() const { return batch * outChannels * outSpatial; }
-  double weightElems() const { return inChannels * outChannels * kernelSpatial; }
+  double weightElems() const {
+    return inChannels * outChannels * kernelSpatial;
+  }
 
   /// The shape each half works on after `split`: dp halves B, mp halves
   /// Cin, op halves Cout.

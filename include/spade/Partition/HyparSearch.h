@@ -78,8 +78,8 @@ std::optional<PartitionPlan> searchHierarchy(const Network &net,
 /// A fixed policy (a baseline) evaluated with the same model: `policy`
 /// gives the split of a layer at every level; where feasibleSplits() rules
 /// that split out, the first split it allows is used instead.
-PartitionPlan evaluatePolicy(const Network &net, unsigned numLevels,
-                             Mode mode, double elementBytes,
+PartitionPlan evaluatePolicy(const Network &net, unsigned numLevels, Mode mode,
+                             double elementBytes,
                              Split (*policy)(const LayerShape &));
 
 Split allDataParallel(const LayerShape &);
