@@ -130,7 +130,10 @@ struct Instruction {
   //   converted to `storeType` with `scale` and `activation` (SPAD values are
   //   copied as they are; storeType must then equal the operand type).
   // PRELOAD (SPAD): makes the rows x cols matrix at `localAddr` the array's
-  //   stationary operand (WS: B as K x N; IS: A as M x K).
+  //   stationary operand (WS: B as K x N; IS: A as M x K); a no-op under OS
+  //   and ST-OS. It only affects timing: COMPUTE always reads both operands
+  //   from its own addresses, and a COMPUTE whose stationary operand is not
+  //   the preloaded tile pays the preload itself.
   // SEND / RECV: `bytes` raw bytes from/to `space`; DRAM uses dramAddr,
   //   SPAD/ACC start at row localAddr and run over consecutive rows.
   MemSpace space = MemSpace::DRAM;
@@ -147,8 +150,7 @@ struct Instruction {
 
   // COMPUTE: A (M x K, SPAD row addrA), B (K x N, SPAD row addrB), C (M x N,
   //   ACC row addrC). Limits by dataflow: OS and ST-OS M <= rows, N <= cols;
-  //   WS K <= rows, N <= cols (B must be the PRELOADed tile); IS K <= rows,
-  //   M <= cols (A must be the PRELOADed tile). With FlagDepthwise:
+  //   WS K <= rows, N <= cols; IS K <= rows, M <= cols. With FlagDepthwise:
   //   C[i][j] (+)= sum_t A_t[i][j] * B[t][j], where A_t is the M x N matrix
   //   at addrA + t * M * ceil(N / cols) (taps t < K), N <= cols, M <= rows.
   // SPARSE_COEFF: C (M x N, ACC) (+)= R (M x K, SPAD addrA) * S (K x N),
