@@ -525,9 +525,10 @@ llvm::Error spade::sim::checkInstruction(const Instruction &in,
     uint64_t esz = c.elemBytes(in.space);
     if (in.opcode == Opcode::Store) {
       if (in.space == MemSpace::SPAD)
-        c.require(in.storeType == elemType,
-                  "a store from spad must keep the operand type " +
-                      elemTypeName(elemType));
+        c.require(in.storeType == elemType &&
+                      in.activation == Activation::None && in.scale == 1.0f,
+                  "a store from spad copies " + elemTypeName(elemType) +
+                      " as it is (no conversion, activation or scale)");
       else if (elemType == ElemType::I8)
         c.require(in.storeType == ElemType::I8 || in.storeType == ElemType::I32,
                   "a store from an int32 accumulator writes i8 or i32");
