@@ -91,7 +91,8 @@ std::string spade::sim::disassembleInstruction(const Instruction &in) {
         in.vectorOp == VectorOp::MaxPool || in.vectorOp == VectorOp::AvgPool;
     os << " op=" << vectorOpName(in.vectorOp)
        << " a=" << memSpaceName(in.spaceA) << ":" << in.addrA
-       << " b=" << memSpaceName(in.spaceB) << ":" << in.addrB << " dst=" << memSpaceName(in.spaceDst) << ":" << in.addrC
+       << " b=" << memSpaceName(in.spaceB) << ":" << in.addrB
+       << " dst=" << memSpaceName(in.spaceDst) << ":" << in.addrC
        << " rows=" << in.rows << " cols=" << in.cols
        << " scale=" << printFloat(in.scale);
     if (pool)
@@ -446,8 +447,7 @@ llvm::Error Parser::directive(StringRef rest, const Line &line) {
   }
   if (name == ".input" || name == ".output") {
     TensorBinding t;
-    std::optional<std::string> tensorName = take("name"),
-                               shape = take("shape");
+    std::optional<std::string> tensorName = take("name"), shape = take("shape");
     if (!tensorName || !shape)
       return error(name + " needs name= and shape=");
     t.name = *tensorName;
@@ -648,7 +648,6 @@ llvm::Expected<Program> Parser::run(StringRef text) {
   return std::move(program);
 }
 
-llvm::Expected<Program> spade::sim::assemble(StringRef text,
-                                             StringRef source) {
+llvm::Expected<Program> spade::sim::assemble(StringRef text, StringRef source) {
   return Parser(source).run(text);
 }

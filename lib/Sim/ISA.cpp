@@ -625,8 +625,6 @@ llvm::Error spade::sim::checkInstruction(const Instruction &in,
               {"sw", in.poolSW}});
       c.require(in.rows >= in.poolKH && in.poolInW >= in.poolKW,
                 "the pooling window is larger than the input");
-      c.require(in.spaceA == in.spaceDst,
-                "pooling reads and writes the same memory");
       if (!c.error.empty())
         break;
       uint64_t outH = (in.rows - in.poolKH) / in.poolSH + 1;

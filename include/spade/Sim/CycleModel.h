@@ -49,8 +49,7 @@ uint64_t vectorCycles(const AccelConfig &config, uint64_t elementOps);
 /// Sparse coefficient unit: each lane applies one non-zero coefficient to up
 /// to `rows` pixel responses per cycle; ceil(nnz / lanes) * ceil(m / rows)
 /// cycles plus an R-cycle pipeline fill.
-uint64_t sparseCoeffCycles(const AccelConfig &config, uint64_t m,
-                           uint64_t nnz);
+uint64_t sparseCoeffCycles(const AccelConfig &config, uint64_t m, uint64_t nnz);
 
 /// Cycles a link transfer of `bytes` occupies each link it crosses
 /// (ceil(bytes / link bandwidth)); the latency is added once per hop.
