@@ -299,7 +299,7 @@ spade::sim::decodeInstruction(llvm::ArrayRef<uint8_t> bytes) {
   StringRef name = opcodeName(in.opcode);
   in.flags = r.u8(1);
   if (in.flags & ~allowedFlags(in.opcode))
-    return fail(llvm::formatv("{0}: invalid flags 0x{1:x}", name, in.flags));
+    return fail(llvm::formatv("{0}: invalid flags {1:x}", name, in.flags));
   in.layer = r.u16(2);
 
   auto memSpace = [&](unsigned at, MemSpace &out) -> bool {

@@ -1087,9 +1087,17 @@ llvm::Error Simulator::Impl::run() {
       }
       continue;
     }
-    for (Accel &a : accels) {
-      if (a.done)
-        continue;
+    // Name an accelerator stuck on RECV first: the ones at a barrier only
+    // wait for it.
+    llvm::SmallVector<Accel *> stuck;
+    for (Accel &a : accels)
+      if (!a.done && !a.atBarrier)
+        stuck.push_back(&a);
+    for (Accel &a : accels)
+      if (!a.done && a.atBarrier)
+        stuck.push_back(&a);
+    for (Accel *blocked : stuck) {
+      Accel &a = *blocked;
       const Instruction &in = program.code[a.id].code[a.pc];
       return fail(llvm::formatv(
           "accelerator {0} instruction {1} ({2}): deadlock: {3}", a.id, a.pc,
