@@ -28,12 +28,22 @@ static llvm::Error fail(const llvm::Twine &message) {
 // Printing
 //===----------------------------------------------------------------------===//
 
+/// A double-quoted string: `"` and `\\` are escaped with a backslash, bytes
+/// outside printable ASCII as \xHH, so every name fits on one line.
 static std::string quote(StringRef s) {
   std::string out = "\"";
   for (char c : s) {
-    if (c == '"' || c == '\\')
+    unsigned char u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
       out += '\\';
-    out += c;
+      out += c;
+    } else if (u < 0x20 || u >= 0x7F) {
+      out += "\\x";
+      out += llvm::hexdigit(u >> 4, true);
+      out += llvm::hexdigit(u & 15, true);
+    } else {
+      out += c;
+    }
   }
   return out + "\"";
 }
@@ -245,8 +255,16 @@ llvm::Error Parser::tokenize(StringRef text, Line &line) {
           closed = true;
           break;
         }
-        if (c == '\\' && i < text.size())
+        if (c == '\\' && i < text.size()) {
           c = text[i++];
+          unsigned hi, lo;
+          if (c == 'x' && i + 1 < text.size() &&
+              (hi = llvm::hexDigitValue(text[i])) != -1U &&
+              (lo = llvm::hexDigitValue(text[i + 1])) != -1U) {
+            c = static_cast<char>(hi * 16 + lo);
+            i += 2;
+          }
+        }
         value += c;
       }
       if (!closed)
