@@ -152,6 +152,13 @@ struct Accel {
   uint64_t frontier = 0; // latest finish so far
   std::vector<InFlight> inflight;
 
+  /// An operand stream the next COMPUTE can extend without a new fill and
+  /// drain of the array: the same preloaded tile (WS/IS) or, under OS, more
+  /// K accumulated into the same C tile.
+  bool streamOpen = false;
+  uint32_t streamC = 0;
+  uint16_t streamM = 0, streamN = 0;
+
   /// The stationary tile the array holds (WS/IS), for preload reuse.
   bool preloadValid = false;
   uint32_t preloadAddr = 0;
@@ -256,6 +263,7 @@ llvm::Error Simulator::Impl::init() {
     stats.layers[i].op = l.op;
   }
   stats.accelCycles.assign(n, 0);
+  stats.unitBusyCycles.assign(n, {});
   return llvm::Error::success();
 }
 
@@ -663,6 +671,7 @@ llvm::Error Simulator::Impl::execute(Accel &a, const Instruction &in,
     a.clipLo = in.clipLo;
     a.clipHi = in.clipHi;
     a.preloadValid = false;
+    a.streamOpen = false;
     e.fence = true; // reconfiguring drains the array
     return llvm::Error::success();
   case Opcode::Load: {
@@ -739,6 +748,7 @@ llvm::Error Simulator::Impl::execute(Accel &a, const Instruction &in,
     a.preloadAddr = in.localAddr;
     a.preloadRows = in.rows;
     a.preloadCols = in.cols;
+    a.streamOpen = false;
     e.duration = preloadCycles(a.dataflow, R);
     uint64_t bytes = uint64_t(in.rows) * in.cols * opBytes;
     e.energy.spad = bytes * cost.spadReadPjPerByte;
@@ -754,10 +764,13 @@ llvm::Error Simulator::Impl::execute(Accel &a, const Instruction &in,
       computeTile(a, in);
     e.unit = Unit::Array;
     e.duration = computeCycles(a.dataflow, R, C, in.m, in.n, in.k, depthwise);
-    // A COMPUTE whose stationary operand is not the preloaded tile loads it
-    // itself (WS: B is k x n; IS: A is m x k).
-    if (!depthwise &&
-        (a.dataflow == Dataflow::WS || a.dataflow == Dataflow::IS)) {
+    bool continues = false;
+    if (depthwise) {
+      a.streamOpen = false;
+    } else if (a.dataflow == Dataflow::WS || a.dataflow == Dataflow::IS) {
+      // A COMPUTE whose stationary operand is not the preloaded tile loads
+      // it itself (WS: B is k x n; IS: A is m x k); one that reuses it
+      // extends the stream of the previous COMPUTE.
       bool ws = a.dataflow == Dataflow::WS;
       uint32_t addr = ws ? in.addrB : in.addrA;
       uint16_t rows = ws ? in.k : in.m, cols = ws ? in.n : in.k;
@@ -768,8 +781,22 @@ llvm::Error Simulator::Impl::execute(Accel &a, const Instruction &in,
         a.preloadAddr = addr;
         a.preloadRows = rows;
         a.preloadCols = cols;
+        a.streamOpen = false;
       }
+      continues = a.streamOpen;
+      a.streamOpen = true;
+    } else {
+      // OS: more K for the same outputs streams on without a new skew.
+      continues = a.streamOpen && (in.flags & FlagAccumulate) &&
+                  a.streamC == in.addrC && a.streamM == in.m &&
+                  a.streamN == in.n;
+      a.streamOpen = true;
+      a.streamC = in.addrC;
+      a.streamM = in.m;
+      a.streamN = in.n;
     }
+    if (continues)
+      e.duration -= uint64_t(R) + C - 2;
     e.macs = uint64_t(in.m) * in.n * in.k;
     e.energy.mac = e.macs * cost.macPj;
     uint64_t aRows = depthwise ? uint64_t(in.k) * in.m * lines(in.n)
@@ -796,6 +823,7 @@ llvm::Error Simulator::Impl::execute(Accel &a, const Instruction &in,
   case Opcode::SparseCoeff: {
     if (llvm::Error err = sparseCoeff(a, in))
       return err;
+    a.streamOpen = false;
     e.unit = Unit::Array;
     e.duration = sparseCoeffCycles(config, in.m, in.nnz);
     e.macs = uint64_t(in.nnz) * in.m;
@@ -917,8 +945,10 @@ void Simulator::Impl::schedule(Accel &a, const Instruction &in, const Effect &e,
   uint64_t start =
       e.fence ? ready : std::max(ready, a.unitFree[size_t(e.unit)]);
   uint64_t finish = std::max(start + e.duration, minFinish);
-  if (!e.fence)
+  if (!e.fence) {
     a.unitFree[size_t(e.unit)] = finish;
+    stats.unitBusyCycles[a.id][size_t(e.unit)] += finish - start;
+  }
   a.lastStart = start;
 
   // Forget what can no longer delay anything: every later instruction
@@ -1188,8 +1218,13 @@ llvm::json::Value spade::sim::statsToJSON(const SimStats &s,
                                        {"bytes", l.bytes},
                                        {"busy_cycles", l.busyCycles}});
   llvm::json::Array accels;
-  for (auto [i, c] : llvm::enumerate(s.accelCycles))
-    accels.push_back(llvm::json::Object{{"id", int64_t(i)}, {"cycles", c}});
+  for (auto [i, c] : llvm::enumerate(s.accelCycles)) {
+    llvm::json::Object busy;
+    for (unsigned u = 0; u < kNumUnits; ++u)
+      busy[unitName(Unit(u))] = s.unitBusyCycles[i][u];
+    accels.push_back(llvm::json::Object{
+        {"id", int64_t(i)}, {"cycles", c}, {"busy_cycles", std::move(busy)}});
+  }
   const EnergyBreakdown &e = s.energy;
   double clockMHz = program.config.clockMHz;
   return llvm::json::Object{

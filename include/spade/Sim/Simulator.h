@@ -21,6 +21,7 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -79,6 +80,8 @@ struct SimStats {
   /// Cycle at which the last accelerator finished.
   uint64_t makespanCycles = 0;
   std::vector<uint64_t> accelCycles;
+  /// Per accelerator, cycles each unit was busy (indexed by Unit).
+  std::vector<std::array<uint64_t, kNumUnits>> unitBusyCycles;
   EnergyBreakdown energy;
   std::vector<LinkStats> links;
   uint64_t instructions = 0;
