@@ -9,6 +9,7 @@
 #include "spade/Conversion/Passes.h"
 #include "spade/Dialect/Accel/AccelDialect.h"
 #include "spade/Dialect/Spade/SpadeDialect.h"
+#include "spade/Partition/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -20,6 +21,7 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   spade::registerSpadeConversionPasses();
   spade::registerSpadeCodegenPasses();
+  spade::registerSpadePartitionPasses();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
