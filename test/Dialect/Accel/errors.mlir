@@ -63,7 +63,7 @@ accel.program #accel.config<rows = 4, cols = 4, spad_rows = 64, acc_rows = 16, s
 // -----
 
 accel.program #accel.config<rows = 4, cols = 4, spad_rows = 64, acc_rows = 16, sparse_lanes = 16, bf16 = 0, num_accels = 1> dram 1024 {
-  // expected-error @+1 {{element type f16 is not one of i8, i32, f32, bf16}}
+  // expected-error @+1 {{element type 'f16' is not one of i8, i32, f32, bf16}}
   accel.input "x" at 0 : tensor<4xf16>
   accel.layer "l" kind "k" macs 0
   accel.code 0 {
@@ -74,7 +74,7 @@ accel.program #accel.config<rows = 4, cols = 4, spad_rows = 64, acc_rows = 16, s
 // -----
 
 accel.program #accel.config<rows = 4, cols = 4, spad_rows = 64, acc_rows = 16, sparse_lanes = 16, bf16 = 0, num_accels = 1> dram 1024 {
-  // expected-error @+1 {{element type f64 is not one of i8, i32, f32, bf16}}
+  // expected-error @+1 {{element type 'f64' is not one of i8, i32, f32, bf16}}
   accel.constant at 0 = dense<1.0> : tensor<4xf64>
   accel.layer "l" kind "k" macs 0
   accel.code 0 {
@@ -109,6 +109,7 @@ accel.program #accel.config<rows = 4, cols = 4, spad_rows = 64, acc_rows = 16, s
 // -----
 
 accel.program #accel.config<rows = 4, cols = 4, spad_rows = 64, acc_rows = 16> dram 64 {
+  accel.layer "l" kind "k" macs 0
   // expected-error @+1 {{must end with accel.halt}}
   accel.code 0 {
     accel.fence
@@ -345,7 +346,7 @@ accel.program #accel.config<rows = 4, cols = 4, spad_rows = 64, acc_rows = 16, s
   accel.layer "l" kind "k" macs 0
   accel.code 0 {
     accel.config ws, fp32
-    // expected-error @+1 {{m 8 exceeds the array rows 4 under the os dataflow}}
+    // expected-error @+1 {{m 8 exceeds the array rows 4 under the ws dataflow}}
     accel.compute acc[0], spad[0], spad[8] m 8 n 4 k 4 {depthwise}
     accel.halt
   }

@@ -1,7 +1,7 @@
 // RUN: spade-opt %s | spade-opt | FileCheck %s
 // RUN: spade-opt %s --mlir-print-op-generic | spade-opt | FileCheck %s
 
-// CHECK-LABEL: accel.program #accel.config<rows = 4, cols = 4, dataflow = ws, spad_rows = 256, acc_rows = 64, num_accels = 2, sparse_lanes = 16, fp32 = 1, bf16 = 0> dram 4096
+// CHECK-LABEL: accel.program <rows = 4, cols = 4, spad_rows = 256, acc_rows = 64, num_accels = 2> dram 4096
 accel.program #accel.config<rows = 4, cols = 4, spad_rows = 256, acc_rows = 64, num_accels = 2> dram 4096 {
   // CHECK: accel.input "x" at 0 : tensor<4x4xf32>
   accel.input "x" at 0 : tensor<4x4xf32>
