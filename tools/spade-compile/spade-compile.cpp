@@ -2,6 +2,8 @@
 //
 // spade-compile MODEL -o OUT [--emit=shared|obj|llvm|mlir] [--target=cpu]
 //               [-O0..3] [--input-shape NAME=DIMS]... [--time-passes]
+// spade-compile MODEL -o OUT.spadebin --target=accel [--emit=mlir]
+//               [--accel-config PRESET|FILE] [--array RxC] [--dataflow DF]
 // MODEL is an ONNX model (.onnx/.onnxtxt) or an MLIR module from
 // spade-import. Code generation (LLVM TargetMachine for the host CPU) and
 // linking (lld) are in process. --emit=shared writes OUT.so and OUT.h, the
@@ -15,6 +17,8 @@
 
 #include "spade/Compiler/CPUPipeline.h"
 #include "spade/Compiler/Compile.h"
+#include "spade/Compiler/CompileAccel.h"
+#include "spade/Dialect/Accel/AccelDialect.h"
 #include "spade/Import/ONNX/ONNXImporter.h"
 #include "spade/Support/FileDiagnostics.h"
 
@@ -51,9 +55,24 @@ static cl::opt<spade::EmitKind> emitKind(
                clEnumValN(spade::EmitKind::Shared, "shared",
                           "OUT.so and OUT.h (default)")),
     cl::cat(toolOptions));
-static cl::opt<std::string> target("target",
-                                   cl::desc("Target: cpu (the host, default)"),
-                                   cl::init("cpu"), cl::cat(toolOptions));
+static cl::opt<std::string>
+    target("target",
+           cl::desc("Target: cpu (the host, default) or accel (a .spadebin "
+                    "for spade-sim)"),
+           cl::init("cpu"), cl::cat(toolOptions));
+static cl::opt<std::string>
+    accelConfig("accel-config",
+                cl::desc("--target=accel: accelerator preset (small, gemmini, "
+                         "large) or JSON file (default gemmini)"),
+                cl::value_desc("preset|file"), cl::cat(toolOptions));
+static cl::opt<std::string>
+    accelArray("array", cl::desc("--target=accel: override the array size"),
+               cl::value_desc("RxC"), cl::cat(toolOptions));
+static cl::opt<std::string>
+    accelDataflow("dataflow",
+                  cl::desc("--target=accel: override the dataflow "
+                           "(os|ws|is|st-os)"),
+                  cl::cat(toolOptions));
 static const std::function<bool()> fastPipeline =
     spade::registerPipelineFlag(toolOptions);
 static cl::opt<unsigned> optLevel("O", cl::desc("Optimisation level 0-3"),
@@ -83,10 +102,18 @@ int main(int argc, char **argv) {
   };
   if (optLevel > 3)
     return fail("-O" + Twine(optLevel) + " is not an optimisation level (0-3)");
-  if (target != "cpu")
-    return fail("target '" + target + "' is not supported yet (only 'cpu')");
+  bool forAccel = target == "accel";
+  if (target != "cpu" && !forAccel)
+    return fail("target '" + target + "' is not supported (cpu or accel)");
+  if (!forAccel && (!accelConfig.empty() || !accelArray.empty() ||
+                    !accelDataflow.empty()))
+    return fail("--accel-config, --array and --dataflow need --target=accel");
+  if (forAccel && emitKind != spade::EmitKind::Shared &&
+      emitKind != spade::EmitKind::MLIR)
+    return fail("--target=accel writes a .spadebin or, with --emit=mlir, "
+                "accel IR");
   spade::OutputFiles files = spade::outputFilesFor(outputFile, emitKind);
-  if (!files.header.empty() && outputFile == "-")
+  if (!forAccel && !files.header.empty() && outputFile == "-")
     return fail("--emit=obj and --emit=shared write files: give -o a name");
 
   // --time-passes is LLVM's option; it times our phases and MLIR's passes
@@ -101,6 +128,7 @@ int main(int argc, char **argv) {
 
   mlir::DialectRegistry registry;
   spade::registerCPUPipelineDialects(registry);
+  registry.insert<spade::accel::AccelDialect>();
   mlir::MLIRContext context(registry);
   spade::FileDiagnostics diagnostics(context, modelFile);
 
@@ -127,6 +155,20 @@ int main(int argc, char **argv) {
   }
   if (!module)
     return 1;
+
+  if (forAccel) {
+    spade::AccelCompileOptions options;
+    options.config = {accelConfig, accelArray, accelDataflow};
+    options.emitMLIR = emitKind == spade::EmitKind::MLIR;
+    options.configure = [](mlir::PassManager &pm) {
+      return mlir::applyPassManagerCLOptions(pm);
+    };
+    options.progress = phase;
+    if (failed(spade::compileForAccel(*module, options, outputFile)))
+      return 1;
+    phase("wrote " + outputFile);
+    return 0;
+  }
 
   spade::CompileOptions options;
   options.emit = emitKind;

@@ -7,6 +7,7 @@
 
 #include "spade/Codegen/Passes.h"
 #include "spade/Conversion/Passes.h"
+#include "spade/Dialect/Accel/AccelDialect.h"
 #include "spade/Dialect/Spade/SpadeDialect.h"
 #include "spade/Partition/Passes.h"
 
@@ -26,6 +27,7 @@ int main(int argc, char **argv) {
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   registry.insert<spade::SpadeDialect>();
+  registry.insert<spade::accel::AccelDialect>();
 
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Spade optimizer driver\n", registry));

@@ -4,6 +4,7 @@
 #define SPADE_CONVERSION_PASSES_H
 
 #include "mlir/Pass/Pass.h"
+#include "spade/Dialect/Accel/AccelDialect.h"
 
 namespace spade {
 

@@ -21,4 +21,40 @@ def SpadeToLinalg : Pass<"spade-to-linalg"> {
   ];
 }
 
+def ConvertLinalgToAccel : Pass<"convert-linalg-to-accel", "::mlir::ModuleOp"> {
+  let summary = "Lower a model on tensors to an accel.program (the ISA)";
+  let description = [{
+    Replaces the entry function (linalg/tensor on static-shaped fp32 tensors,
+    as spade-import produces it) by an `accel.program` for the accelerator
+    the options describe. Every tensor lives in DRAM at an address this pass
+    assigns (inputs, outputs, constants and intermediates; no bufferization:
+    the program is straight-line and every value is written once), and each
+    layer becomes LOAD/PRELOAD/COMPUTE/VECTOR/STORE instructions tiled to the
+    array and to the scratchpad/accumulator sizes, alternating between two
+    halves of SPAD and ACC (double buffering) so that DMA overlaps compute.
+    Convolutions (strided, padded, dilated, grouped) and matmuls run as GEMM
+    tiles with the input patches as the stationary operand, depthwise
+    convolutions as depthwise COMPUTE; per-channel affine epilogues (bias,
+    folded BatchNorm, scale) are folded into the weights and the bias, ReLU
+    and clip (ReLU6) into the STORE; padding is a DRAM copy; max/average
+    pooling and global average pooling use the vector unit, residual adds
+    too; reshapes are aliases. Any other op is an error naming it.
+  }];
+  let options = [
+    Option<"entry", "entry", "std::string", "\"main_graph\"",
+           "Function to lower">,
+    Option<"rows", "rows", "int64_t", "16", "PE rows of the array">,
+    Option<"cols", "cols", "int64_t", "16", "PE columns (SPAD/ACC row width)">,
+    Option<"spadRows", "spad-rows", "int64_t", "16384", "Scratchpad rows">,
+    Option<"accRows", "acc-rows", "int64_t", "1024", "Accumulator rows">,
+    Option<"dataflow", "dataflow", "std::string", "\"ws\"",
+           "Dataflow: os, ws, is or st-os">,
+    Option<"doubleBuffer", "double-buffer", "bool", "true",
+           "Alternate between two halves of SPAD and ACC">,
+    Option<"simConfig", "sim-config", "std::string", "\"\"",
+           "JSON of the full accelerator description, kept on the program">
+  ];
+  let dependentDialects = ["::spade::accel::AccelDialect"];
+}
+
 #endif // SPADE_CONVERSION_PASSES_TD
