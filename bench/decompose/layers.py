@@ -9,7 +9,8 @@ kernels, a fraction of the coefficients zeroed (unstructured) and f32 / int8
 
 Usage: layers.py [--spade-run PATH] [--threads N] [--runs N]
                  [--shapes CIN,COUT,H;...] [--settings K:SPARSITY:BITS,...]
-Writes a Markdown table to stdout."""
+Writes a Markdown table to stdout: min / median latency over the runs (on a
+shared machine the minimum is the least disturbed run; speed-ups use it)."""
 import argparse
 import os
 import re
@@ -85,7 +86,8 @@ def bench(spade_run, model, threads, runs):
     out = subprocess.run([spade_run, model, "--random-inputs", "1",
                           "--threads", str(threads), "--bench", str(runs)],
                          capture_output=True, text=True, check=True).stdout
-    return float(re.search(r"median ([0-9.]+) ms", out).group(1))
+    m = re.search(r"min ([0-9.]+) ms, median ([0-9.]+) ms", out)
+    return float(m.group(1)), float(m.group(2))
 
 
 def main():
@@ -98,8 +100,8 @@ def main():
     ap.add_argument("--settings", default=SETTINGS)
     args = ap.parse_args()
     rng = np.random.default_rng(0)
-    print(f"| layer (Cin→Cout, HxW) | K | sparsity | bits | dense ms | "
-          f"basis ms | speed-up | MAC ratio |")
+    print("| layer (Cin→Cout, HxW) | K | sparsity | bits | dense ms "
+          "(min/med) | basis ms (min/med) | speed-up | MAC ratio |")
     print("|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for shape in args.shapes.split(";"):
@@ -115,8 +117,9 @@ def main():
                 ms = bench(args.spade_run, model, args.threads, args.runs)
                 macs = cin * k * 9 + cout * cin * k * (1 - sparsity)
                 print(f"| {cin}→{cout}, {h}x{h} | {k} | {sparsity:g} | "
-                      f"{bits} | {dense_ms:.3f} | {ms:.3f} | "
-                      f"{dense_ms / ms:.2f}x | "
+                      f"{bits} | {dense_ms[0]:.3f} / {dense_ms[1]:.3f} | "
+                      f"{ms[0]:.3f} / {ms[1]:.3f} | "
+                      f"{dense_ms[0] / ms[0]:.2f}x | "
                       f"{cout * cin * 9 / macs:.2f}x |", flush=True)
 
 
