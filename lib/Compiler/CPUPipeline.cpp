@@ -13,6 +13,7 @@
 #include "spade/Compiler/CPUPipeline.h"
 
 #include "spade/Codegen/Passes.h"
+#include "spade/Conversion/Passes.h"
 #include "spade/Dialect/Spade/SpadeDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -37,6 +38,7 @@ void spade::registerCPUPipelineDialects(DialectRegistry &registry) {
   registerLLVMDialectTranslation(registry);
   registerOpenMPDialectTranslation(registry);
   registry.insert<SpadeDialect>();
+  registerMPIMemoryEffects(registry);
 }
 
 std::function<bool()>

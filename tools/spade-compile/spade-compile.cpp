@@ -2,6 +2,7 @@
 //
 // spade-compile MODEL -o OUT [--emit=shared|obj|llvm|mlir] [--target=cpu]
 //               [-O0..3] [--input-shape NAME=DIMS]... [--time-passes]
+//               [--partition=hypar:num-devices=N]
 // MODEL is an ONNX model (.onnx/.onnxtxt) or an MLIR module from
 // spade-import. Code generation (LLVM TargetMachine for the host CPU) and
 // linking (lld) are in process. --emit=shared writes OUT.so and OUT.h, the
@@ -9,7 +10,8 @@
 // runtime; link it with -lomp -lm) and OUT.h. Each phase prints a progress
 // line on stderr; --time-passes (or --mlir-timing) reports the time of each
 // phase and of each lowering pass, and the mlir-opt pass-manager flags such
-// as --mlir-print-ir-after-all work.
+// as --mlir-print-ir-after-all work. --partition compiles a program for N
+// MPI processes (docs/MPI.md).
 //
 //===----------------------------------------------------------------------===//
 
@@ -59,6 +61,11 @@ static const std::function<bool()> fastPipeline =
 static cl::opt<unsigned> optLevel("O", cl::desc("Optimisation level 0-3"),
                                   cl::init(2), cl::Prefix,
                                   cl::cat(toolOptions));
+static cl::opt<std::string> partitionFlag(
+    "partition",
+    cl::desc("Compile for N MPI processes (mpirun.mpich -np N): "
+             "hypar:num-devices=N[,OPTION=VALUE]... or annotated"),
+    cl::value_desc("strategy"), cl::cat(toolOptions));
 static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Pin a graph input's shape (ONNX models)"),
@@ -85,6 +92,10 @@ int main(int argc, char **argv) {
     return fail("-O" + Twine(optLevel) + " is not an optimisation level (0-3)");
   if (target != "cpu")
     return fail("target '" + target + "' is not supported yet (only 'cpu')");
+  spade::PartitionOptions partitionOptions;
+  if (partitionFlag.getNumOccurrences())
+    if (auto bad = spade::parsePartitionFlag(partitionFlag, partitionOptions))
+      return fail(*bad);
   spade::OutputFiles files = spade::outputFilesFor(outputFile, emitKind);
   if (!files.header.empty() && outputFile == "-")
     return fail("--emit=obj and --emit=shared write files: give -o a name");
@@ -132,6 +143,7 @@ int main(int argc, char **argv) {
   options.emit = emitKind;
   options.optLevel = optLevel;
   options.pipeline.optimize = fastPipeline();
+  options.partition = partitionOptions;
   options.configure = [](mlir::PassManager &pm) {
     return mlir::applyPassManagerCLOptions(pm);
   };

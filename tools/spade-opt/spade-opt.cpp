@@ -24,6 +24,7 @@ int main(int argc, char **argv) {
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   registry.insert<spade::SpadeDialect>();
+  spade::registerMPIMemoryEffects(registry);
 
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Spade optimizer driver\n", registry));
