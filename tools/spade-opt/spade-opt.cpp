@@ -8,6 +8,7 @@
 #include "spade/Codegen/Passes.h"
 #include "spade/Conversion/Passes.h"
 #include "spade/Dialect/Spade/SpadeDialect.h"
+#include "spade/Partition/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -19,6 +20,7 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   spade::registerSpadeConversionPasses();
   spade::registerSpadeCodegenPasses();
+  spade::registerSpadePartitionPasses();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
