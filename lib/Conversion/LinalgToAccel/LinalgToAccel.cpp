@@ -375,6 +375,10 @@ private:
   /// Sets CONFIG's clip bounds for an activation and returns the STORE kind.
   Activation activationFor(double lo, double hi);
 
+  /// Channels per tile of a result computed channels-last and stored to
+  /// NCHW: that STORE needs a DRAM column stride, which spade-sim does not
+  /// apply to STORE (only to LOAD), so one channel per tile.
+  int64_t storeChannels(int64_t) const { return 1; }
   int64_t onChipRows(int64_t r, int64_t c) const {
     return r * ((c + cols() - 1) / cols());
   }
@@ -683,7 +687,9 @@ Lowering::lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
   Buffer out = newBuffer(outType);
 
   // C[pixels x channels] += sum_t A_t[pixels x channels] * B[t][channels].
-  int64_t tm = std::min(ow, rows()), tn = std::min(ch, cols());
+  // The result goes back to NCHW, i.e. transposed; spade-sim's STORE writes
+  // contiguous rows (it ignores a column stride), so one channel per tile.
+  int64_t tm = std::min(ow, rows()), tn = storeChannels(ch);
   int64_t rowsPerRow = 1; // tn <= cols
   if (taps * tm * rowsPerRow > spadRegion(2) || tm > accRegion(1))
     return conv.emitError("the layer does not fit the scratchpad and "
@@ -904,7 +910,7 @@ LogicalResult Lowering::lowerPool(Operation *op, Value input, Value result,
   beginLayer(op, kind == VectorOpKind::maxpool ? "maxpool" : "avgpool", 0);
   Buffer out = newBuffer(resultType);
   int64_t region = spadRegion(2);
-  int64_t tc = std::min(ch, cols());
+  int64_t tc = storeChannels(ch);
   // Output rows per step: the input rows they need must fit a region.
   int64_t tOh = oh;
   while (tOh > 1 && (((tOh - 1) * sh + kh) * w > std::min<int64_t>(region, 65535) ||
