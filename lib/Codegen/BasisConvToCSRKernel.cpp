@@ -42,9 +42,9 @@ namespace {
 
 /// The nonzero coefficients of a basis convolution in compressed sparse row
 /// form: row o (an output channel) holds the entries [rowStart[o],
-/// rowStart[o+1]); `column` is the basis-response row (input channel * K +
-/// basis index) each multiplies; `value` is the coefficient (as stored: the
-/// integer for quantised coefficients).
+/// rowStart[o+1]), an even number; `column` is the basis-response row (input
+/// channel * K + basis index) each multiplies; the value is the coefficient
+/// as stored (the integer for quantised coefficients).
 struct CoefficientCSR {
   SmallVector<int32_t> rowStart;
   SmallVector<int32_t> column;
@@ -88,6 +88,16 @@ FailureOr<CoefficientCSR> buildCSR(Value coefficients, int64_t groups) {
         csr.intValues.push_back(ints[flat]);
       else
         csr.floatValues.push_back(floats[flat]);
+    }
+    // Rows have an even length (padded with a zero entry) so that the
+    // kernel takes entries in pairs: one int4 byte, two independent FMA
+    // chains per pixel vector.
+    if (csr.column.size() % 2) {
+      csr.column.push_back(firstRow);
+      if (isInt)
+        csr.intValues.push_back(APInt(type.getElementTypeBitWidth(), 0));
+      else
+        csr.floatValues.push_back(0.0f);
     }
     csr.rowStart.push_back(csr.column.size());
   }
@@ -141,16 +151,51 @@ struct BasisConvToCSR : OpRewritePattern<spade::BasisConvOp> {
       return rewriter.notifyMatchFailure(op, "too many basis responses");
 
     Value input = padInput(rewriter, loc, op, op.getInput());
-    Value responses = basisResponses(rewriter, loc, op, input, n, cin,
-                                     numBasis, ho, wo);
-    responses = tensor::CollapseShapeOp::create(
-        rewriter, loc, RankedTensorType::get({n, rows, pixels}, elemTy),
-        responses, ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3, 4}});
+    unsigned intBits = quantized ? coeffBits : 0;
+    ArrayRef<int64_t> strides = op.getStrides();
+    if (strides[0] != 1 || strides[1] != 1) {
+      Value responses = basisResponses(rewriter, loc, op, input, n, cin,
+                                       numBasis, ho, wo);
+      responses = tensor::CollapseShapeOp::create(
+          rewriter, loc, RankedTensorType::get({n, rows, pixels}, elemTy),
+          responses, ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3, 4}});
+      Value mixed =
+          mixCoefficients(rewriter, loc, op, *csr, responses, n, cout, pixels,
+                          pixelVectors(pixels), intBits);
+      rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+          op, resultTy, mixed,
+          ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+      return success();
+    }
+    // Unit strides: compute on the padded width, where every window is a
+    // contiguous run of the flattened input, then drop the extra columns.
+    int64_t wp = cast<RankedTensorType>(input.getType()).getDimSize(3);
+    int64_t flat = ho * wp;
+    int64_t vectors = pixelVectors(flat);
+    int64_t block = vectors * vectorWidth;
+    int64_t width = (flat + block - 1) / block * block;
+    Value responses = flatBasisResponses(rewriter, loc, op, input, n, cin,
+                                         numBasis, wp, width);
     Value mixed = mixCoefficients(rewriter, loc, op, *csr, responses, n, cout,
-                                  pixels, quantized ? coeffBits : 0);
-    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
-        op, resultTy, mixed,
+                                  width, vectors, intBits);
+    MLIRContext *ctx = rewriter.getContext();
+    if (width != flat)
+      mixed = tensor::ExtractSliceOp::create(
+          rewriter, loc, RankedTensorType::get({n, cout, flat}, elemTy), mixed,
+          getAsIndexOpFoldResult(ctx, {0, 0, 0}),
+          getAsIndexOpFoldResult(ctx, {n, cout, flat}),
+          getAsIndexOpFoldResult(ctx, {1, 1, 1}));
+    Value rowsOfWp = tensor::ExpandShapeOp::create(
+        rewriter, loc, RankedTensorType::get({n, cout, ho, wp}, elemTy), mixed,
         ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+    if (wp == wo) {
+      rewriter.replaceOp(op, rowsOfWp);
+      return success();
+    }
+    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+        op, resultTy, rowsOfWp, getAsIndexOpFoldResult(ctx, {0, 0, 0, 0}),
+        getAsIndexOpFoldResult(ctx, {n, cout, ho, wo}),
+        getAsIndexOpFoldResult(ctx, {1, 1, 1, 1}));
     return success();
   }
 
@@ -221,12 +266,106 @@ private:
         .getResult(0);
   }
 
+  /// Vectors of pixels per block of the coefficient stage. Each nonzero
+  /// costs a scalar index/value load, conversion and broadcast
+  /// (~kNonzeroOverhead FMAs' worth) plus one load and FMA per vector, so
+  /// the count minimises blocks * (V + overhead), padded lanes included.
+  int64_t pixelVectors(int64_t pixels) const {
+    constexpr int64_t kNonzeroOverhead = 2, kMaxVectors = 6;
+    auto cost = [&](int64_t v) {
+      int64_t block = v * vectorWidth;
+      return (pixels + block - 1) / block * (v + kNonzeroOverhead);
+    };
+    int64_t vectors = 1;
+    for (int64_t v = 2; v <= kMaxVectors; ++v)
+      if (cost(v) <= cost(vectors))
+        vectors = v;
+    return vectors;
+  }
+
+  /// Stage 1 for unit strides: R[n][c*K + k][q] = sum_{kh,kw}
+  /// X[n][c][q + kh*dh*Wp + kw*dw] * B[k][kh][kw] for q < width, X the
+  /// padded input flattened over (H, Wp): output pixel (oh, ow) is q = oh*Wp
+  /// + ow; the other q are computed from in-range or zero (masked) reads and
+  /// dropped later. One input vector per window tap feeds K accumulators.
+  Value flatBasisResponses(PatternRewriter &b, Location loc,
+                           spade::BasisConvOp op, Value input, int64_t n,
+                           int64_t cin, int64_t numBasis, int64_t wp,
+                           int64_t width) const {
+    Type f32 = b.getF32Type();
+    auto inputTy = cast<RankedTensorType>(input.getType());
+    int64_t hp = inputTy.getDimSize(2);
+    auto basisTy = cast<RankedTensorType>(op.getBasis().getType());
+    int64_t kh = basisTy.getDimSize(1), kw = basisTy.getDimSize(2);
+    ArrayRef<int64_t> dil = op.getDilations();
+    Value flatInput = tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get({n, cin, hp * wp}, f32), input,
+        ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+    auto idx = [&](int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(b, loc, v);
+    };
+    auto vecTy = VectorType::get({vectorWidth}, f32);
+    Value out = tensor::EmptyOp::create(
+        b, loc, ArrayRef<int64_t>{n, cin * numBasis, width}, f32);
+    auto forall = scf::ForallOp::create(
+        b, loc, {b.getIndexAttr(n), b.getIndexAttr(cin)}, ValueRange{out},
+        std::nullopt);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(forall.getBody());
+    Value shared = forall.getRegionIterArgs()[0];
+    Value image = forall.getInductionVars()[0];
+    Value channel = forall.getInductionVars()[1];
+    Value row0 = arith::MulIOp::create(b, loc, channel, idx(numBasis));
+    SmallVector<OpFoldResult> offsets = {image, row0, b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
+                                       b.getIndexAttr(numBasis),
+                                       b.getIndexAttr(width)};
+    SmallVector<OpFoldResult> unit(3, b.getIndexAttr(1));
+    Value tile = tensor::ExtractSliceOp::create(
+        b, loc, RankedTensorType::get({1, numBasis, width}, f32), shared,
+        offsets, sizes, unit);
+    Value zeroF = arith::ConstantOp::create(b, loc, b.getZeroAttr(f32));
+    Value zeroVec =
+        arith::ConstantOp::create(b, loc, DenseElementsAttr::get(vecTy, 0.0f));
+    auto loop = scf::ForOp::create(
+        b, loc, idx(0), idx(width), idx(vectorWidth), ValueRange{tile},
+        [&](OpBuilder &lb, Location l, Value q, ValueRange iter) {
+          SmallVector<Value> accs(numBasis, zeroVec);
+          for (int64_t i = 0; i < kh; ++i)
+            for (int64_t j = 0; j < kw; ++j) {
+              Value at = arith::AddIOp::create(
+                  lb, l, q, idx(i * dil[0] * wp + j * dil[1]));
+              Value x = vector::TransferReadOp::create(
+                  lb, l, vecTy, flatInput, ValueRange{image, channel, at},
+                  zeroF, ArrayRef<bool>{false});
+              for (int64_t k = 0; k < numBasis; ++k) {
+                Value coeff = tensor::ExtractOp::create(
+                    lb, l, op.getBasis(), ValueRange{idx(k), idx(i), idx(j)});
+                Value splat = vector::BroadcastOp::create(lb, l, vecTy, coeff);
+                accs[k] = vector::FMAOp::create(lb, l, x, splat, accs[k]);
+              }
+            }
+          Value t = iter[0];
+          for (int64_t k = 0; k < numBasis; ++k)
+            t = vector::TransferWriteOp::create(lb, l, accs[k], t,
+                                                ValueRange{idx(0), idx(k), q},
+                                                ArrayRef<bool>{true})
+                    .getResult();
+          scf::YieldOp::create(lb, l, t);
+        });
+    b.setInsertionPointToStart(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(b, loc, loop.getResult(0), shared,
+                                          offsets, sizes, unit);
+    return forall.getResult(0);
+  }
+
   /// Stage 2: Y[n][o][p] = scale[o] * sum_{j in row o} value[j] *
   /// R[n][column[j]][p] + bias[o], over blocks of pixels.
   Value mixCoefficients(PatternRewriter &b, Location loc,
                         spade::BasisConvOp op, const CoefficientCSR &csr,
                         Value responses, int64_t n, int64_t cout,
-                        int64_t pixels, unsigned intBits) const {
+                        int64_t pixels, int64_t vectors,
+                        unsigned intBits) const {
     Type f32 = b.getF32Type();
     Type i8 = b.getI8Type();
     auto constant = [&](Type elem, int64_t size, auto values) -> Value {
@@ -263,18 +402,9 @@ private:
       values = constant(i8, bytes.size(), ArrayRef<int8_t>(bytes));
     }
 
-    // Block shape: up to 4 vectors of pixels (the fewest padded lanes), and
-    // output channels in groups of up to 16.
     int64_t lanes = vectorWidth;
-    auto roundUp = [&](int64_t multiple) {
-      return (pixels + multiple - 1) / multiple * multiple;
-    };
-    int64_t vectors = 1, paddedPixels = roundUp(lanes);
-    for (int64_t v = 2; v <= 4; ++v)
-      if (roundUp(v * lanes) <= paddedPixels) {
-        vectors = v;
-        paddedPixels = roundUp(v * lanes);
-      }
+    int64_t paddedPixels =
+        (pixels + vectors * lanes - 1) / (vectors * lanes) * (vectors * lanes);
     int64_t blockPixels = vectors * lanes;
     int64_t blockChannels = largestDivisorAtMost(cout, 16);
     bool ragged = paddedPixels != pixels;
@@ -320,25 +450,34 @@ private:
             };
             Value begin = rowBound(o);
             Value end = rowBound(arith::AddIOp::create(cb, cl, o, idx(1)));
-            SmallVector<Value> zeros(vectors, zeroVec);
+            // Entries j and j+1 feed two sets of accumulators.
+            SmallVector<Value> zeros(2 * vectors, zeroVec);
             auto nonzeros = scf::ForOp::create(
-                cb, cl, begin, end, idx(1), zeros,
+                cb, cl, begin, end, idx(2), zeros,
                 [&](OpBuilder &jb, Location jl, Value j, ValueRange accs) {
-                  Value col = tensor::ExtractOp::create(jb, jl, columnOf, j);
-                  col = arith::IndexCastUIOp::create(jb, jl,
-                                                     jb.getIndexType(), col);
-                  Value c = coefficientAt(jb, jl, values, j, intBits);
-                  Value cv = vector::BroadcastOp::create(jb, jl, vecTy, c);
-                  SmallVector<Value> next;
-                  for (int64_t v = 0; v < vectors; ++v) {
-                    Value p = arith::AddIOp::create(jb, jl, p0, idx(v * lanes));
-                    Value r = vector::TransferReadOp::create(
-                        jb, jl, vecTy, responses, ValueRange{image, col, p},
-                        zeroF, ArrayRef<bool>{!ragged});
-                    next.push_back(
-                        vector::FMAOp::create(jb, jl, r, cv, accs[v]));
+                  Value next = arith::AddIOp::create(jb, jl, j, idx(1));
+                  auto [c0, c1] = coefficientPair(jb, jl, values, j, next,
+                                                  intBits);
+                  SmallVector<Value> updated;
+                  Value entries[2] = {j, next}, coeffs[2] = {c0, c1};
+                  for (int e = 0; e < 2; ++e) {
+                    Value col =
+                        tensor::ExtractOp::create(jb, jl, columnOf, entries[e]);
+                    col = arith::IndexCastUIOp::create(jb, jl,
+                                                       jb.getIndexType(), col);
+                    Value cv =
+                        vector::BroadcastOp::create(jb, jl, vecTy, coeffs[e]);
+                    for (int64_t v = 0; v < vectors; ++v) {
+                      Value p =
+                          arith::AddIOp::create(jb, jl, p0, idx(v * lanes));
+                      Value r = vector::TransferReadOp::create(
+                          jb, jl, vecTy, responses, ValueRange{image, col, p},
+                          zeroF, ArrayRef<bool>{!ragged});
+                      updated.push_back(vector::FMAOp::create(
+                          jb, jl, r, cv, accs[e * vectors + v]));
+                    }
                   }
-                  scf::YieldOp::create(jb, jl, next);
+                  scf::YieldOp::create(jb, jl, updated);
                 });
             // Epilogue: dequantisation scale, then bias, once per vector.
             Value scale, shift;
@@ -350,7 +489,8 @@ private:
                   cb, cl, vecTy, tensor::ExtractOp::create(cb, cl, bias, o));
             Value acc = iter[0];
             for (int64_t v = 0; v < vectors; ++v) {
-              Value y = nonzeros.getResult(v);
+              Value y = arith::AddFOp::create(cb, cl, nonzeros.getResult(v),
+                                              nonzeros.getResult(vectors + v));
               if (scale && shift)
                 y = vector::FMAOp::create(cb, cl, y, scale, shift);
               else if (scale)
@@ -379,32 +519,31 @@ private:
     return result;
   }
 
-  /// The coefficient of CSR entry `j` as f32.
-  static Value coefficientAt(OpBuilder &b, Location loc, Value values,
-                             Value j, unsigned intBits) {
+  /// The coefficients of CSR entries `j` (even) and `j1` = j + 1 as f32.
+  static std::pair<Value, Value> coefficientPair(OpBuilder &b, Location loc,
+                                                 Value values, Value j,
+                                                 Value j1, unsigned intBits) {
     Type f32 = b.getF32Type();
     if (intBits == 0)
-      return tensor::ExtractOp::create(b, loc, values, j);
-    if (intBits > 4) {
-      Value v = tensor::ExtractOp::create(b, loc, values, j);
+      return {tensor::ExtractOp::create(b, loc, values, j),
+              tensor::ExtractOp::create(b, loc, values, j1)};
+    auto toFloat = [&](Value v) -> Value {
       return arith::SIToFPOp::create(b, loc, f32, v);
-    }
-    // Byte j/2; entry j is its low nibble when j is even. Move the nibble
-    // to the top and shift it back arithmetically to sign-extend it.
-    auto idx = [&](int64_t v) -> Value {
-      return arith::ConstantIndexOp::create(b, loc, v);
     };
-    Value half = arith::ShRUIOp::create(b, loc, j, idx(1));
+    if (intBits > 4)
+      return {toFloat(tensor::ExtractOp::create(b, loc, values, j)),
+              toFloat(tensor::ExtractOp::create(b, loc, values, j1))};
+    // Byte j/2 holds entry j in its low nibble, j+1 in its high one; an
+    // arithmetic shift right sign-extends a nibble moved to the top.
+    Value half = arith::ShRUIOp::create(
+        b, loc, j, arith::ConstantIndexOp::create(b, loc, 1));
     Value byte = tensor::ExtractOp::create(b, loc, values, half);
-    Value odd = arith::AndIOp::create(b, loc, j, idx(1));
-    Value left = arith::SubIOp::create(
-        b, loc, idx(4), arith::MulIOp::create(b, loc, odd, idx(4)));
-    Type i8 = b.getI8Type();
-    left = arith::IndexCastOp::create(b, loc, i8, left);
-    Value four = arith::ConstantOp::create(b, loc, b.getIntegerAttr(i8, 4));
-    Value v = arith::ShRSIOp::create(
-        b, loc, arith::ShLIOp::create(b, loc, byte, left), four);
-    return arith::SIToFPOp::create(b, loc, f32, v);
+    Value four =
+        arith::ConstantOp::create(b, loc, b.getIntegerAttr(b.getI8Type(), 4));
+    Value low = arith::ShRSIOp::create(
+        b, loc, arith::ShLIOp::create(b, loc, byte, four), four);
+    Value high = arith::ShRSIOp::create(b, loc, byte, four);
+    return {toFloat(low), toFloat(high)};
   }
 
   int64_t vectorWidth;

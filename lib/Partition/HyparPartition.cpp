@@ -23,11 +23,11 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/IR/Matchers.h"
 #include "mlir/IR/Remarks.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -57,28 +57,51 @@ int64_t numElements(Type type) {
   return ranked && ranked.hasStaticShape() ? ranked.getNumElements() : -1;
 }
 
-/// True when `value` is a parameter: a constant or a function argument,
-/// possibly reshaped, transposed, broadcast or cast (Gemm's transB, MatMul's
-/// reshapes). A value computed from other data is an activation.
-bool isParameter(Value value) {
-  while (true) {
-    if (isa<BlockArgument>(value))
-      return true;
+/// What a value is computed from: the function arguments and tensor
+/// constants reached by walking its operands back.
+struct Sources {
+  llvm::SmallPtrSet<Value, 4> arguments;
+  bool constant = false;
+};
+
+Sources sourcesOf(Value root) {
+  Sources sources;
+  llvm::SmallPtrSet<Value, 32> seen;
+  SmallVector<Value> stack{root};
+  while (!stack.empty()) {
+    Value value = stack.pop_back_val();
+    if (!seen.insert(value).second)
+      continue;
+    if (isa<BlockArgument>(value)) {
+      sources.arguments.insert(value);
+      continue;
+    }
     Operation *def = value.getDefiningOp();
-    if (!def)
-      return false;
-    if (def->hasTrait<OpTrait::ConstantLike>())
-      return true;
-    if (auto t = dyn_cast<linalg::TransposeOp>(def))
-      value = t.getInput();
-    else if (auto b = dyn_cast<linalg::BroadcastOp>(def))
-      value = b.getInput();
-    else if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp,
-                 tensor::CastOp, tensor::ReshapeOp>(def))
-      value = def->getOperand(0);
-    else
-      return false;
+    if (def->hasTrait<OpTrait::ConstantLike>()) {
+      sources.constant |= isa<ShapedType>(value.getType());
+      continue;
+    }
+    for (Value operand : def->getOperands())
+      stack.push_back(operand);
   }
+  return sources;
+}
+
+/// True when `weight` is a parameter of a layer reading `data`: it comes
+/// from constants or function arguments (weights are graph inputs in
+/// training graphs), possibly reshaped, sliced, transposed or dequantised on
+/// the way, but from no weighted layer (`fromLayer`) and from no argument
+/// the data also comes from. That rules out products of two activations
+/// (attention scores) and pooling windows (`tensor.empty`).
+bool isParameter(Value weight, Value data, bool fromLayer) {
+  if (fromLayer)
+    return false;
+  Sources w = sourcesOf(weight);
+  if (w.arguments.empty() && !w.constant)
+    return false;
+  Sources d = sourcesOf(data);
+  return llvm::none_of(w.arguments,
+                       [&](Value arg) { return d.arguments.contains(arg); });
 }
 
 /// The tensor a layer reads before padding (padding is local to each half).
@@ -118,7 +141,9 @@ double product(ArrayRef<int64_t> ranges, ArrayRef<unsigned> dims) {
 
 /// Recognises a weighted layer; the result says why not when it is not one
 /// (empty reason: not a candidate at all).
-FailureOr<part::LayerShape> matchLayer(Operation *op, std::string &reason) {
+FailureOr<part::LayerShape> matchLayer(Operation *op,
+                                       function_ref<bool(Value)> fromLayer,
+                                       std::string &reason) {
   part::LayerShape shape;
   if (auto basis = dyn_cast<spade::BasisConvOp>(op)) {
     auto inTy = cast<RankedTensorType>(basis.getInput().getType());
@@ -148,7 +173,7 @@ FailureOr<part::LayerShape> matchLayer(Operation *op, std::string &reason) {
     return failure();
   Value data = linalgOp.getDpsInputOperand(0)->get();
   Value weight = linalgOp.getDpsInputOperand(1)->get();
-  if (!isParameter(weight))
+  if (!isParameter(weight, data, fromLayer(weight)))
     return failure(); // activation x activation (attention scores, ...)
   SmallVector<int64_t> ranges = linalgOp.getStaticLoopRanges();
   if (llvm::any_of(ranges, ShapedType::isDynamic)) {
@@ -213,10 +238,10 @@ struct HyparPartitionPass
 
 private:
   LogicalResult checkOptions(ModuleOp module, part::Mode &parsedMode);
-  void writeReport(ModuleOp module, ArrayRef<WeightedLayer> layers,
+  void writeReport(ModuleOp module, const part::Network &net,
+                   ArrayRef<WeightedLayer> layers,
                    const part::PartitionPlan &plan,
-                   const part::PartitionPlan &dp,
-                   const part::PartitionPlan &mp,
+                   const part::PartitionPlan &dp, const part::PartitionPlan &mp,
                    const part::PartitionPlan &trick, int64_t batchSize);
 };
 
@@ -224,21 +249,29 @@ LogicalResult HyparPartitionPass::checkOptions(ModuleOp module,
                                                part::Mode &parsedMode) {
   if (numDevices < 1 || !llvm::isPowerOf2_64(numDevices))
     return module.emitError()
-           << "spade-hypar-partition: num-devices=" << numDevices
+           << "spade-hypar-partition: num-devices=" << int64_t(numDevices)
            << " is not a power of two";
+  // One device has no level to choose for (and #spade.partition<[]> is not
+  // valid syntax).
+  if (numDevices == 1)
+    return module.emitError() << "spade-hypar-partition: num-devices=1 "
+                                 "leaves nothing to partition; use 2 or more";
   if (mode == "train")
     parsedMode = part::Mode::Train;
   else if (mode == "infer")
     parsedMode = part::Mode::Infer;
   else
-    return module.emitError() << "spade-hypar-partition: mode=" << mode
-                              << " is not 'train' or 'infer'";
+    return module.emitError()
+           << "spade-hypar-partition: mode=" << std::string(mode)
+           << " is not 'train' or 'infer'";
   if (elementBytes < 1)
-    return module.emitError() << "spade-hypar-partition: element-bytes="
-                              << elementBytes << " must be at least 1";
+    return module.emitError()
+           << "spade-hypar-partition: element-bytes=" << int64_t(elementBytes)
+           << " must be at least 1";
   if (batch < 0)
     return module.emitError()
-           << "spade-hypar-partition: batch=" << batch << " is negative";
+           << "spade-hypar-partition: batch=" << int64_t(batch)
+           << " is negative";
   return success();
 }
 
@@ -265,11 +298,18 @@ void HyparPartitionPass::runOnOperation() {
       return WalkResult::advance();
     }
     std::string reason;
-    FailureOr<part::LayerShape> shape = matchLayer(op, reason);
+    auto fromLayer = [&](Value v) {
+      auto it = provenance.find(v);
+      return it != provenance.end() && it->second.owner >= 0;
+    };
+    FailureOr<part::LayerShape> shape = matchLayer(op, fromLayer, reason);
     if (failed(shape)) {
       if (!reason.empty()) {
-        op->emitError() << "spade-hypar-partition: weighted layer '"
-                        << nodeName(op->getLoc()) << "' has a " << reason
+        std::string name = nodeName(op->getLoc());
+        if (name.empty())
+          name = op->getName().stripDialect().str();
+        op->emitError() << "spade-hypar-partition: weighted layer '" << name
+                        << "' has a " << reason
                         << "; the communication model needs static shapes";
         return WalkResult::interrupt();
       }
@@ -287,8 +327,8 @@ void HyparPartitionPass::runOnOperation() {
         }
       }
       for (const Provenance *in : ins)
-        if (in->owner != merged.owner && !llvm::is_contained(merged.side,
-                                                             in->owner))
+        if (in->owner != merged.owner &&
+            !llvm::is_contained(merged.side, in->owner))
           merged.side.push_back(in->owner);
       if (merged.owner >= 0)
         for (Value result : op->getResults())
@@ -325,10 +365,8 @@ void HyparPartitionPass::runOnOperation() {
   for (auto [index, layer] : llvm::enumerate(layers)) {
     std::string &name = layer.shape.name;
     if (name.empty() || used.contains(name)) {
-      std::string base = name.empty() ? layer.op->getName()
-                                            .stripDialect()
-                                            .str()
-                                      : name;
+      std::string base =
+          name.empty() ? layer.op->getName().stripDialect().str() : name;
       name = base + "_" + std::to_string(index);
     }
     used.insert(name);
@@ -336,18 +374,18 @@ void HyparPartitionPass::runOnOperation() {
     net.layers.push_back(layer.shape);
   }
   for (auto [producer, consumer] : edges)
-    net.edges.push_back({static_cast<unsigned>(producer),
-                         static_cast<unsigned>(consumer)});
+    net.edges.push_back(
+        {static_cast<unsigned>(producer), static_cast<unsigned>(consumer)});
 
   module->setAttr(
       "spade.hypar",
       DictionaryAttr::get(
-          ctx, {NamedAttribute(StringAttr::get(ctx, "num_devices"),
-                               IntegerAttr::get(IntegerType::get(ctx, 64),
-                                                numDevices)),
-                NamedAttribute(StringAttr::get(ctx, "batch"),
-                               IntegerAttr::get(IntegerType::get(ctx, 64),
-                                                batchSize)),
+          ctx, {NamedAttribute(
+                    StringAttr::get(ctx, "num_devices"),
+                    IntegerAttr::get(IntegerType::get(ctx, 64), numDevices)),
+                NamedAttribute(
+                    StringAttr::get(ctx, "batch"),
+                    IntegerAttr::get(IntegerType::get(ctx, 64), batchSize)),
                 NamedAttribute(StringAttr::get(ctx, "mode"),
                                StringAttr::get(ctx, mode))}));
 
@@ -378,25 +416,25 @@ void HyparPartitionPass::runOnOperation() {
     layer.op->setAttr("spade.partition",
                       spade::PartitionAttr::get(ctx, choices));
     layer.op->setAttr("spade.layer", StringAttr::get(ctx, layer.shape.name));
-    remark::analysis(layer.op->getLoc(),
-                     remark::RemarkOpts::name("hypar-partition")
-                         .category("spade-hypar"))
+    remark::analysis(
+        layer.op->getLoc(),
+        remark::RemarkOpts::name("hypar-partition").category("spade-hypar"))
         << ("layer '" + layer.shape.name + "': [" + text + "], " +
             std::to_string(std::llround(plan->layerBytes[index])) + " bytes");
   }
 
   if (!reportFile.empty()) {
-    part::PartitionPlan dp = part::evaluatePolicy(
-        net, numLevels, parsedMode, bytes, part::allDataParallel);
+    part::PartitionPlan dp = part::evaluatePolicy(net, numLevels, parsedMode,
+                                                  bytes, part::allDataParallel);
     part::PartitionPlan mp = part::evaluatePolicy(
         net, numLevels, parsedMode, bytes, part::allModelParallel);
-    part::PartitionPlan trick = part::evaluatePolicy(
-        net, numLevels, parsedMode, bytes, part::convDpFcMp);
-    writeReport(module, layers, *plan, dp, mp, trick, batchSize);
+    part::PartitionPlan trick = part::evaluatePolicy(net, numLevels, parsedMode,
+                                                     bytes, part::convDpFcMp);
+    writeReport(module, net, layers, *plan, dp, mp, trick, batchSize);
   }
 }
 
-void HyparPartitionPass::writeReport(ModuleOp module,
+void HyparPartitionPass::writeReport(ModuleOp module, const part::Network &net,
                                      ArrayRef<WeightedLayer> layers,
                                      const part::PartitionPlan &plan,
                                      const part::PartitionPlan &dp,
@@ -427,6 +465,11 @@ void HyparPartitionPass::writeReport(ModuleOp module,
               json.value(part::splitName(split));
           });
           json.attribute("bytes", asInt(plan.layerBytes[index]));
+          json.attributeArray("inputs", [&] {
+            for (const part::Edge &edge : net.edges)
+              if (edge.consumer == index)
+                json.value(net.layers[edge.producer].name);
+          });
         });
     });
     json.attribute("total_bytes", asInt(plan.totalBytes));

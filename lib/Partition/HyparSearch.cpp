@@ -11,6 +11,7 @@
 
 #include "spade/Partition/HyparSearch.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 
@@ -23,6 +24,14 @@ std::vector<Split> candidateSplits(const SearchOptions &options) {
   if (options.enableOutputSplit)
     splits.push_back(Split::OP);
   return splits;
+}
+
+std::vector<std::vector<Split>> feasibleSplitsOf(const Network &net,
+                                                 const SearchOptions &options) {
+  std::vector<std::vector<Split>> result;
+  for (const LayerShape &layer : net.layers)
+    result.push_back(feasibleSplits(layer, options));
+  return result;
 }
 
 std::vector<bool> inputErrorNeeded(const Network &net) {
@@ -43,13 +52,13 @@ std::vector<int> lastUses(const Network &net) {
 /// Adds one level's bytes (elems x pairs x element bytes) to `plan`,
 /// attributing each edge's transition to its consumer.
 void accumulateLevel(PartitionPlan &plan, const Network &net,
-                     const std::vector<Split> &choices, Mode mode,
-                     double pairs, double elementBytes) {
+                     const std::vector<Split> &choices, Mode mode, double pairs,
+                     double elementBytes) {
   std::vector<bool> needErr = inputErrorNeeded(net);
   for (unsigned l = 0; l < net.layers.size(); ++l)
-    plan.layerBytes[l] += pairs * elementBytes *
-                          intraElems(net.layers[l], choices[l], mode,
-                                     needErr[l]);
+    plan.layerBytes[l] +=
+        pairs * elementBytes *
+        intraElems(net.layers[l], choices[l], mode, needErr[l]);
   for (const Edge &e : net.edges)
     plan.layerBytes[e.consumer] +=
         pairs * elementBytes *
@@ -64,6 +73,20 @@ void finishPlan(PartitionPlan &plan) {
 }
 
 } // namespace
+
+std::vector<Split> feasibleSplits(const LayerShape &layer,
+                                  const SearchOptions &options) {
+  std::vector<Split> all = candidateSplits(options);
+  for (bool evenly : {true, false}) {
+    std::vector<Split> feasible;
+    for (Split split : all)
+      if (layer.canSplit(split, evenly))
+        feasible.push_back(split);
+    if (!feasible.empty())
+      return feasible;
+  }
+  return all;
+}
 
 std::vector<Split> PartitionPlan::choicesOf(unsigned layer) const {
   std::vector<Split> result;
@@ -108,6 +131,8 @@ std::optional<LevelPlan> searchLevel(const Network &net,
 
   const std::vector<Split> splits = candidateSplits(options);
   const uint64_t radix = splits.size();
+  const std::vector<std::vector<Split>> feasible =
+      feasibleSplitsOf(net, options);
   const std::vector<bool> needErr = inputErrorNeeded(net);
   const std::vector<int> last = lastUses(net);
 
@@ -123,7 +148,7 @@ std::optional<LevelPlan> searchLevel(const Network &net,
   std::vector<std::vector<uint32_t>> backState(numLayers);
   std::vector<std::vector<uint8_t>> backSplit(numLayers);
   std::vector<int> position(numLayers, -1); // layer -> digit in the state
-  std::vector<uint64_t> power; // radix^k
+  std::vector<uint64_t> power;              // radix^k
 
   for (unsigned i = 0; i < numLayers; ++i) {
     std::vector<unsigned> next;
@@ -151,8 +176,11 @@ std::optional<LevelPlan> searchLevel(const Network &net,
       if (cost[s] == inf)
         continue;
       for (uint64_t t = 0; t < radix; ++t) {
-        double c = cost[s] +
-                   intraElems(layer, splits[t], options.mode, needErr[i]);
+        if (std::find(feasible[i].begin(), feasible[i].end(), splits[t]) ==
+            feasible[i].end())
+          continue;
+        double c =
+            cost[s] + intraElems(layer, splits[t], options.mode, needErr[i]);
         for (unsigned p : producers[i])
           c += transitionElems(layer, splits[digit(s, p)], splits[t],
                                options.mode);
@@ -184,22 +212,22 @@ std::optional<LevelPlan> searchLevel(const Network &net,
 }
 
 LevelPlan exhaustiveLevel(const Network &net, const SearchOptions &options) {
-  const std::vector<Split> splits = candidateSplits(options);
+  const std::vector<std::vector<Split>> splits = feasibleSplitsOf(net, options);
   const unsigned numLayers = net.layers.size();
   std::vector<unsigned> digits(numLayers, 0);
-  std::vector<Split> choices(numLayers, splits[0]);
+  std::vector<Split> choices(numLayers);
   LevelPlan best;
   best.elems = std::numeric_limits<double>::infinity();
   while (true) {
     for (unsigned l = 0; l < numLayers; ++l)
-      choices[l] = splits[digits[l]];
+      choices[l] = splits[l][digits[l]];
     double c = levelElems(net, choices, options.mode);
     if (c < best.elems) {
       best.elems = c;
       best.choices = choices;
     }
     unsigned l = 0;
-    while (l < numLayers && ++digits[l] == splits.size())
+    while (l < numLayers && ++digits[l] == splits[l].size())
       digits[l++] = 0;
     if (l == numLayers)
       break;
@@ -229,8 +257,8 @@ std::optional<PartitionPlan> searchHierarchy(const Network &net,
   return plan;
 }
 
-PartitionPlan evaluatePolicy(const Network &net, unsigned numLevels,
-                             Mode mode, double elementBytes,
+PartitionPlan evaluatePolicy(const Network &net, unsigned numLevels, Mode mode,
+                             double elementBytes,
                              Split (*policy)(const LayerShape &)) {
   Network current = net;
   PartitionPlan plan;
@@ -238,8 +266,13 @@ PartitionPlan evaluatePolicy(const Network &net, unsigned numLevels,
   double pairs = 1;
   for (unsigned h = 0; h < numLevels; ++h, pairs *= 2) {
     LevelPlan level;
-    for (const LayerShape &layer : current.layers)
-      level.choices.push_back(policy(layer));
+    for (const LayerShape &layer : current.layers) {
+      Split split = policy(layer);
+      std::vector<Split> feasible = feasibleSplits(layer, {mode, false});
+      if (std::find(feasible.begin(), feasible.end(), split) == feasible.end())
+        split = feasible.front();
+      level.choices.push_back(split);
+    }
     level.elems = levelElems(current, level.choices, mode);
     accumulateLevel(plan, current, level.choices, mode, pairs, elementBytes);
     for (unsigned l = 0; l < current.layers.size(); ++l)

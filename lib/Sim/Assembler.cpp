@@ -28,12 +28,22 @@ static llvm::Error fail(const llvm::Twine &message) {
 // Printing
 //===----------------------------------------------------------------------===//
 
+/// A double-quoted string: `"` and `\\` are escaped with a backslash, bytes
+/// outside printable ASCII as \xHH, so every name fits on one line.
 static std::string quote(StringRef s) {
   std::string out = "\"";
   for (char c : s) {
-    if (c == '"' || c == '\\')
+    unsigned char u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
       out += '\\';
-    out += c;
+      out += c;
+    } else if (u < 0x20 || u >= 0x7F) {
+      out += "\\x";
+      out += llvm::hexdigit(u >> 4, true);
+      out += llvm::hexdigit(u & 15, true);
+    } else {
+      out += c;
+    }
   }
   return out + "\"";
 }
@@ -91,7 +101,8 @@ std::string spade::sim::disassembleInstruction(const Instruction &in) {
         in.vectorOp == VectorOp::MaxPool || in.vectorOp == VectorOp::AvgPool;
     os << " op=" << vectorOpName(in.vectorOp)
        << " a=" << memSpaceName(in.spaceA) << ":" << in.addrA
-       << " b=" << memSpaceName(in.spaceB) << ":" << in.addrB << " dst=" << memSpaceName(in.spaceDst) << ":" << in.addrC
+       << " b=" << memSpaceName(in.spaceB) << ":" << in.addrB
+       << " dst=" << memSpaceName(in.spaceDst) << ":" << in.addrC
        << " rows=" << in.rows << " cols=" << in.cols
        << " scale=" << printFloat(in.scale);
     if (pool)
@@ -244,8 +255,16 @@ llvm::Error Parser::tokenize(StringRef text, Line &line) {
           closed = true;
           break;
         }
-        if (c == '\\' && i < text.size())
+        if (c == '\\' && i < text.size()) {
           c = text[i++];
+          unsigned hi, lo;
+          if (c == 'x' && i + 1 < text.size() &&
+              (hi = llvm::hexDigitValue(text[i])) != -1U &&
+              (lo = llvm::hexDigitValue(text[i + 1])) != -1U) {
+            c = static_cast<char>(hi * 16 + lo);
+            i += 2;
+          }
+        }
         value += c;
       }
       if (!closed)
@@ -446,8 +465,7 @@ llvm::Error Parser::directive(StringRef rest, const Line &line) {
   }
   if (name == ".input" || name == ".output") {
     TensorBinding t;
-    std::optional<std::string> tensorName = take("name"),
-                               shape = take("shape");
+    std::optional<std::string> tensorName = take("name"), shape = take("shape");
     if (!tensorName || !shape)
       return error(name + " needs name= and shape=");
     t.name = *tensorName;
@@ -648,7 +666,6 @@ llvm::Expected<Program> Parser::run(StringRef text) {
   return std::move(program);
 }
 
-llvm::Expected<Program> spade::sim::assemble(StringRef text,
-                                             StringRef source) {
+llvm::Expected<Program> spade::sim::assemble(StringRef text, StringRef source) {
   return Parser(source).run(text);
 }

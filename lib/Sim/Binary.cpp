@@ -429,8 +429,8 @@ llvm::Expected<Program> spade::sim::loadBinary(llvm::ArrayRef<uint8_t> bytes,
     expectedOffset = offset + size;
 
     // Canonical order: config, meta, code 0..N-1, then constants.
-    switch (static_cast<SectionKind>(kind)) {
-    case SectionKind::Config: {
+    switch (kind) {
+    case uint32_t(SectionKind::Config): {
       if (i != 0 || accel != 0)
         return sectionError("misplaced config section");
       StringRef text(reinterpret_cast<const char *>(payload.data()),
@@ -443,7 +443,7 @@ llvm::Expected<Program> spade::sim::loadBinary(llvm::ArrayRef<uint8_t> bytes,
       haveConfig = true;
       break;
     }
-    case SectionKind::Meta: {
+    case uint32_t(SectionKind::Meta): {
       if (i != 1 || accel != 0)
         return sectionError("misplaced meta section");
       ByteReader r{payload};
@@ -474,7 +474,7 @@ llvm::Expected<Program> spade::sim::loadBinary(llvm::ArrayRef<uint8_t> bytes,
       haveMeta = true;
       break;
     }
-    case SectionKind::Code: {
+    case uint32_t(SectionKind::Code): {
       if (!haveMeta || !p.constants.empty() || accel != p.code.size())
         return sectionError("misplaced code section");
       if (size % kInstructionBytes)
@@ -495,7 +495,7 @@ llvm::Expected<Program> spade::sim::loadBinary(llvm::ArrayRef<uint8_t> bytes,
       }
       break;
     }
-    case SectionKind::Const: {
+    case uint32_t(SectionKind::Const): {
       if (!haveMeta || p.code.empty())
         return sectionError("misplaced constant section");
       if (size < 8)

@@ -299,7 +299,7 @@ spade::sim::decodeInstruction(llvm::ArrayRef<uint8_t> bytes) {
   StringRef name = opcodeName(in.opcode);
   in.flags = r.u8(1);
   if (in.flags & ~allowedFlags(in.opcode))
-    return fail(llvm::formatv("{0}: invalid flags 0x{1:x}", name, in.flags));
+    return fail(llvm::formatv("{0}: invalid flags {1:x}", name, in.flags));
   in.layer = r.u16(2);
 
   auto memSpace = [&](unsigned at, MemSpace &out) -> bool {
@@ -625,8 +625,6 @@ llvm::Error spade::sim::checkInstruction(const Instruction &in,
               {"sw", in.poolSW}});
       c.require(in.rows >= in.poolKH && in.poolInW >= in.poolKW,
                 "the pooling window is larger than the input");
-      c.require(in.spaceA == in.spaceDst,
-                "pooling reads and writes the same memory");
       if (!c.error.empty())
         break;
       uint64_t outH = (in.rows - in.poolKH) / in.poolSH + 1;

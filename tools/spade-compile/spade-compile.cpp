@@ -4,6 +4,7 @@
 //               [-O0..3] [--input-shape NAME=DIMS]... [--time-passes]
 // spade-compile MODEL -o OUT.spadebin --target=accel [--emit=mlir]
 //               [--accel-config PRESET|FILE] [--array RxC] [--dataflow DF]
+//               [--partition=hypar:num-devices=N]
 // MODEL is an ONNX model (.onnx/.onnxtxt) or an MLIR module from
 // spade-import. Code generation (LLVM TargetMachine for the host CPU) and
 // linking (lld) are in process. --emit=shared writes OUT.so and OUT.h, the
@@ -11,7 +12,8 @@
 // runtime; link it with -lomp -lm) and OUT.h. Each phase prints a progress
 // line on stderr; --time-passes (or --mlir-timing) reports the time of each
 // phase and of each lowering pass, and the mlir-opt pass-manager flags such
-// as --mlir-print-ir-after-all work.
+// as --mlir-print-ir-after-all work. --partition compiles a program for N
+// MPI processes (docs/MPI.md).
 //
 //===----------------------------------------------------------------------===//
 
@@ -78,6 +80,11 @@ static const std::function<bool()> fastPipeline =
 static cl::opt<unsigned> optLevel("O", cl::desc("Optimisation level 0-3"),
                                   cl::init(2), cl::Prefix,
                                   cl::cat(toolOptions));
+static cl::opt<std::string> partitionFlag(
+    "partition",
+    cl::desc("Compile for N MPI processes (mpirun.mpich -np N): "
+             "hypar:num-devices=N[,OPTION=VALUE]... or annotated"),
+    cl::value_desc("strategy"), cl::cat(toolOptions));
 static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Pin a graph input's shape (ONNX models)"),
@@ -112,6 +119,14 @@ int main(int argc, char **argv) {
       emitKind != spade::EmitKind::MLIR)
     return fail("--target=accel writes a .spadebin or, with --emit=mlir, "
                 "accel IR");
+  spade::PartitionOptions partitionOptions;
+  if (partitionFlag.getNumOccurrences()) {
+    if (forAccel)
+      return fail("--partition is for --target=cpu (MPI); partitioned "
+                  "accelerator programs are not supported yet");
+    if (auto bad = spade::parsePartitionFlag(partitionFlag, partitionOptions))
+      return fail(*bad);
+  }
   spade::OutputFiles files = spade::outputFilesFor(outputFile, emitKind);
   if (!forAccel && !files.header.empty() && outputFile == "-")
     return fail("--emit=obj and --emit=shared write files: give -o a name");
@@ -174,6 +189,7 @@ int main(int argc, char **argv) {
   options.emit = emitKind;
   options.optLevel = optLevel;
   options.pipeline.optimize = fastPipeline();
+  options.partition = partitionOptions;
   options.configure = [](mlir::PassManager &pm) {
     return mlir::applyPassManagerCLOptions(pm);
   };

@@ -28,6 +28,7 @@ int main(int argc, char **argv) {
   mlir::registerAllExtensions(registry);
   registry.insert<spade::SpadeDialect>();
   registry.insert<spade::accel::AccelDialect>();
+  spade::registerMPIMemoryEffects(registry);
 
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Spade optimizer driver\n", registry));

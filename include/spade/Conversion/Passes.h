@@ -3,6 +3,7 @@
 #ifndef SPADE_CONVERSION_PASSES_H
 #define SPADE_CONVERSION_PASSES_H
 
+#include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/Pass.h"
 #include "spade/Dialect/Accel/AccelDialect.h"
 
@@ -10,6 +11,10 @@ namespace spade {
 
 #define GEN_PASS_DECL
 #include "spade/Conversion/Passes.h.inc"
+
+/// Declares the memory effects MLIR 22 omits on mpi.allreduce, without which
+/// buffer deallocation rejects partitioned models.
+void registerMPIMemoryEffects(mlir::DialectRegistry &registry);
 
 #define GEN_PASS_REGISTRATION
 #include "spade/Conversion/Passes.h.inc"

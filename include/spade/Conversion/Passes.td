@@ -57,4 +57,56 @@ def ConvertLinalgToAccel : Pass<"convert-linalg-to-accel", "::mlir::ModuleOp"> {
   let dependentDialects = ["::spade::accel::AccelDialect"];
 }
 
+def PartitionToShard : Pass<"spade-partition-to-shard", "::mlir::ModuleOp"> {
+  let summary = "Partition annotated layers over a shard grid of MPI processes";
+  let description = [{
+    Reads the `spade.partition` choices that `spade-hypar-partition` puts on
+    weighted layers (one `dp`/`mp`/`op` per level of a hierarchy of
+    `num_devices` = 2^L processes, from the module's `spade.hypar`) and
+    rewrites each such layer into its per-process part on a
+    `shard.grid @spade_grid(shape = 2x...x2)` with L axes, level h on axis h:
+    `dp` splits the batch loop, `mp` the input-channel (reduction) loop and
+    `op` the output-channel loop. Operands are cut with `shard.all_slice`,
+    the local layer is the same linalg op on the smaller tensors, and one
+    summing `shard.all_reduce` over the whole grid reassembles the result:
+    each process places its part into zeros of the full size (parts of split
+    outputs land apart, partial sums of a split reduction on top of each
+    other). Every layer thus consumes and
+    produces replicated tensors. A level whose loop does not exist or does not
+    divide evenly is computed replicated, with a remark.
+    The module gets `spade.mpi_processes` and the MPICH DLTI entry the MPI
+    lowering needs.
+  }];
+  let dependentDialects = [
+    "::mlir::DLTIDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::shard::ShardDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def ShardCollectivesToMPI : Pass<"spade-shard-collectives-to-mpi",
+                                 "::mlir::ModuleOp"> {
+  let summary = "Lower shard collectives to the mpi dialect, erase the grids";
+  let description = [{
+    MLIR 22's `convert-shard-to-mpi` lowers `shard.all_reduce` and process
+    indices but not `shard.all_slice`, and it splits a new communicator off
+    MPI_COMM_WORLD at every reduction (22 cannot free them). This pass
+    rewrites `all_slice` into a `tensor.extract_slice` at the process's index
+    and a sum over the whole grid into `mpi.allreduce` on MPI_COMM_WORLD,
+    runs `convert-shard-to-mpi` for the rest, and erases the `shard.grid`
+    symbols, which have no LLVM lowering.
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::mpi::MPIDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 #endif // SPADE_CONVERSION_PASSES_TD

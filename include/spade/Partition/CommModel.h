@@ -51,11 +51,17 @@ struct LayerShape {
 
   double inputElems() const { return batch * inChannels * inSpatial; }
   double outputElems() const { return batch * outChannels * outSpatial; }
-  double weightElems() const { return inChannels * outChannels * kernelSpatial; }
+  double weightElems() const {
+    return inChannels * outChannels * kernelSpatial;
+  }
 
   /// The shape each half works on after `split`: dp halves B, mp halves
   /// Cin, op halves Cout.
   void partitionBy(Split split);
+
+  /// True when `split` can really be made: the dimension it halves is even
+  /// or, if not `evenly`, at least 2 (a batch of 1 cannot be shared).
+  bool canSplit(Split split, bool evenly = true) const;
 };
 
 /// A producer -> consumer edge between weighted layers (indices into
@@ -78,6 +84,23 @@ struct Network {
   /// must be computed in training.
   bool needsInputError(unsigned layer) const;
 };
+
+/// A named network read from a text description (bench/hypar/networks.txt):
+///   network <name>
+///   conv <layer> <Cin> <Hin> <Win> <K> <Cout> <Hout> <Wout> [<- a,b,...]
+///   fc <layer> <Cin> <Cout> [<- a,b,...]
+/// Hin x Win is the layer's input, Hout x Wout its output before any
+/// pooling; `<-` lists the weighted layers the input comes from (default:
+/// the previous layer of the same network). `#` starts a comment.
+struct NamedNetwork {
+  std::string name;
+  Network net;
+};
+
+/// Parses a network description for batch `batch`; on error returns false
+/// and sets `error` to "<line>: <reason>".
+bool parseNetworks(const std::string &text, double batch,
+                   std::vector<NamedNetwork> &networks, std::string &error);
 
 /// Elements one group of a pair sends inside `layer` split as `split`
 /// (dp: weight gradient; mp: output partial sums; op: input-error partial

@@ -44,6 +44,12 @@ struct PartitionPlan {
   std::vector<Split> choicesOf(unsigned layer) const;
 };
 
+/// The splits the search may give `layer`: those of dp, mp (and op when
+/// enabled) whose halved dimension is even; failing that, at least 2 (an
+/// uneven split, costed as halves); failing that, all of them.
+std::vector<Split> feasibleSplits(const LayerShape &layer,
+                                  const SearchOptions &options);
+
 /// Cost (elements per pair) of one level of `net` under `choices`; intra
 /// terms of every layer plus transition terms on every edge.
 double levelElems(const Network &net, const std::vector<Split> &choices,
@@ -70,9 +76,10 @@ std::optional<PartitionPlan> searchHierarchy(const Network &net,
                                              double elementBytes);
 
 /// A fixed policy (a baseline) evaluated with the same model: `policy`
-/// gives the split of a layer at every level.
-PartitionPlan evaluatePolicy(const Network &net, unsigned numLevels,
-                             Mode mode, double elementBytes,
+/// gives the split of a layer at every level; where feasibleSplits() rules
+/// that split out, the first split it allows is used instead.
+PartitionPlan evaluatePolicy(const Network &net, unsigned numLevels, Mode mode,
+                             double elementBytes,
                              Split (*policy)(const LayerShape &));
 
 Split allDataParallel(const LayerShape &);

@@ -9,8 +9,10 @@ def HyparPartition : Pass<"spade-hypar-partition", "::mlir::ModuleOp"> {
   let summary = "Choose data/model parallelism per layer for N accelerators (HyPar)";
   let description = [{
     Finds the weighted layers of the module (linalg convolutions and
-    matrix products whose second operand is a constant or a function
-    argument, and `spade.basis_conv`), builds HyPar's communication model
+    matrix products whose second operand is a parameter: computed from
+    constants and function arguments only, not from a weighted layer nor
+    from the data operand's arguments; and `spade.basis_conv`), builds
+    HyPar's communication model
     for them (docs/HyPar.md), and searches, for an array of `num-devices`
     accelerators, the per-level split of every layer that minimises the
     total bytes exchanged: log2(N) levels, each an exact dynamic program over
@@ -30,7 +32,7 @@ def HyparPartition : Pass<"spade-hypar-partition", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"numDevices", "num-devices", "int64_t", "2",
-           "Number of accelerators (a power of two, at least 1)">,
+           "Number of accelerators (a power of two, at least 2)">,
     Option<"batch", "batch", "int64_t", "0",
            "Batch size; 0 takes it from the first function argument's "
            "leading dimension">,

@@ -10,6 +10,10 @@
 //   OS / ST-OS:  K + R + C - 2              (outputs stay in the PEs)
 //   WS:          PRELOAD R, COMPUTE M + R + C - 2   (fold = 2R + C + M - 2)
 //   IS:          PRELOAD R, COMPUTE N + R + C - 2   (fold = 2R + C + N - 2)
+// A COMPUTE that extends the previous one's stream (WS/IS: the same
+// preloaded tile; OS: more K accumulated into the same C tile) does not pay
+// the R + C - 2 skew again, so a fold split into several COMPUTEs costs what
+// the whole fold costs (the simulator applies this; see docs/AccelSim.md).
 // A depthwise COMPUTE (per-channel taps, FlagDepthwise) is one fold under
 // ST-OS (channels on columns, pixels on rows, taps in time: K + R + C - 2);
 // under OS, WS and IS it runs as N single-column GEMMs, one fold each.
@@ -49,8 +53,7 @@ uint64_t vectorCycles(const AccelConfig &config, uint64_t elementOps);
 /// Sparse coefficient unit: each lane applies one non-zero coefficient to up
 /// to `rows` pixel responses per cycle; ceil(nnz / lanes) * ceil(m / rows)
 /// cycles plus an R-cycle pipeline fill.
-uint64_t sparseCoeffCycles(const AccelConfig &config, uint64_t m,
-                           uint64_t nnz);
+uint64_t sparseCoeffCycles(const AccelConfig &config, uint64_t m, uint64_t nnz);
 
 /// Cycles a link transfer of `bytes` occupies each link it crosses
 /// (ceil(bytes / link bandwidth)); the latency is added once per hop.
