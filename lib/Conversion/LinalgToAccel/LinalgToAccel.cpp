@@ -320,6 +320,12 @@ std::string layerName(Operation *op) {
   return text;
 }
 
+/// The one-line error for an op the accelerator cannot run.
+InFlightDiagnostic unsupported(Operation *op, const Twine &reason) {
+  return op->emitError() << "'" << op->getName().getStringRef()
+                         << "' cannot run on the accelerator: " << reason;
+}
+
 /// Lowers one function; owns the DRAM map and the instruction builder.
 class Lowering {
 public:
@@ -375,6 +381,10 @@ private:
   /// Sets CONFIG's clip bounds for an activation and returns the STORE kind.
   Activation activationFor(double lo, double hi);
 
+  /// Channels per tile of a result computed channels-last and stored to
+  /// NCHW: that STORE needs a DRAM column stride, which spade-sim does not
+  /// apply to STORE (only to LOAD), so one channel per tile.
+  int64_t storeChannels(int64_t) const { return 1; }
   int64_t onChipRows(int64_t r, int64_t c) const {
     return r * ((c + cols() - 1) / cols());
   }
@@ -557,10 +567,10 @@ LogicalResult Lowering::lowerConv(linalg::Conv2DNchwFchwOp conv) {
   auto in = bufferOf(input);
   auto weights = constantFloats(conv.getInputs()[1]);
   if (!in || !weights)
-    return conv.emitError("cannot run on the accelerator: the input must be "
+    return unsupported(conv, "the input must be "
                           "a tensor and the weights constant");
   if (!isFilledWith(conv.getOutputs()[0], 0.0))
-    return conv.emitError("cannot run on the accelerator: the init is not "
+    return unsupported(conv, "the init is not "
                           "zero");
   auto outType = cast<RankedTensorType>(conv.getResult(0).getType());
   auto wType = cast<RankedTensorType>(conv.getInputs()[1].getType());
@@ -653,10 +663,10 @@ Lowering::lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
   auto in = bufferOf(conv.getInputs()[0]);
   auto weights = constantFloats(conv.getInputs()[1]);
   if (!in || !weights)
-    return conv.emitError("cannot run on the accelerator: the input must be "
+    return unsupported(conv, "the input must be "
                           "a tensor and the weights constant");
   if (!isFilledWith(conv.getOutputs()[0], 0.0))
-    return conv.emitError("cannot run on the accelerator: the init is not "
+    return unsupported(conv, "the init is not "
                           "zero");
   auto outType = cast<RankedTensorType>(conv.getResult(0).getType());
   int64_t batch = outType.getDimSize(0), ch = outType.getDimSize(1),
@@ -683,7 +693,9 @@ Lowering::lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
   Buffer out = newBuffer(outType);
 
   // C[pixels x channels] += sum_t A_t[pixels x channels] * B[t][channels].
-  int64_t tm = std::min(ow, rows()), tn = std::min(ch, cols());
+  // The result goes back to NCHW, i.e. transposed; spade-sim's STORE writes
+  // contiguous rows (it ignores a column stride), so one channel per tile.
+  int64_t tm = std::min(ow, rows()), tn = storeChannels(ch);
   int64_t rowsPerRow = 1; // tn <= cols
   if (taps * tm * rowsPerRow > spadRegion(2) || tm > accRegion(1))
     return conv.emitError("the layer does not fit the scratchpad and "
@@ -726,13 +738,13 @@ Lowering::lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
 LogicalResult Lowering::lowerMatmul(linalg::MatmulOp matmul) {
   auto lhs = bufferOf(matmul.getInputs()[0]);
   if (!lhs || !isFilledWith(matmul.getOutputs()[0], 0.0))
-    return matmul.emitError("cannot run on the accelerator: the left operand "
+    return unsupported(matmul, "the left operand "
                             "must be a tensor and the init zero");
   auto outType = cast<RankedTensorType>(matmul.getResult(0).getType());
   int64_t m = outType.getDimSize(0), n = outType.getDimSize(1),
           k = lhs->type.getDimSize(1);
   if (matmul.hasUserDefinedMaps())
-    return matmul.emitError("cannot run on the accelerator: broadcast or "
+    return unsupported(matmul, "broadcast or "
                             "transposed matmul operands");
   Value last;
   ChannelAffine epi = foldEpilogue(matmul.getResult(0), 1, n, last);
@@ -749,7 +761,7 @@ LogicalResult Lowering::lowerMatmul(linalg::MatmulOp matmul) {
              rhs && epi.a == SmallVector<double>(n, 1.0)) {
     bAddr = rhs->addr;
   } else {
-    return matmul.emitError("cannot run on the accelerator: the right "
+    return unsupported(matmul, "the right "
                             "operand is neither constant nor a tensor");
   }
   SmallVector<float> bias(epi.b.begin(), epi.b.end());
@@ -790,13 +802,13 @@ LogicalResult Lowering::lowerPad(tensor::PadOp pad) {
       padValue ? padValue.getDefiningOp<arith::ConstantFloatOp>() : nullptr;
   auto type = cast<RankedTensorType>(pad.getResult().getType());
   if (!in || !padConst || !type.hasStaticShape() || type.getRank() < 2)
-    return pad.emitError("cannot run on the accelerator: padding needs a "
+    return unsupported(pad, "padding needs a "
                          "tensor source and a constant value");
   SmallVector<int64_t> low = llvm::to_vector(pad.getStaticLow());
   int64_t rank = type.getRank();
   for (int64_t d = 0; d + 2 < rank; ++d)
     if (low[d] != 0 || type.getDimSize(d) != in->type.getDimSize(d))
-      return pad.emitError("cannot run on the accelerator: padding of a "
+      return unsupported(pad, "padding of a "
                            "dimension other than the last two");
   int64_t h = in->type.getDimSize(rank - 2), w = in->type.getDimSize(rank - 1);
   int64_t hp = type.getDimSize(rank - 2), wp = type.getDimSize(rank - 1);
@@ -857,7 +869,7 @@ LogicalResult Lowering::lowerExtractSlice(tensor::ExtractSliceOp slice) {
     supported = slice.getStaticOffsets()[d] == 0 &&
                 type.getDimSize(d) == in->type.getDimSize(d);
   if (!supported)
-    return slice.emitError("cannot run on the accelerator: only slices of "
+    return unsupported(slice, "only slices of "
                            "the last two dimensions with unit strides");
   int64_t srcH = in->type.getDimSize(rank - 2),
           srcW = in->type.getDimSize(rank - 1);
@@ -892,19 +904,19 @@ LogicalResult Lowering::lowerPool(Operation *op, Value input, Value result,
                                   Activation act) {
   auto in = bufferOf(input);
   if (!in || in->type.getRank() != 4)
-    return op->emitError("cannot run on the accelerator: pooling needs an "
+    return unsupported(op, "pooling needs an "
                          "NCHW tensor input");
   int64_t batch = in->type.getDimSize(0), ch = in->type.getDimSize(1),
           h = in->type.getDimSize(2), w = in->type.getDimSize(3);
   int64_t oh = (h - kh) / sh + 1, ow = (w - kw) / sw + 1;
   if (kh > 255 || kw > 255 || sh > 255 || sw > 255)
-    return op->emitError("cannot run on the accelerator: pooling window or "
+    return unsupported(op, "pooling window or "
                          "stride above 255");
   auto resultType = cast<RankedTensorType>(result.getType());
   beginLayer(op, kind == VectorOpKind::maxpool ? "maxpool" : "avgpool", 0);
   Buffer out = newBuffer(resultType);
   int64_t region = spadRegion(2);
-  int64_t tc = std::min(ch, cols());
+  int64_t tc = storeChannels(ch);
   // Output rows per step: the input rows they need must fit a region.
   int64_t tOh = oh;
   while (tOh > 1 && (((tOh - 1) * sh + kh) * w > std::min<int64_t>(region, 65535) ||
@@ -954,7 +966,7 @@ LogicalResult Lowering::lowerMaxPool(linalg::PoolingNchwMaxOp pool) {
   SmallVector<int64_t> dil(pool.getDilations().getValues<int64_t>());
   if (dil[0] != 1 || dil[1] != 1 ||
       !isFilledWith(pool.getOutputs()[0], -kInf))
-    return pool.emitError("cannot run on the accelerator: dilated max "
+    return unsupported(pool, "dilated max "
                           "pooling or an init other than -inf");
   return lowerPool(pool, pool.getInputs()[0], pool.getResult(0),
                    VectorOpKind::maxpool, window.getDimSize(0),
@@ -971,7 +983,7 @@ LogicalResult Lowering::lowerReduce(linalg::ReduceOp reduce) {
   if (reduce.getNumDpsInputs() != 1 || inType.getRank() != 4 || !isSum ||
       reduce.getDimensions() != ArrayRef<int64_t>{2, 3} ||
       !isFilledWith(reduce.getInits()[0], 0.0))
-    return reduce.emitError("cannot run on the accelerator: only sums over "
+    return unsupported(reduce, "only sums over "
                             "H and W of an NCHW tensor (global average "
                             "pooling) are supported reductions");
   int64_t h = inType.getDimSize(2), w = inType.getDimSize(3);
@@ -1107,8 +1119,7 @@ LogicalResult Lowering::lowerGeneric(linalg::GenericOp generic) {
       }
     }
   }
-  return generic.emitError(
-      "cannot run on the accelerator: this elementwise computation is not a "
+  return unsupported(generic, "this elementwise computation is not a "
       "per-channel affine epilogue of a convolution or matmul, an "
       "activation, or an add/mul/max of two tensors");
 }
@@ -1147,7 +1158,7 @@ LogicalResult Lowering::lowerFunction(func::FuncOp func) {
               // a layer; a non-constant transpose has no use we support.
               if (auto transpose = dyn_cast<linalg::TransposeOp>(op))
                 if (!constantFloats(transpose.getResult()[0]))
-                  return op->emitError("cannot run on the accelerator: "
+                  return unsupported(op, ""
                                        "transpose of a non-constant tensor");
               return success();
             })
@@ -1177,9 +1188,7 @@ LogicalResult Lowering::lowerFunction(func::FuncOp func) {
             })
             .Case([&](func::ReturnOp) { return success(); })
             .Default([&](Operation *op) {
-              return op->emitError()
-                     << "cannot run on the accelerator: '"
-                     << op->getName().getStringRef() << "' is not supported";
+              return unsupported(op, "no accelerator lowering for this op");
             });
     if (failed(result))
       return failure();
