@@ -21,6 +21,7 @@
 #include "spade/Transforms/BasisMath.h"
 #include "spade/Transforms/ConvLayers.h"
 
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/FileSystem.h"
 
 #include <cstdio>
@@ -88,7 +89,7 @@ LogicalResult PruneCoefficientsPass::checkOptions() {
   if ((sparsity >= 0) == (errorBudget >= 0))
     return fail("give exactly one of sparsity and error-budget");
   if (sparsity >= 1)
-    return fail("sparsity must be in [0, 1), got " + Twine(sparsity));
+    return fail("sparsity must be in [0, 1), got " + llvm::formatv("{0}", double(sparsity)).str());
   if (maxSamples < 1)
     return fail("max-samples must be positive");
   if (!activations.empty() && !llvm::sys::fs::is_directory(activations))
