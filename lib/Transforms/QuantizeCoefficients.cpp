@@ -45,7 +45,7 @@ struct QuantizeCoefficientsPass
     ModuleOp module = getOperation();
     if (bits != 8 && bits != 4) {
       module.emitError("spade-quantize-coefficients: bits must be 8 or 4, got ")
-          << bits;
+          << int64_t(bits);
       return signalPassFailure();
     }
     bool any = false;
@@ -123,7 +123,7 @@ struct QuantizeCoefficientsPass
       before = attr.getValueAsDouble();
     quantized->setAttr(kErrorAttr, b.getF64FloatAttr(before + weightError));
     quantized->setAttr(kLayerIndexAttr, b.getI64IntegerAttr(index));
-    quantized.emitRemark() << "layer '" << name << "': int" << bits
+    quantized.emitRemark() << "layer '" << name << "': int" << int64_t(bits)
                            << " coefficients, coefficient error "
                            << formatError(coefficientError)
                            << ", weight error " << formatError(weightError);
