@@ -20,6 +20,7 @@
 #include "spade/Compiler/CPUPipeline.h"
 #include "spade/Compiler/Compile.h"
 #include "spade/Compiler/CompileAccel.h"
+#include "spade/Compiler/Decompose.h"
 #include "spade/Dialect/Accel/AccelDialect.h"
 #include "spade/Import/ONNX/ONNXImporter.h"
 #include "spade/Support/FileDiagnostics.h"
@@ -85,6 +86,17 @@ static cl::opt<std::string> partitionFlag(
     cl::desc("Compile for N MPI processes (mpirun.mpich -np N): "
              "hypar:num-devices=N[,OPTION=VALUE]... or annotated"),
     cl::value_desc("strategy"), cl::cat(toolOptions));
+static cl::opt<std::string> decomposeFlag(
+    "decompose",
+    cl::desc("Basis-kernel decomposition before code generation: "
+             "exact|balanced|compact[,KEY=VALUE]... or KEY=VALUE,... "
+             "(num-basis, error-budget, sparsity, prune-budget, bits, "
+             "calibration=X.npy, ...)"),
+    cl::value_desc("spec"), cl::cat(toolOptions));
+static cl::opt<std::string> decomposeReport(
+    "decompose-report",
+    cl::desc("Write the per-layer decomposition report (JSON) here"),
+    cl::value_desc("file"), cl::cat(toolOptions));
 static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Pin a graph input's shape (ONNX models)"),
@@ -126,6 +138,15 @@ int main(int argc, char **argv) {
                   "accelerator programs are not supported yet");
     if (auto bad = spade::parsePartitionFlag(partitionFlag, partitionOptions))
       return fail(*bad);
+  }
+  spade::DecomposeOptions decomposeOptions;
+  if (decomposeFlag.getNumOccurrences())
+    if (auto bad = spade::parseDecomposeFlag(decomposeFlag, decomposeOptions))
+      return fail(*bad);
+  if (!decomposeReport.empty()) {
+    if (!decomposeOptions.enabled)
+      return fail("--decompose-report needs --decompose");
+    decomposeOptions.report = decomposeReport;
   }
   spade::OutputFiles files = spade::outputFilesFor(outputFile, emitKind);
   if (!forAccel && !files.header.empty() && outputFile == "-")
@@ -170,6 +191,12 @@ int main(int argc, char **argv) {
   }
   if (!module)
     return 1;
+  if (decomposeOptions.enabled) {
+    phase("decomposing convolutions (" + decomposeFlag + ")");
+    mlir::TimingScope decomposeTiming = timing.nest("decompose");
+    if (failed(spade::decomposeModel(*module, decomposeOptions)))
+      return 1;
+  }
 
   if (forAccel) {
     spade::AccelCompileOptions options;

@@ -1,0 +1,321 @@
+//===- Decompose.cpp - Whole-model basis decomposition --------------------===//
+//
+// The --decompose driver: parses the flag into the options of the three
+// model passes, records every conv layer's input on a calibration batch
+// (an instrumented copy of the model returns them as extra results and runs
+// under the JIT), runs the passes, and reports per layer what they decided
+// and what it costs: K, sparsity, bits, error, parameter bytes and MACs
+// before and after.
+//
+//===----------------------------------------------------------------------===//
+
+#include "spade/Compiler/Decompose.h"
+
+#include "spade/Compiler/JITModel.h"
+#include "spade/Dialect/Spade/SpadeOps.h"
+#include "spade/Runtime/TensorIO.h"
+#include "spade/Transforms/ConvLayers.h"
+#include "spade/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <map>
+
+using namespace mlir;
+using namespace spade;
+
+namespace {
+
+void append(std::string &options, llvm::StringRef item) {
+  options += (options.empty() ? "" : " ") + item.str();
+}
+
+/// What the report says about a layer before the passes touched it.
+struct DenseLayer {
+  std::string name;
+  int64_t macs = 0, paramBytes = 0;
+};
+
+int64_t numElements(Type type) {
+  return cast<RankedTensorType>(type).getNumElements();
+}
+
+std::map<int64_t, DenseLayer> describeDenseLayers(ModuleOp module) {
+  std::map<int64_t, DenseLayer> layers;
+  for (ConvLayer layer : collectConvLayers(module)) {
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(layer.op);
+    if (!linalgOp)
+      continue;
+    DenseLayer &d = layers[layer.index];
+    d.name = convLayerName(layer.op, layer.index);
+    d.macs = 1;
+    for (int64_t range : linalgOp.getStaticLoopRanges())
+      d.macs *= range;
+    Value weights = linalgOp.getDpsInputOperand(1)->get();
+    d.paramBytes = numElements(weights.getType()) *
+                   getElementTypeOrSelf(weights).getIntOrFloatBitWidth() / 8;
+  }
+  return layers;
+}
+
+/// Nonzero coefficients of a basis_conv whose coefficients are constant.
+std::optional<int64_t> nonZeroCoefficients(BasisConvOp op) {
+  DenseElementsAttr attr;
+  if (matchPattern(op.getCoefficients(), m_Constant(&attr))) {
+    if (auto ints = dyn_cast<DenseIntElementsAttr>(attr))
+      return llvm::count_if(ints.getValues<APInt>(),
+                            [](const APInt &v) { return !v.isZero(); });
+    if (auto floats = dyn_cast<DenseFPElementsAttr>(attr))
+      return llvm::count_if(floats.getValues<APFloat>(),
+                            [](const APFloat &v) { return !v.isZero(); });
+  }
+  if (auto values = constantFloats(op.getCoefficients()))
+    return llvm::count_if(*values, [](float v) { return v != 0; });
+  return std::nullopt;
+}
+
+llvm::json::Object reportLayer(Operation *op, const DenseLayer &dense,
+                               bool calibrated) {
+  llvm::json::Object o{{"name", dense.name},
+                       {"macs_before", dense.macs},
+                       {"param_bytes_before", dense.paramBytes}};
+  auto basisConv = dyn_cast<BasisConvOp>(op);
+  if (!basisConv) {
+    o["decomposed"] = false;
+    if (auto reason = op->getAttrOfType<StringAttr>(kSkippedAttr))
+      o["skipped"] = reason.str();
+    o["macs_after"] = dense.macs;
+    o["param_bytes_after"] = dense.paramBytes;
+    return o;
+  }
+  auto inTy = cast<RankedTensorType>(basisConv.getInput().getType());
+  auto outTy = cast<RankedTensorType>(basisConv.getType());
+  auto basisTy = cast<RankedTensorType>(basisConv.getBasis().getType());
+  auto coeffTy = cast<RankedTensorType>(basisConv.getCoefficients().getType());
+  int64_t k = basisTy.getDimSize(0), taps = basisTy.getNumElements() / k;
+  int64_t coeffs = coeffTy.getNumElements();
+  int64_t nonZero = nonZeroCoefficients(basisConv).value_or(coeffs);
+  unsigned bits = coeffTy.getElementTypeBitWidth();
+  int64_t pixels =
+      outTy.getDimSize(0) * outTy.getDimSize(2) * outTy.getDimSize(3);
+  int64_t outChannels = outTy.getDimSize(1);
+  // Basis stage: every input channel against the K kernels at every output
+  // pixel; coefficient stage: one MAC per nonzero coefficient per pixel.
+  int64_t macs = pixels * (inTy.getDimSize(1) * k * taps + nonZero);
+  int64_t fixedBytes = basisTy.getNumElements() * 4 +
+                       (basisConv.getScales() ? outChannels * 4 : 0);
+  // Dense coefficients, or CSR (values, 16-bit column indices, row offsets),
+  // whichever is smaller: what a kernel that skips zeros has to read.
+  int64_t denseBytes = (coeffs * bits + 7) / 8;
+  int64_t csrBytes =
+      (nonZero * bits + 7) / 8 + nonZero * 2 + (outChannels + 1) * 4;
+  o["decomposed"] = true;
+  o["num_basis"] = k;
+  o["sparsity"] = coeffs ? 1.0 - double(nonZero) / coeffs : 0.0;
+  o["bits"] = int64_t(bits);
+  // The relative error the passes spent on the layer: measured on its
+  // outputs over the calibration batch when there is one, else on weights.
+  if (auto error = op->getAttrOfType<FloatAttr>(kErrorAttr)) {
+    o["error"] = error.getValueAsDouble();
+    o["error_measured_on"] = calibrated ? "outputs" : "weights";
+  }
+  o["coefficient_layout"] = csrBytes < denseBytes ? "csr" : "dense";
+  o["macs_after"] = macs;
+  o["param_bytes_after"] = fixedBytes + std::min(denseBytes, csrBytes);
+  return o;
+}
+
+LogicalResult writeReport(ModuleOp before, ModuleOp after,
+                          const DecomposeOptions &options) {
+  std::map<int64_t, DenseLayer> dense = describeDenseLayers(before);
+  llvm::json::Array layers;
+  int64_t macsBefore = 0, macsAfter = 0, bytesBefore = 0, bytesAfter = 0;
+  for (ConvLayer layer : collectConvLayers(after)) {
+    auto it = dense.find(layer.index);
+    if (it == dense.end())
+      continue;
+    llvm::json::Object o =
+        reportLayer(layer.op, it->second, !options.calibration.empty());
+    macsBefore += it->second.macs;
+    bytesBefore += it->second.paramBytes;
+    macsAfter += *o.getInteger("macs_after");
+    bytesAfter += *o.getInteger("param_bytes_after");
+    layers.push_back(std::move(o));
+  }
+  llvm::json::Object total{{"macs_before", macsBefore},
+                           {"macs_after", macsAfter},
+                           {"param_bytes_before", bytesBefore},
+                           {"param_bytes_after", bytesAfter}};
+  llvm::json::Object root{
+      {"options", llvm::json::Object{{"decompose", options.decomposeOptions},
+                                     {"prune", options.pruneOptions},
+                                     {"quantize", options.quantizeOptions},
+                                     {"calibration", options.calibration}}},
+      {"layers", std::move(layers)},
+      {"total", std::move(total)}};
+  std::error_code ec;
+  llvm::raw_fd_ostream os(options.report, ec);
+  if (ec)
+    return after.emitError("cannot write the decomposition report '")
+           << options.report << "': " << ec.message();
+  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
+  return success();
+}
+
+/// Runs a copy of `module` whose entry also returns every conv layer's input
+/// on the calibration tensor, and writes those inputs to `dir`.
+LogicalResult recordActivations(ModuleOp module, StringRef entry,
+                                StringRef calibration, StringRef dir) {
+  OwningOpRef<ModuleOp> copy = module.clone();
+  auto func = copy->lookupSymbol<func::FuncOp>(entry);
+  if (!func)
+    return module.emitError("no function @") << entry << " to calibrate";
+  if (func.getNumArguments() != 1)
+    return module.emitError("calibration needs a model with one input, @")
+           << entry << " has " << func.getNumArguments();
+  SmallVector<ConvLayer> layers = collectConvLayers(*copy);
+  auto ret = cast<func::ReturnOp>(func.getBody().back().getTerminator());
+  unsigned modelResults = ret.getNumOperands();
+  SmallVector<Value> results(ret.getOperands());
+  for (ConvLayer layer : layers)
+    results.push_back(layer.op->getOperand(0));
+  OpBuilder b(ret);
+  func::ReturnOp::create(b, ret.getLoc(), results);
+  ret.erase();
+  func.setType(FunctionType::get(copy->getContext(), func.getArgumentTypes(),
+                                 ValueRange(results).getTypes()));
+
+  HostTensor input;
+  std::string error;
+  if (!readTensorFile(calibration.str(), input, error))
+    return module.emitError(error);
+  auto jit = JITModel::compile(*copy, entry);
+  if (!jit)
+    return module.emitError("compiling the calibration run: ")
+           << llvm::toString(jit.takeError());
+  const TensorSpec &spec = (*jit)->inputs()[0];
+  if (input.kind != spec.kind || input.shape != spec.shape)
+    return module.emitError("calibration input '")
+           << calibration << "' is " << elementKindName(input.kind) << " "
+           << input.shapeString() << ", the model takes "
+           << elementKindName(spec.kind) << " of another shape";
+  std::vector<HostTensor> outputs;
+  if (llvm::Error e = (*jit)->run({input}, outputs))
+    return module.emitError("calibration run: ")
+           << llvm::toString(std::move(e));
+  for (auto [i, layer] : llvm::enumerate(layers))
+    if (!writeNpy(activationPath(dir, layer.index), outputs[modelResults + i],
+                  error))
+      return module.emitError(error);
+  return success();
+}
+
+} // namespace
+
+std::optional<std::string>
+spade::parseDecomposeFlag(llvm::StringRef flag, DecomposeOptions &options) {
+  options = DecomposeOptions();
+  options.enabled = true;
+  llvm::SmallVector<llvm::StringRef> items;
+  flag.split(items, ',');
+  for (auto [i, item] : llvm::enumerate(items)) {
+    auto [key, value] = item.split('=');
+    if (i == 0 && !item.contains('=')) {
+      // Presets: exact finds exactly-basis-structured layers only; balanced
+      // and compact spend a per-layer budget, prune and quantise.
+      if (item == "exact")
+        continue;
+      if (item == "balanced") {
+        append(options.decomposeOptions, "error-budget=0.05");
+        append(options.pruneOptions, "error-budget=0.1");
+        append(options.quantizeOptions, "bits=8");
+        continue;
+      }
+      if (item == "compact") {
+        append(options.decomposeOptions, "error-budget=0.1");
+        append(options.pruneOptions, "error-budget=0.2");
+        append(options.quantizeOptions, "bits=4");
+        continue;
+      }
+      return ("unknown --decompose preset '" + item +
+              "' (exact, balanced, compact, or KEY=VALUE,...)")
+          .str();
+    }
+    if (value.empty() || !item.contains('='))
+      return ("malformed --decompose item '" + item + "' (expected KEY=VALUE)")
+          .str();
+    if (key == "num-basis" || key == "error-budget" ||
+        key == "rank-tolerance" || key == "min-input-channels" ||
+        key == "max-samples")
+      append(options.decomposeOptions, item);
+    else if (key == "sparsity")
+      append(options.pruneOptions, item);
+    else if (key == "prune-budget")
+      append(options.pruneOptions, ("error-budget=" + value).str());
+    else if (key == "bits")
+      append(options.quantizeOptions, item);
+    else if (key == "calibration")
+      options.calibration = value.str();
+    else
+      return ("unknown --decompose key '" + key +
+              "' (num-basis, error-budget, rank-tolerance, "
+              "min-input-channels, max-samples, sparsity, prune-budget, "
+              "bits, calibration)")
+          .str();
+  }
+  return std::nullopt;
+}
+
+LogicalResult spade::decomposeModel(ModuleOp module,
+                                    const DecomposeOptions &options,
+                                    StringRef entry) {
+  static const bool registered = [] {
+    registerSpadeTransformsPasses();
+    return true;
+  }();
+  (void)registered;
+  DecomposeOptions opts = options;
+  llvm::SmallString<128> dir;
+  if (!opts.calibration.empty()) {
+    if (std::error_code ec =
+            llvm::sys::fs::createUniqueDirectory("spade-calibration", dir))
+      return module.emitError("cannot create a calibration directory: ")
+             << ec.message();
+    if (failed(recordActivations(module, entry, opts.calibration, dir)))
+      return failure();
+    append(opts.decomposeOptions, ("activations=" + dir).str());
+    if (!opts.pruneOptions.empty())
+      append(opts.pruneOptions, ("activations=" + dir).str());
+  }
+  std::string pipeline = "spade-decompose-basis{" + opts.decomposeOptions + "}";
+  if (!opts.pruneOptions.empty())
+    pipeline += ",spade-prune-coefficients{" + opts.pruneOptions + "}";
+  if (!opts.quantizeOptions.empty())
+    pipeline += ",spade-quantize-coefficients{" + opts.quantizeOptions + "}";
+
+  OwningOpRef<ModuleOp> before;
+  if (!opts.report.empty())
+    before = module.clone();
+  PassManager pm(module.getContext());
+  std::string parseErrors;
+  llvm::raw_string_ostream errs(parseErrors);
+  LogicalResult result = parsePassPipeline(pipeline, pm, errs);
+  if (failed(result))
+    module.emitError("--decompose: ") << parseErrors;
+  else
+    result = pm.run(module);
+  if (!dir.empty())
+    llvm::sys::fs::remove_directories(dir);
+  if (failed(result))
+    return failure();
+  return opts.report.empty() ? success()
+                             : writeReport(*before, module, options);
+}
