@@ -408,7 +408,9 @@ private:
 
   /// Callbacks of one GEMM C[M x N] (+)= A[M x K] * B[K x N].
   struct Gemm {
-    int64_t m, n, k;
+    int64_t m, k;
+    /// Output column tiles (n0, nt), nt <= the array's columns.
+    SmallVector<std::pair<int64_t, int64_t>> nTiles;
     std::function<void(int64_t spad, int64_t m0, int64_t mt, int64_t k0,
                        int64_t kt)>
         loadA;
@@ -481,7 +483,6 @@ LogicalResult Lowering::emitGemm(Operation *op, const Gemm &g) {
   Dataflow flow = config.getDataflow();
   bool stationaryK = flow == Dataflow::ws || flow == Dataflow::is;
   int64_t spadPart = spadRegion(2), accPart = accRegion(1);
-  int64_t tn = std::min(g.n, cols());
   // K per tile: the array's rows when K is stationary, else as much as the
   // SPAD region holds for the B tile (and a 16-bit field).
   int64_t tk = stationaryK ? std::min(g.k, rows())
@@ -494,39 +495,59 @@ LogicalResult Lowering::emitGemm(Operation *op, const Gemm &g) {
   int64_t chunk = flow == Dataflow::is   ? cols()
                   : flow == Dataflow::ws ? tm
                                          : rows();
-  for (int64_t n0 = 0; n0 < g.n; n0 += tn) {
-    int64_t nt = std::min(tn, g.n - n0);
-    for (int64_t m0 = 0; m0 < g.m; m0 += tm) {
-      int64_t mt = std::min(tm, g.m - m0);
+  int64_t numTiles = g.nTiles.size();
+  for (int64_t m0 = 0; m0 < g.m; m0 += tm) {
+    int64_t mt = std::min(tm, g.m - m0);
+    // The C tiles of a group stay in ACC together, so each A (weight) tile
+    // is loaded once per group of output tiles, not once per output tile.
+    int64_t group = std::max<int64_t>(1, std::min(accPart / mt, spadPart / tk));
+    for (int64_t g0 = 0; g0 < numTiles; g0 += group) {
+      int64_t gn = std::min(group, numTiles - g0);
+      auto tile = [&](int64_t i) { return g.nTiles[g0 + i]; };
       accToggle = !accToggle;
       int64_t acc = accBase(0, 1);
       bool accumulate = false;
       if (g.initC) {
-        g.initC(acc, m0, mt, n0, nt);
+        for (int64_t i = 0; i < gn; ++i)
+          g.initC(acc + i * mt, m0, mt, tile(i).first, tile(i).second);
         accumulate = true;
       }
       for (int64_t k0 = 0; k0 < g.k; k0 += tk) {
         int64_t kt = std::min(tk, g.k - k0);
         spadToggle = !spadToggle;
         int64_t spadA = spadBase(0, 2), spadB = spadBase(1, 2);
-        g.loadB(spadB, k0, kt, n0, nt);
         g.loadA(spadA, m0, mt, k0, kt);
-        if (flow == Dataflow::ws)
-          PreloadOp::create(code, loc, spadB, kt, nt, currentLayer);
+        for (int64_t i = 0; i < gn; ++i)
+          g.loadB(spadB + i * kt, k0, kt, tile(i).first, tile(i).second);
         int64_t rowsPerA = (kt + cols() - 1) / cols();
-        for (int64_t c0 = 0; c0 < mt; c0 += chunk) {
-          int64_t ct = std::min(chunk, mt - c0);
-          if (flow == Dataflow::is)
+        auto compute = [&](int64_t i, int64_t c0, int64_t ct) {
+          ComputeOp::create(code, loc, acc + i * mt + c0,
+                            spadA + c0 * rowsPerA, spadB + i * kt, ct,
+                            tile(i).second, kt, accumulate, false,
+                            currentLayer);
+        };
+        if (flow == Dataflow::is) {
+          // The A chunk is stationary: run every B tile through it.
+          for (int64_t c0 = 0; c0 < mt; c0 += chunk) {
+            int64_t ct = std::min(chunk, mt - c0);
             PreloadOp::create(code, loc, spadA + c0 * rowsPerA, ct, kt,
                               currentLayer);
-          auto compute = ComputeOp::create(
-              code, loc, acc + c0, spadA + c0 * rowsPerA, spadB, ct, nt, kt,
-              accumulate, false, currentLayer);
-          (void)compute;
+            for (int64_t i = 0; i < gn; ++i)
+              compute(i, c0, ct);
+          }
+        } else {
+          for (int64_t i = 0; i < gn; ++i) {
+            if (flow == Dataflow::ws)
+              PreloadOp::create(code, loc, spadB + i * kt, kt, tile(i).second,
+                                currentLayer);
+            for (int64_t c0 = 0; c0 < mt; c0 += chunk)
+              compute(i, c0, std::min(chunk, mt - c0));
+          }
         }
         accumulate = true;
       }
-      g.storeC(acc, m0, mt, n0, nt);
+      for (int64_t i = 0; i < gn; ++i)
+        g.storeC(acc + i * mt, m0, mt, tile(i).first, tile(i).second);
     }
   }
   return success();
@@ -600,59 +621,63 @@ LogicalResult Lowering::lowerConv(linalg::Conv2DNchwFchwOp conv) {
   int64_t biasAddr = addConstant(bias);
   Buffer out = newBuffer(outType);
 
+  // Output tiles never straddle an output row: column n0 of the GEMM is
+  // pixel (n0 / ow, n0 % ow), so a tile's patches are strided LOADs.
+  Gemm gemm;
+  gemm.m = fg;
+  gemm.k = ktot;
+  int64_t tn = std::min(ow, cols());
+  for (int64_t y = 0; y < oh; ++y)
+    for (int64_t x0 = 0; x0 < ow; x0 += tn)
+      gemm.nTiles.push_back({y * ow + x0, std::min(tn, ow - x0)});
   for (int64_t n = 0; n < batch; ++n)
-    for (int64_t g = 0; g < groups; ++g)
-      for (int64_t y = 0; y < oh; ++y) {
-        Gemm gemm;
-        gemm.m = fg;
-        gemm.n = ow;
-        gemm.k = ktot;
-        gemm.loadA = [&](int64_t spad, int64_t m0, int64_t mt, int64_t k0,
-                         int64_t kt) {
-          load(MemSpace::spad, spad, wAddr + ((g * fg + m0) * ktot + k0) * kF32,
-               mt, kt, ktot * kF32);
-        };
-        gemm.loadB = [&](int64_t spad, int64_t k0, int64_t kt, int64_t n0,
-                         int64_t nt) {
-          int64_t row = 0;
-          for (int64_t k = k0; k < k0 + kt;) {
-            int64_t ch = k / (kh * kw), r = k % (kh * kw);
-            int64_t ky = r / kw, kx = r % kw;
-            int64_t run, stride;
-            if (kh * kw == 1) {
-              run = k0 + kt - k;
-              stride = hp * wp * kF32;
-            } else {
-              run = std::min(kw - kx, k0 + kt - k);
-              stride = dil[1] * kF32;
-            }
-            int64_t addr = in->addr +
-                           (((n * c + g * cg + ch) * hp + y * strides[0] +
-                             ky * dil[0]) *
-                                wp +
-                            n0 * strides[1] + kx * dil[1]) *
-                               kF32;
-            load(MemSpace::spad, spad + row, addr, run, nt, stride,
-                 strides[1] * kF32);
-            row += run;
-            k += run;
+    for (int64_t g = 0; g < groups; ++g) {
+      gemm.loadA = [&](int64_t spad, int64_t m0, int64_t mt, int64_t k0,
+                       int64_t kt) {
+        load(MemSpace::spad, spad, wAddr + ((g * fg + m0) * ktot + k0) * kF32,
+             mt, kt, ktot * kF32);
+      };
+      gemm.loadB = [&](int64_t spad, int64_t k0, int64_t kt, int64_t n0,
+                       int64_t nt) {
+        int64_t y = n0 / ow, x0 = n0 % ow;
+        int64_t row = 0;
+        for (int64_t k = k0; k < k0 + kt;) {
+          int64_t ch = k / (kh * kw), r = k % (kh * kw);
+          int64_t ky = r / kw, kx = r % kw;
+          int64_t run, stride;
+          if (kh * kw == 1) {
+            run = k0 + kt - k;
+            stride = hp * wp * kF32;
+          } else {
+            run = std::min(kw - kx, k0 + kt - k);
+            stride = dil[1] * kF32;
           }
-        };
-        gemm.initC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t,
-                         int64_t nt) {
-          load(MemSpace::acc, acc, biasAddr + (g * fg + m0) * cols() * kF32,
-               mt, nt, cols() * kF32);
-        };
-        gemm.storeC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t n0,
-                          int64_t nt) {
-          store(MemSpace::acc, acc,
-                out.addr +
-                    (((n * f + g * fg + m0) * oh + y) * ow + n0) * kF32,
-                mt, nt, oh * ow * kF32, kF32, act);
-        };
-        if (failed(emitGemm(conv, gemm)))
-          return failure();
-      }
+          int64_t addr =
+              in->addr + (((n * c + g * cg + ch) * hp + y * strides[0] +
+                           ky * dil[0]) *
+                              wp +
+                          x0 * strides[1] + kx * dil[1]) *
+                             kF32;
+          load(MemSpace::spad, spad + row, addr, run, nt, stride,
+               strides[1] * kF32);
+          row += run;
+          k += run;
+        }
+      };
+      gemm.initC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t,
+                       int64_t nt) {
+        load(MemSpace::acc, acc, biasAddr + (g * fg + m0) * cols() * kF32, mt,
+             nt, cols() * kF32);
+      };
+      gemm.storeC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t n0,
+                        int64_t nt) {
+        store(MemSpace::acc, acc,
+              out.addr + ((n * f + g * fg + m0) * oh * ow + n0) * kF32, mt, nt,
+              oh * ow * kF32, kF32, act);
+      };
+      if (failed(emitGemm(conv, gemm)))
+        return failure();
+    }
   buffers[conv.getResult(0)] = out;
   buffers[last] = out;
   return success();
@@ -769,8 +794,9 @@ LogicalResult Lowering::lowerMatmul(linalg::MatmulOp matmul) {
   Buffer out = newBuffer(outType);
   Gemm gemm;
   gemm.m = m;
-  gemm.n = n;
   gemm.k = k;
+  for (int64_t n0 = 0; n0 < n; n0 += cols())
+    gemm.nTiles.push_back({n0, std::min(cols(), n - n0)});
   gemm.loadA = [&](int64_t spad, int64_t m0, int64_t mt, int64_t k0,
                    int64_t kt) {
     load(MemSpace::spad, spad, lhs->addr + (m0 * k + k0) * kF32, mt, kt,
