@@ -371,19 +371,19 @@ private:
                              rowStride, colStride, false, currentLayer);
     (void)op;
   }
+  /// STORE writes each matrix row contiguously (the ISA has no column
+  /// stride for it).
   void store(MemSpace space, int64_t local, int64_t dram, int64_t rows,
-             int64_t cols, int64_t rowStride, int64_t colStride,
-             Activation act) {
+             int64_t cols, int64_t rowStride, Activation act) {
     StoreOp::create(code, loc, space, local, dram, rows, cols, rowStride,
-                    colStride, ElemType::fp32, act, APFloat(1.0f),
-                    currentLayer);
+                    ElemType::fp32, act, APFloat(1.0f), currentLayer);
   }
   /// Sets CONFIG's clip bounds for an activation and returns the STORE kind.
   Activation activationFor(double lo, double hi);
 
   /// Channels per tile of a result computed channels-last and stored to
-  /// NCHW: that STORE needs a DRAM column stride, which spade-sim does not
-  /// apply to STORE (only to LOAD), so one channel per tile.
+  /// NCHW: that STORE would need a DRAM column stride, which the ISA's STORE
+  /// does not have (only LOAD does), so one channel per tile.
   int64_t storeChannels(int64_t) const { return 1; }
   int64_t onChipRows(int64_t r, int64_t c) const {
     return r * ((c + cols() - 1) / cols());
@@ -673,7 +673,7 @@ LogicalResult Lowering::lowerConv(linalg::Conv2DNchwFchwOp conv) {
                         int64_t nt) {
         store(MemSpace::acc, acc,
               out.addr + ((n * f + g * fg + m0) * oh * ow + n0) * kF32, mt, nt,
-              oh * ow * kF32, kF32, act);
+              oh * ow * kF32, act);
       };
       if (failed(emitGemm(conv, gemm)))
         return failure();
@@ -718,8 +718,8 @@ Lowering::lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
   Buffer out = newBuffer(outType);
 
   // C[pixels x channels] += sum_t A_t[pixels x channels] * B[t][channels].
-  // The result goes back to NCHW, i.e. transposed; spade-sim's STORE writes
-  // contiguous rows (it ignores a column stride), so one channel per tile.
+  // The result goes back to NCHW, i.e. transposed; STORE writes contiguous
+  // rows, so one channel per tile.
   int64_t tm = std::min(ow, rows()), tn = storeChannels(ch);
   int64_t rowsPerRow = 1; // tn <= cols
   if (taps * tm * rowsPerRow > spadRegion(2) || tm > accRegion(1))
@@ -752,7 +752,7 @@ Lowering::lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
                             true, currentLayer);
           store(MemSpace::acc, acc,
                 out.addr + (((n * ch + c0) * oh + y) * ow + x0) * kF32, mt,
-                nt, kF32, oh * ow * kF32, act);
+                nt, kF32, act);
         }
     }
   buffers[conv.getResult(0)] = out;
@@ -812,7 +812,7 @@ LogicalResult Lowering::lowerMatmul(linalg::MatmulOp matmul) {
   gemm.storeC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t n0,
                     int64_t nt) {
     store(MemSpace::acc, acc, out.addr + (m0 * n + n0) * kF32, mt, nt,
-          n * kF32, kF32, act);
+          n * kF32, act);
   };
   if (failed(emitGemm(matmul, gemm)))
     return failure();
@@ -860,7 +860,7 @@ LogicalResult Lowering::lowerPad(tensor::PadOp pad) {
     else
       load(MemSpace::spad, spad, fillAddr, rt, wp, 0);
     store(MemSpace::spad, spad, out.addr + r0 * wp * kF32, rt, wp, wp * kF32,
-          0, Activation::none);
+          Activation::none);
   }
   int64_t interiorChunk = std::min<int64_t>(region / ((w + cols() - 1) / cols()),
                                             65535);
@@ -874,7 +874,7 @@ LogicalResult Lowering::lowerPad(tensor::PadOp pad) {
       store(MemSpace::spad, spad,
             out.addr + ((p * hp + low[rank - 2] + y0) * wp + low[rank - 1]) *
                            kF32,
-            yt, w, wp * kF32, 0, Activation::none);
+            yt, w, wp * kF32, Activation::none);
     }
   buffers[pad.getResult()] = out;
   return success();
@@ -918,7 +918,7 @@ LogicalResult Lowering::lowerExtractSlice(tensor::ExtractSliceOp slice) {
            in->addr + ((p * srcH + oy + y0) * srcW + ox) * kF32, yt, w,
            srcW * kF32);
       store(MemSpace::spad, spad, out.addr + (p * h + y0) * w * kF32, yt, w,
-            w * kF32, 0, Activation::none);
+            w * kF32, Activation::none);
     }
   buffers[slice.getResult()] = out;
   return success();
@@ -979,7 +979,7 @@ LogicalResult Lowering::lowerPool(Operation *op, Value input, Value result,
                            Activation::none, 0, 0, 0, 0, 0, currentLayer);
         store(MemSpace::spad, dst,
               out.addr + ((n * ch + c0) * oh * ow + y0 * ow) * kF32, yt * ow,
-              ct, kF32, oh * ow * kF32, Activation::none);
+              ct, kF32, Activation::none);
       }
     }
   buffers[result] = out;
@@ -1076,7 +1076,7 @@ LogicalResult Lowering::lowerBinary(linalg::GenericOp generic,
                      MemSpace::acc, b, r, c, APFloat(1.0f), Activation::none,
                      0, 0, 0,
                      0, 0, currentLayer);
-    store(MemSpace::acc, a, out.addr + offset * kF32, r, c, c * kF32, 0, act);
+    store(MemSpace::acc, a, out.addr + offset * kF32, r, c, c * kF32, act);
   };
   for (int64_t r0 = 0; r0 < fullRows; r0 += chunk)
     step(r0 * cols(), std::min(chunk, fullRows - r0), cols());
@@ -1133,7 +1133,7 @@ LogicalResult Lowering::lowerGeneric(linalg::GenericOp generic) {
           accToggle = !accToggle;
           int64_t a = accBase(0, 1);
           load(MemSpace::acc, a, in->addr + offset * kF32, r, c, c * kF32);
-          store(MemSpace::acc, a, out.addr + offset * kF32, r, c, c * kF32, 0,
+          store(MemSpace::acc, a, out.addr + offset * kF32, r, c, c * kF32,
                 act);
         };
         for (int64_t r0 = 0; r0 < fullRows; r0 += chunk)

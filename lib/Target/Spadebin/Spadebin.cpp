@@ -102,7 +102,6 @@ sim::Instruction toInstruction(Operation *op) {
         inst.rows = store.getRows();
         inst.cols = store.getCols();
         inst.dramRowStride = store.getRowStride();
-        inst.dramColStride = store.getColStride();
         inst.storeType = byValue<sim::ElemType>(store.getStoreType());
         inst.activation = byValue<sim::Activation>(store.getActivation());
         inst.scale = store.getScale().convertToFloat();

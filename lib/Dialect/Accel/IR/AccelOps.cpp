@@ -263,7 +263,7 @@ LogicalResult StreamChecker::checkVector(VectorOp op) {
       failed(field(op, "pool_sh", op.getPoolSh(), 8, 1)) ||
       failed(field(op, "pool_sw", op.getPoolSw(), 8, 1)))
     return failure();
-  if (op.getPoolKh() > rows || op.getPoolKw() > inW)
+  if (int64_t(op.getPoolKh()) > rows || int64_t(op.getPoolKw()) > inW)
     return op.emitOpError() << "pooling window " << op.getPoolKh() << "x"
                             << op.getPoolKw() << " is larger than the input "
                             << rows << "x" << inW;
@@ -355,7 +355,7 @@ LogicalResult StreamChecker::check(Operation *op) {
         return checkLoadStore(store, space, store.getLocalAddr(),
                               store.getDramAddr(), store.getRows(),
                               store.getCols(), store.getRowStride(),
-                              store.getColStride(), elemTypeBytes(to),
+                              /*colStride=*/0, elemTypeBytes(to),
                               /*readsDram=*/true);
       })
       .Case([&](PreloadOp preload) -> LogicalResult {
@@ -399,7 +399,7 @@ LogicalResult StreamChecker::check(Operation *op) {
           return sparse.emitOpError()
                  << "tile " << m << "x" << n << " does not fit the "
                  << config.getRows() << "x" << config.getCols() << " array";
-        if (sparse.getNnz() > k * n)
+        if (int64_t(sparse.getNnz()) > k * n)
           return sparse.emitOpError() << "nnz " << sparse.getNnz()
                                       << " exceeds k * n = " << k * n;
         int64_t esize = elemTypeBytes(*elemType);
