@@ -427,6 +427,19 @@ private:
   };
   LogicalResult emitGemm(Operation *op, const Gemm &gemm);
 
+  /// NCHW convolution geometry on an already padded input.
+  struct ConvShape {
+    int64_t batch, c, hp, wp, f, oh, ow, groups, cg, fg, kh, kw, sh, sw, dh,
+        dw;
+  };
+  /// The GEMMs of a convolution: weights [F x cg*kh*kw] at `wAddr` (group g
+  /// at wAddr + g * wGroupStride), bias expanded to [F x cols] at
+  /// `biasAddr` (or none if negative).
+  LogicalResult emitConvGemm(Operation *op, const ConvShape &shape,
+                             int64_t inAddr, int64_t wAddr,
+                             int64_t wGroupStride, int64_t biasAddr,
+                             int64_t outAddr, Activation act);
+
   // Layers.
   /// Follows the single-use chain of per-channel affine generics after
   /// `result` (channel dimension `channelDim`), returns the combined
@@ -583,6 +596,78 @@ ChannelAffine Lowering::foldEpilogue(Value result, int64_t channelDim,
   return total;
 }
 
+LogicalResult Lowering::emitConvGemm(Operation *op, const ConvShape &shape,
+                                     int64_t inAddr, int64_t wAddr,
+                                     int64_t wGroupStride, int64_t biasAddr,
+                                     int64_t outAddr, Activation act) {
+  // Plain copies: lambdas cannot capture structured bindings in C++17.
+  int64_t batch = shape.batch, c = shape.c, hp = shape.hp, wp = shape.wp,
+          f = shape.f, oh = shape.oh, ow = shape.ow, groups = shape.groups,
+          cg = shape.cg, fg = shape.fg, kh = shape.kh, kw = shape.kw;
+  int64_t ktot = cg * kh * kw;
+  int64_t strides[2] = {shape.sh, shape.sw}, dil[2] = {shape.dh, shape.dw};
+  // Output tiles never straddle an output row: column n0 of the GEMM is
+  // pixel (n0 / ow, n0 % ow), so a tile's patches are strided LOADs.
+  Gemm gemm;
+  gemm.m = fg;
+  gemm.k = ktot;
+  int64_t tn = std::min(ow, cols());
+  for (int64_t y = 0; y < oh; ++y)
+    for (int64_t x0 = 0; x0 < ow; x0 += tn)
+      gemm.nTiles.push_back({y * ow + x0, std::min(tn, ow - x0)});
+  for (int64_t n = 0; n < batch; ++n)
+    for (int64_t g = 0; g < groups; ++g) {
+      gemm.loadA = [&](int64_t spad, int64_t m0, int64_t mt, int64_t k0,
+                       int64_t kt) {
+        load(MemSpace::spad, spad,
+             wAddr + g * wGroupStride + (m0 * ktot + k0) * kF32, mt, kt,
+             ktot * kF32);
+      };
+      gemm.loadB = [&](int64_t spad, int64_t k0, int64_t kt, int64_t n0,
+                       int64_t nt) {
+        int64_t y = n0 / ow, x0 = n0 % ow;
+        int64_t row = 0;
+        for (int64_t k = k0; k < k0 + kt;) {
+          int64_t ch = k / (kh * kw), r = k % (kh * kw);
+          int64_t ky = r / kw, kx = r % kw;
+          int64_t run, stride;
+          if (kh * kw == 1) {
+            run = k0 + kt - k;
+            stride = hp * wp * kF32;
+          } else {
+            run = std::min(kw - kx, k0 + kt - k);
+            stride = dil[1] * kF32;
+          }
+          int64_t addr =
+              inAddr + (((n * c + g * cg + ch) * hp + y * strides[0] +
+                           ky * dil[0]) *
+                              wp +
+                          x0 * strides[1] + kx * dil[1]) *
+                             kF32;
+          load(MemSpace::spad, spad + row, addr, run, nt, stride,
+               strides[1] * kF32);
+          row += run;
+          k += run;
+        }
+      };
+      if (biasAddr >= 0)
+        gemm.initC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t,
+                         int64_t nt) {
+          load(MemSpace::acc, acc, biasAddr + (g * fg + m0) * cols() * kF32,
+               mt, nt, cols() * kF32);
+        };
+      gemm.storeC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t n0,
+                        int64_t nt) {
+        store(MemSpace::acc, acc,
+              outAddr + ((n * f + g * fg + m0) * oh * ow + n0) * kF32, mt, nt,
+              oh * ow * kF32, act);
+      };
+      if (failed(emitGemm(op, gemm)))
+        return failure();
+    }
+  return success();
+}
+
 LogicalResult Lowering::lowerConv(linalg::Conv2DNchwFchwOp conv) {
   Value input = conv.getInputs()[0];
   auto in = bufferOf(input);
@@ -621,63 +706,11 @@ LogicalResult Lowering::lowerConv(linalg::Conv2DNchwFchwOp conv) {
   int64_t biasAddr = addConstant(bias);
   Buffer out = newBuffer(outType);
 
-  // Output tiles never straddle an output row: column n0 of the GEMM is
-  // pixel (n0 / ow, n0 % ow), so a tile's patches are strided LOADs.
-  Gemm gemm;
-  gemm.m = fg;
-  gemm.k = ktot;
-  int64_t tn = std::min(ow, cols());
-  for (int64_t y = 0; y < oh; ++y)
-    for (int64_t x0 = 0; x0 < ow; x0 += tn)
-      gemm.nTiles.push_back({y * ow + x0, std::min(tn, ow - x0)});
-  for (int64_t n = 0; n < batch; ++n)
-    for (int64_t g = 0; g < groups; ++g) {
-      gemm.loadA = [&](int64_t spad, int64_t m0, int64_t mt, int64_t k0,
-                       int64_t kt) {
-        load(MemSpace::spad, spad, wAddr + ((g * fg + m0) * ktot + k0) * kF32,
-             mt, kt, ktot * kF32);
-      };
-      gemm.loadB = [&](int64_t spad, int64_t k0, int64_t kt, int64_t n0,
-                       int64_t nt) {
-        int64_t y = n0 / ow, x0 = n0 % ow;
-        int64_t row = 0;
-        for (int64_t k = k0; k < k0 + kt;) {
-          int64_t ch = k / (kh * kw), r = k % (kh * kw);
-          int64_t ky = r / kw, kx = r % kw;
-          int64_t run, stride;
-          if (kh * kw == 1) {
-            run = k0 + kt - k;
-            stride = hp * wp * kF32;
-          } else {
-            run = std::min(kw - kx, k0 + kt - k);
-            stride = dil[1] * kF32;
-          }
-          int64_t addr =
-              in->addr + (((n * c + g * cg + ch) * hp + y * strides[0] +
-                           ky * dil[0]) *
-                              wp +
-                          x0 * strides[1] + kx * dil[1]) *
-                             kF32;
-          load(MemSpace::spad, spad + row, addr, run, nt, stride,
-               strides[1] * kF32);
-          row += run;
-          k += run;
-        }
-      };
-      gemm.initC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t,
-                       int64_t nt) {
-        load(MemSpace::acc, acc, biasAddr + (g * fg + m0) * cols() * kF32, mt,
-             nt, cols() * kF32);
-      };
-      gemm.storeC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t n0,
-                        int64_t nt) {
-        store(MemSpace::acc, acc,
-              out.addr + ((n * f + g * fg + m0) * oh * ow + n0) * kF32, mt, nt,
-              oh * ow * kF32, act);
-      };
-      if (failed(emitGemm(conv, gemm)))
-        return failure();
-    }
+  ConvShape shape{batch, c,  hp, wp, f,          oh,         ow,     groups,
+                  cg,    fg, kh, kw, strides[0], strides[1], dil[0], dil[1]};
+  if (failed(emitConvGemm(conv, shape, in->addr, wAddr, fg * ktot * kF32,
+                          biasAddr, out.addr, act)))
+    return failure();
   buffers[conv.getResult(0)] = out;
   buffers[last] = out;
   return success();
