@@ -50,6 +50,7 @@ LogicalResult spade::compileForAccel(ModuleOp module,
     lowering.spadRows = config->spadRows;
     lowering.accRows = config->accRows;
     lowering.dataflow = sim::dataflowName(config->dataflow).str();
+    lowering.sparseLanes = config->sparseLanes;
     lowering.doubleBuffer = config->doubleBuffering;
     lowering.simConfig = sim::printAccelConfigJSON(*config);
     PassManager pm(module.getContext());

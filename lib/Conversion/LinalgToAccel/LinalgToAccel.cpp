@@ -27,6 +27,7 @@
 
 #include "spade/Conversion/Passes.h"
 #include "spade/Dialect/Accel/AccelOps.h"
+#include "spade/Dialect/Spade/SpadeOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -52,6 +53,7 @@ namespace spade {
 using namespace mlir;
 using namespace spade;
 using namespace spade::accel;
+using spade::BasisConvOp;
 
 namespace {
 
@@ -353,6 +355,16 @@ private:
     ConstantOp::create(items, loc, addr, DenseElementsAttr::get(type, data));
     return addr;
   }
+  /// Raw bytes (e.g. a sparse coefficient stream) as an i8 constant.
+  int64_t addByteConstant(ArrayRef<uint8_t> bytes) {
+    auto type = RankedTensorType::get({int64_t(bytes.size())},
+                                      IntegerType::get(items.getContext(), 8));
+    int64_t addr = allocDram(bytes.size());
+    ArrayRef<int8_t> data(reinterpret_cast<const int8_t *>(bytes.data()),
+                          bytes.size());
+    ConstantOp::create(items, loc, addr, DenseElementsAttr::get(type, data));
+    return addr;
+  }
   std::optional<Buffer> bufferOf(Value value) {
     auto it = buffers.find(value);
     if (it == buffers.end())
@@ -451,6 +463,11 @@ private:
   LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv);
   LogicalResult lowerMatmul(linalg::MatmulOp matmul);
   LogicalResult lowerPad(tensor::PadOp pad);
+  /// Copies the planes of `in` into a new `type` buffer at (top, left) of
+  /// each plane, the rest filled with `value`.
+  FailureOr<Buffer> padCopy(Operation *op, Buffer in, RankedTensorType type,
+                            int64_t top, int64_t left, float value);
+  LogicalResult lowerBasisConv(BasisConvOp conv);
   LogicalResult lowerExtractSlice(tensor::ExtractSliceOp slice);
   LogicalResult lowerPool(Operation *op, Value input, Value result,
                           VectorOpKind kind, int64_t kh, int64_t kw,
@@ -869,19 +886,34 @@ LogicalResult Lowering::lowerPad(tensor::PadOp pad) {
     if (low[d] != 0 || type.getDimSize(d) != in->type.getDimSize(d))
       return unsupported(pad, "padding of a "
                            "dimension other than the last two");
-  int64_t h = in->type.getDimSize(rank - 2), w = in->type.getDimSize(rank - 1);
+  beginLayer(pad, "pad", 0);
+  FailureOr<Buffer> out =
+      padCopy(pad, *in, type, low[rank - 2], low[rank - 1],
+              padConst.value().convertToFloat());
+  if (failed(out))
+    return failure();
+  buffers[pad.getResult()] = *out;
+  return success();
+}
+
+FailureOr<Buffer> Lowering::padCopy(Operation *op, Buffer in,
+                                    RankedTensorType type, int64_t top,
+                                    int64_t left, float value) {
+  int64_t rank = type.getRank();
+  int64_t h = in.type.getDimSize(rank - 2), w = in.type.getDimSize(rank - 1);
   int64_t hp = type.getDimSize(rank - 2), wp = type.getDimSize(rank - 1);
   int64_t planes = type.getNumElements() / (hp * wp);
-  beginLayer(pad, "pad", 0);
   Buffer out = newBuffer(type);
-  float value = padConst.value().convertToFloat();
   // Fill: one row of the pad value, repeated (row stride 0), or zeros.
-  int64_t fillAddr = value == 0.0f ? -1 : addConstant(SmallVector<float>(wp, value));
+  int64_t fillAddr =
+      value == 0.0f ? -1 : addConstant(SmallVector<float>(wp, value));
   int64_t region = spadRegion(1);
   int64_t rowsPerRow = (wp + cols() - 1) / cols();
   int64_t chunk = std::min<int64_t>(region / rowsPerRow, 65535);
-  if (chunk < 1)
-    return pad.emitError("the padded rows do not fit the scratchpad");
+  if (chunk < 1) {
+    op->emitError("the padded rows do not fit the scratchpad");
+    return failure();
+  }
   int64_t totalRows = planes * hp;
   for (int64_t r0 = 0; r0 < totalRows; r0 += chunk) {
     int64_t rt = std::min(chunk, totalRows - r0);
@@ -895,21 +927,141 @@ LogicalResult Lowering::lowerPad(tensor::PadOp pad) {
     store(MemSpace::spad, spad, out.addr + r0 * wp * kF32, rt, wp, wp * kF32,
           Activation::none);
   }
-  int64_t interiorChunk = std::min<int64_t>(region / ((w + cols() - 1) / cols()),
-                                            65535);
+  int64_t interiorChunk =
+      std::min<int64_t>(region / ((w + cols() - 1) / cols()), 65535);
   for (int64_t p = 0; p < planes; ++p)
     for (int64_t y0 = 0; y0 < h; y0 += interiorChunk) {
       int64_t yt = std::min(interiorChunk, h - y0);
       spadToggle = !spadToggle;
       int64_t spad = spadBase(0, 1);
-      load(MemSpace::spad, spad, in->addr + (p * h + y0) * w * kF32, yt, w,
+      load(MemSpace::spad, spad, in.addr + (p * h + y0) * w * kF32, yt, w,
            w * kF32);
       store(MemSpace::spad, spad,
-            out.addr + ((p * hp + low[rank - 2] + y0) * wp + low[rank - 1]) *
-                           kF32,
-            yt, w, wp * kF32, Activation::none);
+            out.addr + ((p * hp + top + y0) * wp + left) * kF32, yt, w,
+            wp * kF32, Activation::none);
     }
-  buffers[pad.getResult()] = out;
+  return out;
+}
+
+LogicalResult Lowering::lowerBasisConv(BasisConvOp conv) {
+  if (config.getSparseLanes() == 0)
+    return unsupported(conv, "this accelerator has no sparse coefficient "
+                             "unit");
+  auto in = bufferOf(conv.getInput());
+  auto basis = constantFloats(conv.getBasis());
+  auto coeffs = constantFloats(conv.getCoefficients());
+  std::optional<SmallVector<float>> bias;
+  if (conv.getBias())
+    bias = constantFloats(conv.getBias());
+  if (!in || !basis || !coeffs || (conv.getBias() && !bias))
+    return unsupported(conv, "the input must be a tensor and the basis, "
+                             "fp32 coefficients and bias constant");
+  auto outType = cast<RankedTensorType>(conv.getResult().getType());
+  auto bType = cast<RankedTensorType>(conv.getBasis().getType());
+  int64_t batch = outType.getDimSize(0), cout = outType.getDimSize(1),
+          oh = outType.getDimSize(2), ow = outType.getDimSize(3);
+  int64_t cin = in->type.getDimSize(1);
+  int64_t nb = bType.getDimSize(0), kh = bType.getDimSize(1),
+          kw = bType.getDimSize(2);
+  int64_t groups = conv.getGroups(), cg = cin / groups, og = cout / groups;
+  ArrayRef<int64_t> pads = conv.getPads(), strides = conv.getStrides(),
+                    dil = conv.getDilations();
+
+  // Stage 1: every input channel convolved with the shared basis kernels,
+  // a grouped convolution (one group per channel, the basis as weights).
+  beginLayer(conv, "basis_conv", batch * cin * nb * oh * ow * kh * kw);
+  Buffer src = *in;
+  if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
+    auto paddedType = RankedTensorType::get(
+        {batch, cin, in->type.getDimSize(2) + pads[0] + pads[2],
+         in->type.getDimSize(3) + pads[1] + pads[3]},
+        in->type.getElementType());
+    FailureOr<Buffer> padded =
+        padCopy(conv, *in, paddedType, pads[0], pads[1], 0.0f);
+    if (failed(padded))
+      return failure();
+    src = *padded;
+  }
+  auto responsesType = RankedTensorType::get({batch, cin * nb, oh, ow},
+                                             outType.getElementType());
+  Buffer responses = newBuffer(responsesType);
+  int64_t basisAddr = addConstant(*basis);
+  ConvShape shape{batch,      src.type.getDimSize(1),
+                  src.type.getDimSize(2), src.type.getDimSize(3),
+                  cin * nb,   oh,
+                  ow,         cin,
+                  1,          nb,
+                  kh,         kw,
+                  strides[0], strides[1],
+                  dil[0],     dil[1]};
+  if (failed(emitConvGemm(conv, shape, src.addr, basisAddr, 0, -1,
+                          responses.addr, Activation::none)))
+    return failure();
+
+  // Stage 2: the coefficients as one sparse stream per output channel
+  // (count, then (row, value) pairs; zeros dropped), each padded to whole
+  // SPAD rows; C[pixels x 1] += R[pixels x cg*K] * S_o on the sparse unit.
+  int64_t kk = cg * nb, rowBytes = cols() * kF32;
+  SmallVector<int64_t> streamOffset(cout), streamRows(cout), nnz(cout);
+  std::vector<uint8_t> streams;
+  int64_t totalNnz = 0;
+  for (int64_t o = 0; o < cout; ++o) {
+    std::vector<uint8_t> stream(2);
+    for (int64_t r = 0; r < kk; ++r) {
+      float v = (*coeffs)[o * kk + r];
+      if (v == 0.0f)
+        continue;
+      uint8_t pair[6] = {uint8_t(r), uint8_t(r >> 8)};
+      std::memcpy(pair + 2, &v, 4);
+      stream.insert(stream.end(), pair, pair + 6);
+      ++nnz[o];
+    }
+    stream[0] = uint8_t(nnz[o]);
+    stream[1] = uint8_t(nnz[o] >> 8);
+    streamRows[o] = (int64_t(stream.size()) + rowBytes - 1) / rowBytes;
+    streamOffset[o] = streams.size();
+    stream.resize(streamRows[o] * rowBytes, 0);
+    streams.insert(streams.end(), stream.begin(), stream.end());
+    totalNnz += nnz[o];
+  }
+  int64_t tm = std::min(ow, rows());
+  int64_t aRows = tm * ((kk + cols() - 1) / cols());
+  int64_t maxStream = *llvm::max_element(streamRows);
+  if (kk > 65535 || aRows > spadRegion(2) || maxStream > spadRegion(2))
+    return conv->emitError("the coefficient stage does not fit the "
+                           "scratchpad");
+  beginLayer(conv, "sparse_coeff", batch * oh * ow * totalNnz);
+  int64_t streamAddr = addByteConstant(streams);
+  int64_t biasAddr = bias ? addConstant(*bias) : -1;
+  Buffer out = newBuffer(outType);
+  for (int64_t n = 0; n < batch; ++n)
+    for (int64_t g = 0; g < groups; ++g)
+      for (int64_t y = 0; y < oh; ++y)
+        for (int64_t x0 = 0; x0 < ow; x0 += tm) {
+          int64_t mt = std::min(tm, ow - x0);
+          spadToggle = !spadToggle;
+          int64_t spadA = spadBase(0, 2);
+          load(MemSpace::spad, spadA,
+               responses.addr +
+                   ((n * cin * nb + g * kk) * oh * ow + y * ow + x0) * kF32,
+               mt, kk, kF32, oh * ow * kF32);
+          for (int64_t j = 0; j < og; ++j) {
+            int64_t o = g * og + j;
+            spadToggle = !spadToggle;
+            accToggle = !accToggle;
+            int64_t spadB = spadBase(1, 2), acc = accBase(0, 1);
+            load(MemSpace::spad, spadB, streamAddr + streamOffset[o],
+                 streamRows[o], cols(), rowBytes);
+            if (biasAddr >= 0)
+              load(MemSpace::acc, acc, biasAddr + o * kF32, mt, 1, 0);
+            SparseCoeffOp::create(code, loc, acc, spadA, spadB, mt, 1, kk,
+                                  nnz[o], biasAddr >= 0, currentLayer);
+            store(MemSpace::acc, acc,
+                  out.addr + ((n * cout + o) * oh * ow + y * ow + x0) * kF32,
+                  mt, 1, kF32, Activation::none);
+          }
+        }
+  buffers[conv.getResult()] = out;
   return success();
 }
 
@@ -1230,6 +1382,7 @@ LogicalResult Lowering::lowerFunction(func::FuncOp func) {
                   return success();
                 })
             .Case([&](tensor::PadOp pad) { return lowerPad(pad); })
+            .Case([&](BasisConvOp conv) { return lowerBasisConv(conv); })
             .Case([&](tensor::ExtractSliceOp slice) {
               return lowerExtractSlice(slice);
             })
@@ -1292,11 +1445,11 @@ struct ConvertLinalgToAccel
     }
     MLIRContext *ctx = &getContext();
     auto emitError = [&] { return module.emitError(); };
-    // One accelerator, the default sparse unit, fp32 operands.
+    // One accelerator, fp32 operands.
     ConfigAttr config = ConfigAttr::getChecked(
         function_ref<InFlightDiagnostic()>(emitError), ctx, int64_t(rows),
         int64_t(cols), *flow, int64_t(spadRows), int64_t(accRows), int64_t(1),
-        int64_t(16), int64_t(1), int64_t(0));
+        int64_t(sparseLanes), int64_t(1), int64_t(0));
     if (!config)
       return signalPassFailure();
 
