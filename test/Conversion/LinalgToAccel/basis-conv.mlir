@@ -21,7 +21,7 @@
 // CHECK-NEXT: accel.store acc[32], dram[[[Y]]] 4 x 1 stride 4 as fp32 {layer = 1 : i64}
 
 // Without a sparse unit the op is rejected.
-// NOUNIT: error: 'spade.basis_conv' cannot run on the accelerator: this accelerator has no sparse coefficient unit
+// NOUNIT: error: loc("bconv"): 'spade.basis_conv' cannot run on the accelerator: this accelerator has no sparse coefficient unit
 func.func @main_graph(%x: tensor<1x4x9x10xf32> {onnx.name = "x"}) -> (tensor<1x6x5x7xf32> {onnx.name = "y"}) {
   %b = arith.constant dense<[[[ 2.040919   , -2.555665   ,  0.41809884 ],  [-0.5677696  , -0.4526493  , -0.21559717 ],  [-2.0199862  , -0.23193237 , -0.8652131  ]], [[ 3.3229995  ,  0.22578661 , -0.3526308  ],  [-0.28128743 , -0.66804636 , -1.0551505  ],  [-0.39080098 ,  0.4819454  , -0.23855361 ]], [[ 0.9577587  , -0.19980213 ,  0.024259565],  [ 1.5458208  ,  0.5451055  , -0.50522876 ],  [-0.18283898 ,  0.54052514 ,  1.935088   ]]]> : tensor<3x3x3xf32>
   %c = arith.constant dense<[[[-0.26962033,  0.        ,  1.0023136 ],  [ 0.        , -0.29172024,  0.882539  ]], [[ 0.58035004,  0.0915167 ,  0.6701044 ],  [-2.8281622 ,  0.        ,  0.        ]], [[ 0.        ,  0.        ,  0.        ],  [-0.44476745,  0.        ,  0.        ]], [[ 0.        ,  1.4055982 ,  0.747408  ],  [ 0.19381565,  0.        , -0.20552304]], [[-0.92589957,  0.        ,  0.5825384 ],  [ 0.        , -0.7828086 ,  0.2291539 ]], [[-2.4938943 ,  0.69012475,  0.49136826],  [ 0.        ,  0.        ,  0.        ]]]> : tensor<6x2x3xf32>
