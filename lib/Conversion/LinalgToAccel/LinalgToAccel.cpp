@@ -393,9 +393,9 @@ private:
   /// Sets CONFIG's clip bounds for an activation and returns the STORE kind.
   Activation activationFor(double lo, double hi);
 
-  /// Channels per tile of a result computed channels-last and stored to
-  /// NCHW: that STORE would need a DRAM column stride, which the ISA's STORE
-  /// does not have (only LOAD does), so one channel per tile.
+  /// Channels per tile of a result computed channels-last (pooling) and
+  /// stored to NCHW: that STORE would need a DRAM column stride, which the
+  /// ISA's STORE does not have (only LOAD does), so one channel per tile.
   int64_t storeChannels(int64_t) const { return 1; }
   int64_t onChipRows(int64_t r, int64_t c) const {
     return r * ((c + cols() - 1) / cols());
@@ -754,12 +754,19 @@ Lowering::lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
 
   Value last;
   ChannelAffine epi = foldEpilogue(conv.getResult(0), 1, ch, last);
-  SmallVector<float> w(*weights);
-  SmallVector<float> bias(ch);
+  // Per channel, tiles of tm output rows x tn output columns:
+  // C[i][j] = out[c][y0+i][x0+j] (+)= sum_t A_t[i][j] * B[t][j] with
+  // B[t][j] = w[c][t] for every j (the weights expanded along the row), so
+  // the tile is NCHW on both sides and a plain STORE writes it.
+  SmallVector<float> w(ch * taps * cols());
+  SmallVector<float> bias(ch * cols());
   for (int64_t o = 0; o < ch; ++o) {
     for (int64_t t = 0; t < taps; ++t)
-      w[o * taps + t] = float(w[o * taps + t] * epi.a[o]);
-    bias[o] = float(epi.b[o]);
+      for (int64_t j = 0; j < cols(); ++j)
+        w[(o * taps + t) * cols() + j] =
+            float((*weights)[o * taps + t] * epi.a[o]);
+    for (int64_t j = 0; j < cols(); ++j)
+      bias[o * cols() + j] = float(epi.b[o]);
   }
   beginLayer(conv, "depthwise_conv", batch * ch * oh * ow * taps);
   Activation act = activationFor(epi.lo, epi.hi);
@@ -767,44 +774,38 @@ Lowering::lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
   int64_t biasAddr = addConstant(bias);
   Buffer out = newBuffer(outType);
 
-  // C[pixels x channels] += sum_t A_t[pixels x channels] * B[t][channels].
-  // The result goes back to NCHW, i.e. transposed; STORE writes contiguous
-  // rows, so one channel per tile.
-  int64_t tm = std::min(ow, rows()), tn = storeChannels(ch);
-  int64_t rowsPerRow = 1; // tn <= cols
-  if (taps * tm * rowsPerRow > spadRegion(2) || tm > accRegion(1))
+  int64_t tm = std::min(oh, rows()), tn = std::min(ow, cols());
+  if (taps * tm > spadRegion(2) || taps > spadRegion(2) || tm > accRegion(1))
     return conv.emitError("the layer does not fit the scratchpad and "
                           "accumulator of this accelerator");
   for (int64_t n = 0; n < batch; ++n)
-    for (int64_t c0 = 0; c0 < ch; c0 += tn) {
-      int64_t nt = std::min(tn, ch - c0);
-      for (int64_t y = 0; y < oh; ++y)
-        for (int64_t x0 = 0; x0 < ow; x0 += tm) {
-          int64_t mt = std::min(tm, ow - x0);
+    for (int64_t c = 0; c < ch; ++c)
+      for (int64_t y0 = 0; y0 < oh; y0 += tm)
+        for (int64_t x0 = 0; x0 < ow; x0 += tn) {
+          int64_t mt = std::min(tm, oh - y0), nt = std::min(tn, ow - x0);
           spadToggle = !spadToggle;
           accToggle = !accToggle;
           int64_t spadA = spadBase(0, 2), spadB = spadBase(1, 2);
           int64_t acc = accBase(0, 1);
-          load(MemSpace::spad, spadB, wAddr + c0 * taps * kF32, taps, nt,
-               kF32, taps * kF32);
+          load(MemSpace::spad, spadB, wAddr + c * taps * cols() * kF32, taps,
+               nt, cols() * kF32);
           for (int64_t t = 0; t < taps; ++t) {
             int64_t ky = t / kw, kx = t % kw;
-            int64_t addr = in->addr + (((n * ch + c0) * hp + y * strides[0] +
+            int64_t addr = in->addr + (((n * ch + c) * hp + y0 * strides[0] +
                                         ky * dil[0]) *
                                            wp +
                                        x0 * strides[1] + kx * dil[1]) *
                                           kF32;
             load(MemSpace::spad, spadA + t * mt, addr, mt, nt,
-                 strides[1] * kF32, hp * wp * kF32);
+                 strides[0] * wp * kF32, strides[1] * kF32);
           }
-          load(MemSpace::acc, acc, biasAddr + c0 * kF32, mt, nt, 0);
+          load(MemSpace::acc, acc, biasAddr + c * cols() * kF32, mt, nt, 0);
           ComputeOp::create(code, loc, acc, spadA, spadB, mt, nt, taps, true,
                             true, currentLayer);
           store(MemSpace::acc, acc,
-                out.addr + (((n * ch + c0) * oh + y) * ow + x0) * kF32, mt,
-                nt, kF32, act);
+                out.addr + (((n * ch + c) * oh + y0) * ow + x0) * kF32, mt, nt,
+                ow * kF32, act);
         }
-    }
   buffers[conv.getResult(0)] = out;
   buffers[last] = out;
   return success();
