@@ -36,8 +36,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -237,8 +237,9 @@ std::optional<ChannelAffine> matchChannelAffine(linalg::GenericOp generic,
       if (isa<arith::AddFOp, arith::SubFOp>(op)) {
         double sign = isa<arith::SubFOp>(op) ? -1 : 1;
         ok = linear(*lhs) && linear(*rhs);
-        out.kind = (lhs->kind == Sym::Lin || rhs->kind == Sym::Lin) ? Sym::Lin
-                                                                    : Sym::Const;
+        out.kind = (lhs->kind == Sym::Lin || rhs->kind == Sym::Lin)
+                       ? Sym::Lin
+                       : Sym::Const;
         out.a = lhs->a + sign * rhs->a;
         out.b = lhs->b + sign * rhs->b;
       } else if (isa<arith::MulFOp>(op)) {
@@ -261,8 +262,8 @@ std::optional<ChannelAffine> matchChannelAffine(linalg::GenericOp generic,
         out.b = -lhs->b;
       } else if (isa<math::SqrtOp, math::RsqrtOp>(op)) {
         ok = lhs->kind == Sym::Const;
-        out.b = isa<math::SqrtOp>(op) ? std::sqrt(lhs->b)
-                                      : 1.0 / std::sqrt(lhs->b);
+        out.b =
+            isa<math::SqrtOp>(op) ? std::sqrt(lhs->b) : 1.0 / std::sqrt(lhs->b);
       } else if (isa<arith::MaximumFOp, arith::MaxNumFOp, arith::MinimumFOp,
                      arith::MinNumFOp>(op)) {
         bool isMax = isa<arith::MaximumFOp, arith::MaxNumFOp>(op);
@@ -441,8 +442,7 @@ private:
 
   /// NCHW convolution geometry on an already padded input.
   struct ConvShape {
-    int64_t batch, c, hp, wp, f, oh, ow, groups, cg, fg, kh, kw, sh, sw, dh,
-        dw;
+    int64_t batch, c, hp, wp, f, oh, ow, groups, cg, fg, kh, kw, sh, sw, dh, dw;
   };
   /// The GEMMs of a convolution: weights [F x cg*kh*kw] at `wAddr` (group g
   /// at wAddr + g * wGroupStride), bias expanded to [F x cols] at
@@ -456,9 +456,8 @@ private:
   /// Follows the single-use chain of per-channel affine generics after
   /// `result` (channel dimension `channelDim`), returns the combined
   /// epilogue and marks the generics as folded.
-  ChannelAffine foldEpilogue(Value result, int64_t channelDim,
-                             int64_t channels, Value &last,
-                             bool activationsOnly = false);
+  ChannelAffine foldEpilogue(Value result, int64_t channelDim, int64_t channels,
+                             Value &last, bool activationsOnly = false);
   LogicalResult lowerConv(linalg::Conv2DNchwFchwOp conv);
   LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv);
   LogicalResult lowerMatmul(linalg::MatmulOp matmul);
@@ -470,9 +469,8 @@ private:
   LogicalResult lowerBasisConv(BasisConvOp conv);
   LogicalResult lowerExtractSlice(tensor::ExtractSliceOp slice);
   LogicalResult lowerPool(Operation *op, Value input, Value result,
-                          VectorOpKind kind, int64_t kh, int64_t kw,
-                          int64_t sh, int64_t sw, float postScale,
-                          Activation act);
+                          VectorOpKind kind, int64_t kh, int64_t kw, int64_t sh,
+                          int64_t sw, float postScale, Activation act);
   LogicalResult lowerMaxPool(linalg::PoolingNchwMaxOp pool);
   LogicalResult lowerReduce(linalg::ReduceOp reduce);
   LogicalResult lowerGeneric(linalg::GenericOp generic);
@@ -551,10 +549,9 @@ LogicalResult Lowering::emitGemm(Operation *op, const Gemm &g) {
           g.loadB(spadB + i * kt, k0, kt, tile(i).first, tile(i).second);
         int64_t rowsPerA = (kt + cols() - 1) / cols();
         auto compute = [&](int64_t i, int64_t c0, int64_t ct) {
-          ComputeOp::create(code, loc, acc + i * mt + c0,
-                            spadA + c0 * rowsPerA, spadB + i * kt, ct,
-                            tile(i).second, kt, accumulate, false,
-                            currentLayer);
+          ComputeOp::create(code, loc, acc + i * mt + c0, spadA + c0 * rowsPerA,
+                            spadB + i * kt, ct, tile(i).second, kt, accumulate,
+                            false, currentLayer);
         };
         if (flow == Dataflow::is) {
           // The A chunk is stationary: run every B tile through it.
@@ -656,11 +653,11 @@ LogicalResult Lowering::emitConvGemm(Operation *op, const ConvShape &shape,
             stride = dil[1] * kF32;
           }
           int64_t addr =
-              inAddr + (((n * c + g * cg + ch) * hp + y * strides[0] +
-                           ky * dil[0]) *
-                              wp +
-                          x0 * strides[1] + kx * dil[1]) *
-                             kF32;
+              inAddr +
+              (((n * c + g * cg + ch) * hp + y * strides[0] + ky * dil[0]) *
+                   wp +
+               x0 * strides[1] + kx * dil[1]) *
+                  kF32;
           load(MemSpace::spad, spad + row, addr, run, nt, stride,
                strides[1] * kF32);
           row += run;
@@ -670,8 +667,8 @@ LogicalResult Lowering::emitConvGemm(Operation *op, const ConvShape &shape,
       if (biasAddr >= 0)
         gemm.initC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t,
                          int64_t nt) {
-          load(MemSpace::acc, acc, biasAddr + (g * fg + m0) * cols() * kF32,
-               mt, nt, cols() * kF32);
+          load(MemSpace::acc, acc, biasAddr + (g * fg + m0) * cols() * kF32, mt,
+               nt, cols() * kF32);
         };
       gemm.storeC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t n0,
                         int64_t nt) {
@@ -691,10 +688,10 @@ LogicalResult Lowering::lowerConv(linalg::Conv2DNchwFchwOp conv) {
   auto weights = constantFloats(conv.getInputs()[1]);
   if (!in || !weights)
     return unsupported(conv, "the input must be "
-                          "a tensor and the weights constant");
+                             "a tensor and the weights constant");
   if (!isFilledWith(conv.getOutputs()[0], 0.0))
     return unsupported(conv, "the init is not "
-                          "zero");
+                             "zero");
   auto outType = cast<RankedTensorType>(conv.getResult(0).getType());
   auto wType = cast<RankedTensorType>(conv.getInputs()[1].getType());
   int64_t batch = outType.getDimSize(0), f = outType.getDimSize(1),
@@ -733,16 +730,15 @@ LogicalResult Lowering::lowerConv(linalg::Conv2DNchwFchwOp conv) {
   return success();
 }
 
-LogicalResult
-Lowering::lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
+LogicalResult Lowering::lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
   auto in = bufferOf(conv.getInputs()[0]);
   auto weights = constantFloats(conv.getInputs()[1]);
   if (!in || !weights)
     return unsupported(conv, "the input must be "
-                          "a tensor and the weights constant");
+                             "a tensor and the weights constant");
   if (!isFilledWith(conv.getOutputs()[0], 0.0))
     return unsupported(conv, "the init is not "
-                          "zero");
+                             "zero");
   auto outType = cast<RankedTensorType>(conv.getResult(0).getType());
   int64_t batch = outType.getDimSize(0), ch = outType.getDimSize(1),
           oh = outType.getDimSize(2), ow = outType.getDimSize(3);
@@ -791,11 +787,11 @@ Lowering::lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
                nt, cols() * kF32);
           for (int64_t t = 0; t < taps; ++t) {
             int64_t ky = t / kw, kx = t % kw;
-            int64_t addr = in->addr + (((n * ch + c) * hp + y0 * strides[0] +
-                                        ky * dil[0]) *
-                                           wp +
-                                       x0 * strides[1] + kx * dil[1]) *
-                                          kF32;
+            int64_t addr =
+                in->addr +
+                (((n * ch + c) * hp + y0 * strides[0] + ky * dil[0]) * wp +
+                 x0 * strides[1] + kx * dil[1]) *
+                    kF32;
             load(MemSpace::spad, spadA + t * mt, addr, mt, nt,
                  strides[0] * wp * kF32, strides[1] * kF32);
           }
@@ -815,13 +811,13 @@ LogicalResult Lowering::lowerMatmul(linalg::MatmulOp matmul) {
   auto lhs = bufferOf(matmul.getInputs()[0]);
   if (!lhs || !isFilledWith(matmul.getOutputs()[0], 0.0))
     return unsupported(matmul, "the left operand "
-                            "must be a tensor and the init zero");
+                               "must be a tensor and the init zero");
   auto outType = cast<RankedTensorType>(matmul.getResult(0).getType());
   int64_t m = outType.getDimSize(0), n = outType.getDimSize(1),
           k = lhs->type.getDimSize(1);
   if (matmul.hasUserDefinedMaps())
     return unsupported(matmul, "broadcast or "
-                            "transposed matmul operands");
+                               "transposed matmul operands");
   Value last;
   ChannelAffine epi = foldEpilogue(matmul.getResult(0), 1, n, last);
   beginLayer(matmul, "matmul", m * n * k);
@@ -838,7 +834,7 @@ LogicalResult Lowering::lowerMatmul(linalg::MatmulOp matmul) {
     bAddr = rhs->addr;
   } else {
     return unsupported(matmul, "the right "
-                            "operand is neither constant nor a tensor");
+                               "operand is neither constant nor a tensor");
   }
   SmallVector<float> bias(epi.b.begin(), epi.b.end());
   int64_t biasAddr = addConstant(bias);
@@ -862,8 +858,8 @@ LogicalResult Lowering::lowerMatmul(linalg::MatmulOp matmul) {
   };
   gemm.storeC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t n0,
                     int64_t nt) {
-    store(MemSpace::acc, acc, out.addr + (m0 * n + n0) * kF32, mt, nt,
-          n * kF32, act);
+    store(MemSpace::acc, acc, out.addr + (m0 * n + n0) * kF32, mt, nt, n * kF32,
+          act);
   };
   if (failed(emitGemm(matmul, gemm)))
     return failure();
@@ -880,17 +876,16 @@ LogicalResult Lowering::lowerPad(tensor::PadOp pad) {
   auto type = cast<RankedTensorType>(pad.getResult().getType());
   if (!in || !padConst || !type.hasStaticShape() || type.getRank() < 2)
     return unsupported(pad, "padding needs a "
-                         "tensor source and a constant value");
+                            "tensor source and a constant value");
   SmallVector<int64_t> low = llvm::to_vector(pad.getStaticLow());
   int64_t rank = type.getRank();
   for (int64_t d = 0; d + 2 < rank; ++d)
     if (low[d] != 0 || type.getDimSize(d) != in->type.getDimSize(d))
       return unsupported(pad, "padding of a "
-                           "dimension other than the last two");
+                              "dimension other than the last two");
   beginLayer(pad, "pad", 0);
-  FailureOr<Buffer> out =
-      padCopy(pad, *in, type, low[rank - 2], low[rank - 1],
-              padConst.value().convertToFloat());
+  FailureOr<Buffer> out = padCopy(pad, *in, type, low[rank - 2], low[rank - 1],
+                                  padConst.value().convertToFloat());
   if (failed(out))
     return failure();
   buffers[pad.getResult()] = *out;
@@ -987,14 +982,22 @@ LogicalResult Lowering::lowerBasisConv(BasisConvOp conv) {
                                              outType.getElementType());
   Buffer responses = newBuffer(responsesType);
   int64_t basisAddr = addConstant(*basis);
-  ConvShape shape{batch,      src.type.getDimSize(1),
-                  src.type.getDimSize(2), src.type.getDimSize(3),
-                  cin * nb,   oh,
-                  ow,         cin,
-                  1,          nb,
-                  kh,         kw,
-                  strides[0], strides[1],
-                  dil[0],     dil[1]};
+  ConvShape shape{batch,
+                  src.type.getDimSize(1),
+                  src.type.getDimSize(2),
+                  src.type.getDimSize(3),
+                  cin * nb,
+                  oh,
+                  ow,
+                  cin,
+                  1,
+                  nb,
+                  kh,
+                  kw,
+                  strides[0],
+                  strides[1],
+                  dil[0],
+                  dil[1]};
   if (failed(emitConvGemm(conv, shape, src.addr, basisAddr, 0, -1,
                           responses.addr, Activation::none)))
     return failure();
@@ -1082,7 +1085,7 @@ LogicalResult Lowering::lowerExtractSlice(tensor::ExtractSliceOp slice) {
                 type.getDimSize(d) == in->type.getDimSize(d);
   if (!supported)
     return unsupported(slice, "only slices of "
-                           "the last two dimensions with unit strides");
+                              "the last two dimensions with unit strides");
   int64_t srcH = in->type.getDimSize(rank - 2),
           srcW = in->type.getDimSize(rank - 1);
   int64_t h = type.getDimSize(rank - 2), w = type.getDimSize(rank - 1);
@@ -1091,8 +1094,8 @@ LogicalResult Lowering::lowerExtractSlice(tensor::ExtractSliceOp slice) {
   int64_t planes = type.getNumElements() / (h * w);
   beginLayer(slice, "slice", 0);
   Buffer out = newBuffer(type);
-  int64_t chunk = std::min<int64_t>(
-      spadRegion(1) / ((w + cols() - 1) / cols()), 65535);
+  int64_t chunk =
+      std::min<int64_t>(spadRegion(1) / ((w + cols() - 1) / cols()), 65535);
   if (chunk < 1)
     return slice.emitError("the slice rows do not fit the scratchpad");
   for (int64_t p = 0; p < planes; ++p)
@@ -1117,13 +1120,13 @@ LogicalResult Lowering::lowerPool(Operation *op, Value input, Value result,
   auto in = bufferOf(input);
   if (!in || in->type.getRank() != 4)
     return unsupported(op, "pooling needs an "
-                         "NCHW tensor input");
+                           "NCHW tensor input");
   int64_t batch = in->type.getDimSize(0), ch = in->type.getDimSize(1),
           h = in->type.getDimSize(2), w = in->type.getDimSize(3);
   int64_t oh = (h - kh) / sh + 1, ow = (w - kw) / sw + 1;
   if (kh > 255 || kw > 255 || sh > 255 || sw > 255)
     return unsupported(op, "pooling window or "
-                         "stride above 255");
+                           "stride above 255");
   auto resultType = cast<RankedTensorType>(result.getType());
   beginLayer(op, kind == VectorOpKind::maxpool ? "maxpool" : "avgpool", 0);
   Buffer out = newBuffer(resultType);
@@ -1131,8 +1134,9 @@ LogicalResult Lowering::lowerPool(Operation *op, Value input, Value result,
   int64_t tc = storeChannels(ch);
   // Output rows per step: the input rows they need must fit a region.
   int64_t tOh = oh;
-  while (tOh > 1 && (((tOh - 1) * sh + kh) * w > std::min<int64_t>(region, 65535) ||
-                     tOh * ow > region))
+  while (tOh > 1 &&
+         (((tOh - 1) * sh + kh) * w > std::min<int64_t>(region, 65535) ||
+          tOh * ow > region))
     tOh = (tOh + 1) / 2;
   if (((tOh - 1) * sh + kh) * w > std::min<int64_t>(region, 65535))
     return op->emitError("the pooling window does not fit the scratchpad");
@@ -1176,10 +1180,9 @@ LogicalResult Lowering::lowerMaxPool(linalg::PoolingNchwMaxOp pool) {
   auto window = cast<RankedTensorType>(pool.getInputs()[1].getType());
   SmallVector<int64_t> strides(pool.getStrides().getValues<int64_t>());
   SmallVector<int64_t> dil(pool.getDilations().getValues<int64_t>());
-  if (dil[0] != 1 || dil[1] != 1 ||
-      !isFilledWith(pool.getOutputs()[0], -kInf))
+  if (dil[0] != 1 || dil[1] != 1 || !isFilledWith(pool.getOutputs()[0], -kInf))
     return unsupported(pool, "dilated max "
-                          "pooling or an init other than -inf");
+                             "pooling or an init other than -inf");
   return lowerPool(pool, pool.getInputs()[0], pool.getResult(0),
                    VectorOpKind::maxpool, window.getDimSize(0),
                    window.getDimSize(1), strides[0], strides[1], 1.0f,
@@ -1190,14 +1193,14 @@ LogicalResult Lowering::lowerReduce(linalg::ReduceOp reduce) {
   // Global average pooling: a sum over H and W of NCHW (then a division).
   auto inType = cast<RankedTensorType>(reduce.getInputs()[0].getType());
   Block &body = reduce.getRegion().front();
-  bool isSum = body.getOperations().size() == 2 &&
-               isa<arith::AddFOp>(body.front());
+  bool isSum =
+      body.getOperations().size() == 2 && isa<arith::AddFOp>(body.front());
   if (reduce.getNumDpsInputs() != 1 || inType.getRank() != 4 || !isSum ||
       reduce.getDimensions() != ArrayRef<int64_t>{2, 3} ||
       !isFilledWith(reduce.getInits()[0], 0.0))
     return unsupported(reduce, "only sums over "
-                            "H and W of an NCHW tensor (global average "
-                            "pooling) are supported reductions");
+                               "H and W of an NCHW tensor (global average "
+                               "pooling) are supported reductions");
   int64_t h = inType.getDimSize(2), w = inType.getDimSize(3);
   int64_t ch = inType.getDimSize(1);
   // Average pooling computes sum / (h * w); fold a following division.
@@ -1239,8 +1242,7 @@ LogicalResult Lowering::lowerReduce(linalg::ReduceOp reduce) {
 }
 
 LogicalResult Lowering::lowerBinary(linalg::GenericOp generic,
-                                    VectorOpKind kind, Buffer lhs,
-                                    Buffer rhs) {
+                                    VectorOpKind kind, Buffer lhs, Buffer rhs) {
   auto type = cast<RankedTensorType>(generic.getResult(0).getType());
   int64_t channels = type.getRank() >= 2 ? type.getDimSize(1) : 1;
   Value last;
@@ -1259,9 +1261,8 @@ LogicalResult Lowering::lowerBinary(linalg::GenericOp generic,
     load(MemSpace::acc, a, lhs.addr + offset * kF32, r, c, c * kF32);
     load(MemSpace::acc, b, rhs.addr + offset * kF32, r, c, c * kF32);
     VectorOp::create(code, loc, kind, MemSpace::acc, a, MemSpace::acc, a,
-                     MemSpace::acc, b, r, c, APFloat(1.0f), Activation::none,
-                     0, 0, 0,
-                     0, 0, currentLayer);
+                     MemSpace::acc, b, r, c, APFloat(1.0f), Activation::none, 0,
+                     0, 0, 0, 0, currentLayer);
     store(MemSpace::acc, a, out.addr + offset * kF32, r, c, c * kF32, act);
   };
   for (int64_t r0 = 0; r0 < fullRows; r0 += chunk)
@@ -1331,9 +1332,10 @@ LogicalResult Lowering::lowerGeneric(linalg::GenericOp generic) {
       }
     }
   }
-  return unsupported(generic, "this elementwise computation is not a "
-      "per-channel affine epilogue of a convolution or matmul, an "
-      "activation, or an add/mul/max of two tensors");
+  return unsupported(
+      generic, "this elementwise computation is not a "
+               "per-channel affine epilogue of a convolution or matmul, an "
+               "activation, or an add/mul/max of two tensors");
 }
 
 LogicalResult Lowering::lowerFunction(func::FuncOp func) {
@@ -1346,14 +1348,14 @@ LogicalResult Lowering::lowerFunction(func::FuncOp func) {
   };
   for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
     auto tensor = dyn_cast<RankedTensorType>(arg.getType());
-    if (!tensor || !tensor.hasStaticShape() ||
-        !tensor.getElementType().isF32())
+    if (!tensor || !tensor.hasStaticShape() || !tensor.getElementType().isF32())
       return func.emitError() << "cannot run on the accelerator: input " << i
                               << " is not a static-shaped f32 tensor";
     Buffer buffer = newBuffer(tensor);
-    InputOp::create(items, loc,
-                    tensorName(func.getArgAttrDict(i), "input" + std::to_string(i)),
-                    buffer.addr, tensor, 0, APFloat(1.0f));
+    InputOp::create(
+        items, loc,
+        tensorName(func.getArgAttrDict(i), "input" + std::to_string(i)),
+        buffer.addr, tensor, 0, APFloat(1.0f));
     buffers[arg] = buffer;
   }
   ConfigOp::create(code, loc, config.getDataflow(), ElemType::fp32,
@@ -1371,7 +1373,7 @@ LogicalResult Lowering::lowerFunction(func::FuncOp func) {
               if (auto transpose = dyn_cast<linalg::TransposeOp>(op))
                 if (!constantFloats(transpose.getResult()[0]))
                   return unsupported(op, ""
-                                       "transpose of a non-constant tensor");
+                                         "transpose of a non-constant tensor");
               return success();
             })
             .Case<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(
@@ -1387,7 +1389,8 @@ LogicalResult Lowering::lowerFunction(func::FuncOp func) {
             .Case([&](tensor::ExtractSliceOp slice) {
               return lowerExtractSlice(slice);
             })
-            .Case([&](linalg::Conv2DNchwFchwOp conv) { return lowerConv(conv); })
+            .Case(
+                [&](linalg::Conv2DNchwFchwOp conv) { return lowerConv(conv); })
             .Case([&](linalg::DepthwiseConv2DNchwChwOp conv) {
               return lowerDepthwise(conv);
             })
@@ -1411,14 +1414,15 @@ LogicalResult Lowering::lowerFunction(func::FuncOp func) {
   llvm::DenseSet<int64_t> seen;
   for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
     auto buffer = bufferOf(value);
-    if (!buffer || isa<BlockArgument>(value) || !seen.insert(buffer->addr).second)
+    if (!buffer || isa<BlockArgument>(value) ||
+        !seen.insert(buffer->addr).second)
       return ret.emitError() << "cannot run on the accelerator: output " << i
                              << " is not computed by the program";
-    OutputOp::create(items, loc,
-                     tensorName(func.getResultAttrDict(i),
-                                "output" + std::to_string(i)),
-                     buffer->addr, cast<RankedTensorType>(type.getResult(i)),
-                     0, APFloat(1.0f));
+    OutputOp::create(
+        items, loc,
+        tensorName(func.getResultAttrDict(i), "output" + std::to_string(i)),
+        buffer->addr, cast<RankedTensorType>(type.getResult(i)), 0,
+        APFloat(1.0f));
   }
   HaltOp::create(code, loc, currentLayer);
   if (numLayers == 0)
@@ -1462,8 +1466,8 @@ struct ConvertLinalgToAccel
     Block *body = builder.createBlock(&program.getBody());
     OpBuilder items = OpBuilder::atBlockBegin(body);
     auto codeOp = CodeOp::create(items, func.getLoc(), 0);
-    OpBuilder code = OpBuilder::atBlockBegin(
-        builder.createBlock(&codeOp.getBody()));
+    OpBuilder code =
+        OpBuilder::atBlockBegin(builder.createBlock(&codeOp.getBody()));
     items.setInsertionPoint(codeOp);
 
     Lowering lowering(config, bool(doubleBuffer), items, code);
