@@ -413,6 +413,7 @@ llvm::Expected<Program> spade::sim::loadBinary(llvm::ArrayRef<uint8_t> bytes,
     auto sectionError = [&](const llvm::Twine &message) {
       return error(llvm::formatv("section {0}: ", i) + message);
     };
+    uint64_t previousEnd = expectedOffset;
     expectedOffset = llvm::alignTo(expectedOffset, 8);
     if (pad != 0 || offset != expectedOffset)
       return sectionError("corrupt section table entry");
@@ -420,7 +421,7 @@ llvm::Expected<Program> spade::sim::loadBinary(llvm::ArrayRef<uint8_t> bytes,
       return sectionError(llvm::formatv("truncated: [{0}, +{1}) is past the "
                                         "end of the {2}-byte file",
                                         offset, size, bytes.size()));
-    for (uint64_t b = i == 0 ? tableEnd : offset; b < offset; ++b)
+    for (uint64_t b = previousEnd; b < offset; ++b)
       if (bytes[b] != 0)
         return sectionError("non-zero padding");
     llvm::ArrayRef<uint8_t> payload = bytes.slice(offset, size);

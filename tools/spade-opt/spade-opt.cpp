@@ -10,6 +10,7 @@
 #include "spade/Dialect/Accel/AccelDialect.h"
 #include "spade/Dialect/Spade/SpadeDialect.h"
 #include "spade/Partition/Passes.h"
+#include "spade/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -22,6 +23,7 @@ int main(int argc, char **argv) {
   spade::registerSpadeConversionPasses();
   spade::registerSpadeCodegenPasses();
   spade::registerSpadePartitionPasses();
+  spade::registerSpadeTransformsPasses();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

@@ -48,8 +48,7 @@ TEST(AccelConfig, JSONBaseAndErrors) {
     llvm::Expected<AccelConfig> r = parseAccelConfigJSON(text, "e.json");
     return r ? std::string() : llvm::toString(r.takeError());
   };
-  EXPECT_EQ(error(R"({"rows": 0})"),
-            "e.json: array 0x16 is outside 1..1024");
+  EXPECT_EQ(error(R"({"rows": 0})"), "e.json: array 0x16 is outside 1..1024");
   EXPECT_EQ(error(R"({"link": {"speed": 3}})"),
             "e.json: unknown key 'link.speed'");
   EXPECT_EQ(error(R"({"dataflow": "xs"})"),

@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "spade/Sim/Assembler.h"
 #include "spade/Sim/Binary.h"
+#include "spade/Sim/Assembler.h"
 
 #include "gtest/gtest.h"
 
@@ -163,7 +163,8 @@ TEST(ISA, Limits) {
   in.n = 16;
   in.k = 100;
   EXPECT_EQ(check(in), "");
-  EXPECT_EQ(check(in, Dataflow::WS), "compute: k 100 exceeds the array rows 16");
+  EXPECT_EQ(check(in, Dataflow::WS),
+            "compute: k 100 exceeds the array rows 16");
   in.m = 0;
   EXPECT_EQ(check(in), "compute: m must be positive");
   Instruction l = make(Opcode::Load);

@@ -15,8 +15,7 @@ TEST(CycleModel, FoldPerDataflow) {
   // One 16x16 fold: OS streams K, WS streams M, IS streams N; the skew is
   // R + C - 2 = 30.
   EXPECT_EQ(computeCycles(Dataflow::OS, 16, 16, 16, 16, 64, false), 64u + 30);
-  EXPECT_EQ(computeCycles(Dataflow::WS, 16, 16, 100, 16, 16, false),
-            100u + 30);
+  EXPECT_EQ(computeCycles(Dataflow::WS, 16, 16, 100, 16, 16, false), 100u + 30);
   EXPECT_EQ(computeCycles(Dataflow::IS, 16, 16, 16, 50, 16, false), 50u + 30);
   // The skew uses the whole array even for a smaller tile.
   EXPECT_EQ(computeCycles(Dataflow::OS, 16, 16, 3, 5, 7, false), 7u + 30);

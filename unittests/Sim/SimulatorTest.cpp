@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "spade/Sim/Assembler.h"
 #include "spade/Sim/Simulator.h"
+#include "spade/Sim/Assembler.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -18,21 +18,20 @@
 using namespace spade::sim;
 
 namespace {
-struct Run {
+struct SimRun {
   Program program;
   std::unique_ptr<Simulator> sim;
 };
 
-Run run(const std::string &text, bool doubleBuffering = true) {
-  Run r;
+SimRun run(const std::string &text, bool doubleBuffering = true) {
+  SimRun r;
   llvm::Expected<Program> p = assemble(text, "test.s");
   EXPECT_TRUE(bool(p)) << (p ? "" : llvm::toString(p.takeError()));
   if (!p)
     return r;
   r.program = std::move(*p);
   r.program.config.doubleBuffering = doubleBuffering;
-  llvm::Expected<std::unique_ptr<Simulator>> sim =
-      Simulator::create(r.program);
+  llvm::Expected<std::unique_ptr<Simulator>> sim = Simulator::create(r.program);
   EXPECT_TRUE(bool(sim));
   r.sim = std::move(*sim);
   llvm::Error err = r.sim->run();
@@ -48,13 +47,12 @@ config dataflow=os type=i8
 )";
 
 std::string tile(unsigned spad, unsigned acc, unsigned dram) {
-  return llvm::formatv(
-             "load space=spad dram={0} local={1} rows=16 cols=16 "
-             "row_stride=16\n"
-             "load space=spad dram={0} local={2} rows=16 cols=16 "
-             "row_stride=16\n"
-             "compute a={1} b={2} c={3} m=16 n=16 k=16\n",
-             dram, spad, spad + 16, acc)
+  return llvm::formatv("load space=spad dram={0} local={1} rows=16 cols=16 "
+                       "row_stride=16\n"
+                       "load space=spad dram={0} local={2} rows=16 cols=16 "
+                       "row_stride=16\n"
+                       "compute a={1} b={2} c={3} m=16 n=16 k=16\n",
+                       dram, spad, spad + 16, acc)
       .str();
 }
 } // namespace
@@ -63,9 +61,9 @@ TEST(Simulator, OneTileByHand) {
   // LOAD 256 B: 100 + 16 = 116 cycles, twice on the one DMA unit: [0, 232).
   // COMPUTE OS 16x16x16: 16 + 16 + 16 - 2 = 46: [232, 278).
   // STORE 256 B: 116: [278, 394).
-  Run r = run(std::string(header) + tile(0, 0, 0) +
-              "store space=acc dram=0x400 local=0 rows=16 cols=16 "
-              "row_stride=16 type=i8\n");
+  SimRun r = run(std::string(header) + tile(0, 0, 0) +
+                 "store space=acc dram=0x400 local=0 rows=16 cols=16 "
+                 "row_stride=16 type=i8\n");
   const SimStats &s = r.sim->stats();
   EXPECT_EQ(s.makespanCycles, 394u);
   EXPECT_EQ(s.layers[0].computeCycles, 46u);
@@ -85,24 +83,23 @@ TEST(Simulator, DoubleBufferingOverlapsDMA) {
   //   A0 [0,116) B0 [116,232) C0 [232,278) A1 [232,348) B1 [348,464)
   //   C1 [464,510) S0 [464,580) S1 [580,696).
   // Serialised it is 3 x 116 x 2 + 2 x 46 = 788.
-  std::string text = std::string(header) + tile(0, 0, 0) +
-                     tile(64, 16, 256) +
+  std::string text = std::string(header) + tile(0, 0, 0) + tile(64, 16, 256) +
                      "store space=acc dram=0x400 local=0 rows=16 cols=16 "
                      "row_stride=16 type=i8\n"
                      "store space=acc dram=0x500 local=16 rows=16 cols=16 "
                      "row_stride=16 type=i8\n";
-  Run overlapped = run(text, true);
+  SimRun overlapped = run(text, true);
   EXPECT_EQ(overlapped.sim->stats().makespanCycles, 696u);
   EXPECT_EQ(overlapped.sim->stats().layers[0].computeCycles, 92u);
   EXPECT_EQ(overlapped.sim->stats().layers[0].stallCycles, 604u);
-  Run serial = run(text, false);
+  SimRun serial = run(text, false);
   EXPECT_EQ(serial.sim->stats().makespanCycles, 788u);
 }
 
 TEST(Simulator, WeightStationaryStreamIsOneFold) {
   // PRELOAD 16 + COMPUTE m=64 (64 + 30) + COMPUTE m=64 reusing the weights
   // (64, no new skew) = 174 = SCALE-Sim's WS fold 2R + C + M - 2 for M=128.
-  Run r = run(R"(.config gemmini
+  SimRun r = run(R"(.config gemmini
 .dram 64
 .layer name="l" op="matmul" macs=0
 config dataflow=ws type=i8

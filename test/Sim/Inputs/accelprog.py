@@ -360,8 +360,14 @@ def main():
             np.save(os.path.join(out, f"{name}.npy"), value)
         for name, value in refs.items():
             np.save(os.path.join(out, f"ref_{name}.npy"), value)
+        # fp32 sums of K products differ from the float64 reference by
+        # rounding that grows with K: an absolute tolerance of 1e-6 per term
+        # (relative 1e-4 as the issue asks).
+        reduction = {"gemm": args.k, "conv": 9 * args.cin, "sparse": args.k}.get(
+            args.kind_or_dir, 9)
         with open(os.path.join(out, "refs.json"), "w") as f:
-            json.dump({"outputs": list(refs), "elem": args.elem}, f)
+            json.dump({"outputs": list(refs), "elem": args.elem,
+                       "atol": max(1e-5, 1e-6 * reduction)}, f)
         return 0
     out = args.kind_or_dir
     meta = json.load(open(os.path.join(out, "refs.json")))
@@ -377,7 +383,7 @@ def main():
             print(f"{name}: {'bit-exact' if not bad else f'{bad} mismatches'}")
             ok &= bad == 0
         else:
-            close = np.allclose(got, ref, rtol=1e-4, atol=1e-5)
+            close = np.allclose(got, ref, rtol=1e-4, atol=meta["atol"])
             print(f"{name}: {'within rtol 1e-4' if close else 'MISMATCH'} "
                   f"(max abs err {np.max(np.abs(got - ref)):.3g})")
             ok &= close
