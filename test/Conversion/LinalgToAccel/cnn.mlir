@@ -38,12 +38,12 @@
 // CHECK-NEXT: accel.preload spad[132] 4 x 2 {layer = 1 : i64}
 // CHECK-NEXT: accel.compute acc[35], spad[0], spad[132] m 3 n 2 k 4 {accumulate, layer = 1 : i64}
 // CHECK: accel.compute acc[59], spad[0], spad[{{[0-9]+}}] m 3 n 2 k 2 {accumulate, layer = 1 : i64}
-// CHECK-NEXT: accel.store acc[32], dram[{{[0-9]+}}] 3 x 4 stride 144 as fp32 {activation = 2 : i32, layer = 1 : i64}
-// CHECK-NEXT: accel.store acc[35], dram[{{[0-9]+}}] 3 x 2 stride 144 as fp32 {activation = 2 : i32, layer = 1 : i64}
+// CHECK-NEXT: accel.store acc[32], dram[{{[0-9]+}}] 3 x 4 stride 144 as fp32 act clip {layer = 1 : i64}
+// CHECK-NEXT: accel.store acc[35], dram[{{[0-9]+}}] 3 x 2 stride 144 as fp32 act clip {layer = 1 : i64}
 // CHECK: accel.compute acc[{{[0-9]+}}], spad[{{[0-9]+}}], spad[{{[0-9]+}}] m 3 n 3 k 9 {accumulate, depthwise, layer = 3 : i64}
 // CHECK: accel.vector maxpool spad[{{[0-9]+}}], spad[{{[0-9]+}}] 7 x 1 {layer = 5 : i64, pool_in_w = 7 : i64, pool_kh = 3 : i64, pool_kw = 3 : i64, pool_sh = 2 : i64, pool_sw = 2 : i64}
 // CHECK: accel.vector add acc[0], acc[0] 6 x 4 {b = 32 : i64, b_space = 2 : i32, layer = 6 : i64}
-// CHECK-NEXT: accel.store acc[0], dram[{{[0-9]+}}] 6 x 4 stride 16 as fp32 {activation = 1 : i32, layer = 6 : i64}
+// CHECK-NEXT: accel.store acc[0], dram[{{[0-9]+}}] 6 x 4 stride 16 as fp32 act relu {layer = 6 : i64}
 // CHECK: accel.vector avgpool spad[{{[0-9]+}}], spad[{{[0-9]+}}] 3 x 1 {layer = 7 : i64, pool_in_w = 3 : i64, pool_kh = 3 : i64, pool_kw = 3 : i64, pool_sh = 1 : i64, pool_sw = 1 : i64}
 // CHECK-NOT: accel.vector scale
 // CHECK: accel.halt

@@ -31,8 +31,8 @@
 // CHECK-NEXT: accel.compute acc[32], spad[0], spad[128] m 6 n 4 k 4 {accumulate}
 // CHECK-NEXT: accel.preload spad[132] 4 x 1
 // CHECK-NEXT: accel.compute acc[38], spad[0], spad[132] m 6 n 1 k 4 {accumulate}
-// CHECK-NEXT: accel.store acc[32], dram[[[Y]]] 6 x 4 stride 20 as fp32 {activation = 1 : i32}
-// CHECK-NEXT: accel.store acc[38], dram[{{[0-9]+}}] 6 x 1 stride 20 as fp32 {activation = 1 : i32}
+// CHECK-NEXT: accel.store acc[32], dram[[[Y]]] 6 x 4 stride 20 as fp32 act relu
+// CHECK-NEXT: accel.store acc[38], dram[{{[0-9]+}}] 6 x 1 stride 20 as fp32 act relu
 // CHECK-NEXT: accel.halt
 
 // Output stationary: M in chunks of the array rows (4 + 2), K in one tile,

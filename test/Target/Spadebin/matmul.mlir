@@ -22,7 +22,7 @@ accel.program #accel.config<rows = 4, cols = 4, dataflow = os, spad_rows = 64, a
     accel.load spad[0], dram[0] 2 x 4 stride 16
     accel.load spad[8], dram[64] 4 x 4 stride 16
     accel.compute acc[0], spad[0], spad[8] m 2 n 4 k 4 {accumulate}
-    accel.store acc[0], dram[128] 2 x 4 stride 16 as fp32 {activation = 1 : i32}
+    accel.store acc[0], dram[128] 2 x 4 stride 16 as fp32 act relu
     accel.halt
   }
 }

@@ -232,7 +232,7 @@ def Accel_StoreOp : Accel_InstOp<"store"> {
                        DefaultValuedAttr<I64Attr, "0">:$layer);
   let assemblyFormat = [{
     $space `[` $local_addr `]` `,` `dram` `[` $dram_addr `]` $rows `x` $cols
-    `stride` $row_stride `as` $store_type attr-dict
+    `stride` $row_stride `as` $store_type (`act` $activation^)? attr-dict
   }];
 }
 
