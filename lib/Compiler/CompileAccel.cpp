@@ -40,9 +40,8 @@ LogicalResult spade::compileForAccel(ModuleOp module,
   };
   if (!findProgram()) {
     progress("lowering to the accelerator ISA (" + config->name + ", " +
-             std::to_string(config->rows) + "x" +
-             std::to_string(config->cols) + ", " +
-             sim::dataflowName(config->dataflow).str() + ")");
+             std::to_string(config->rows) + "x" + std::to_string(config->cols) +
+             ", " + sim::dataflowName(config->dataflow).str() + ")");
     ConvertLinalgToAccelOptions lowering;
     lowering.entry = options.entry;
     lowering.rows = config->rows;
@@ -50,6 +49,7 @@ LogicalResult spade::compileForAccel(ModuleOp module,
     lowering.spadRows = config->spadRows;
     lowering.accRows = config->accRows;
     lowering.dataflow = sim::dataflowName(config->dataflow).str();
+    lowering.sparseLanes = config->sparseLanes;
     lowering.doubleBuffer = config->doubleBuffering;
     lowering.simConfig = sim::printAccelConfigJSON(*config);
     PassManager pm(module.getContext());

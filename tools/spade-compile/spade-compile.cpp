@@ -124,8 +124,8 @@ int main(int argc, char **argv) {
   bool forAccel = target == "accel";
   if (target != "cpu" && !forAccel)
     return fail("target '" + target + "' is not supported (cpu or accel)");
-  if (!forAccel && (!accelConfig.empty() || !accelArray.empty() ||
-                    !accelDataflow.empty()))
+  if (!forAccel &&
+      (!accelConfig.empty() || !accelArray.empty() || !accelDataflow.empty()))
     return fail("--accel-config, --array and --dataflow need --target=accel");
   if (forAccel && emitKind != spade::EmitKind::Shared &&
       emitKind != spade::EmitKind::MLIR)

@@ -38,7 +38,11 @@ def ConvertLinalgToAccel : Pass<"convert-linalg-to-accel", "::mlir::ModuleOp"> {
     folded BatchNorm, scale) are folded into the weights and the bias, ReLU
     and clip (ReLU6) into the STORE; padding is a DRAM copy; max/average
     pooling and global average pooling use the vector unit, residual adds
-    too; reshapes are aliases. Any other op is an error naming it.
+    too; reshapes are aliases. `spade.basis_conv` runs in two stages: the
+    basis responses as a grouped convolution, then the coefficients as one
+    sparse stream per output channel on the sparse coefficient unit
+    (SPARSE_COEFF; zero coefficients are dropped). Any other op is an error
+    naming it.
   }];
   let options = [
     Option<"entry", "entry", "std::string", "\"main_graph\"",
@@ -49,6 +53,8 @@ def ConvertLinalgToAccel : Pass<"convert-linalg-to-accel", "::mlir::ModuleOp"> {
     Option<"accRows", "acc-rows", "int64_t", "1024", "Accumulator rows">,
     Option<"dataflow", "dataflow", "std::string", "\"ws\"",
            "Dataflow: os, ws, is or st-os">,
+    Option<"sparseLanes", "sparse-lanes", "int64_t", "16",
+           "Lanes of the sparse coefficient unit (0: none)">,
     Option<"doubleBuffer", "double-buffer", "bool", "true",
            "Alternate between two halves of SPAD and ACC">,
     Option<"simConfig", "sim-config", "std::string", "\"\"",

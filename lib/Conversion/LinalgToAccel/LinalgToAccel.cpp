@@ -27,6 +27,7 @@
 
 #include "spade/Conversion/Passes.h"
 #include "spade/Dialect/Accel/AccelOps.h"
+#include "spade/Dialect/Spade/SpadeOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -35,8 +36,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -52,6 +53,7 @@ namespace spade {
 using namespace mlir;
 using namespace spade;
 using namespace spade::accel;
+using spade::BasisConvOp;
 
 namespace {
 
@@ -235,8 +237,9 @@ std::optional<ChannelAffine> matchChannelAffine(linalg::GenericOp generic,
       if (isa<arith::AddFOp, arith::SubFOp>(op)) {
         double sign = isa<arith::SubFOp>(op) ? -1 : 1;
         ok = linear(*lhs) && linear(*rhs);
-        out.kind = (lhs->kind == Sym::Lin || rhs->kind == Sym::Lin) ? Sym::Lin
-                                                                    : Sym::Const;
+        out.kind = (lhs->kind == Sym::Lin || rhs->kind == Sym::Lin)
+                       ? Sym::Lin
+                       : Sym::Const;
         out.a = lhs->a + sign * rhs->a;
         out.b = lhs->b + sign * rhs->b;
       } else if (isa<arith::MulFOp>(op)) {
@@ -259,8 +262,8 @@ std::optional<ChannelAffine> matchChannelAffine(linalg::GenericOp generic,
         out.b = -lhs->b;
       } else if (isa<math::SqrtOp, math::RsqrtOp>(op)) {
         ok = lhs->kind == Sym::Const;
-        out.b = isa<math::SqrtOp>(op) ? std::sqrt(lhs->b)
-                                      : 1.0 / std::sqrt(lhs->b);
+        out.b =
+            isa<math::SqrtOp>(op) ? std::sqrt(lhs->b) : 1.0 / std::sqrt(lhs->b);
       } else if (isa<arith::MaximumFOp, arith::MaxNumFOp, arith::MinimumFOp,
                      arith::MinNumFOp>(op)) {
         bool isMax = isa<arith::MaximumFOp, arith::MaxNumFOp>(op);
@@ -353,6 +356,16 @@ private:
     ConstantOp::create(items, loc, addr, DenseElementsAttr::get(type, data));
     return addr;
   }
+  /// Raw bytes (e.g. a sparse coefficient stream) as an i8 constant.
+  int64_t addByteConstant(ArrayRef<uint8_t> bytes) {
+    auto type = RankedTensorType::get({int64_t(bytes.size())},
+                                      IntegerType::get(items.getContext(), 8));
+    int64_t addr = allocDram(bytes.size());
+    ArrayRef<int8_t> data(reinterpret_cast<const int8_t *>(bytes.data()),
+                          bytes.size());
+    ConstantOp::create(items, loc, addr, DenseElementsAttr::get(type, data));
+    return addr;
+  }
   std::optional<Buffer> bufferOf(Value value) {
     auto it = buffers.find(value);
     if (it == buffers.end())
@@ -371,19 +384,19 @@ private:
                              rowStride, colStride, false, currentLayer);
     (void)op;
   }
+  /// STORE writes each matrix row contiguously (the ISA has no column
+  /// stride for it).
   void store(MemSpace space, int64_t local, int64_t dram, int64_t rows,
-             int64_t cols, int64_t rowStride, int64_t colStride,
-             Activation act) {
+             int64_t cols, int64_t rowStride, Activation act) {
     StoreOp::create(code, loc, space, local, dram, rows, cols, rowStride,
-                    colStride, ElemType::fp32, act, APFloat(1.0f),
-                    currentLayer);
+                    ElemType::fp32, act, APFloat(1.0f), currentLayer);
   }
   /// Sets CONFIG's clip bounds for an activation and returns the STORE kind.
   Activation activationFor(double lo, double hi);
 
-  /// Channels per tile of a result computed channels-last and stored to
-  /// NCHW: that STORE needs a DRAM column stride, which spade-sim does not
-  /// apply to STORE (only to LOAD), so one channel per tile.
+  /// Channels per tile of a result computed channels-last (pooling) and
+  /// stored to NCHW: that STORE would need a DRAM column stride, which the
+  /// ISA's STORE does not have (only LOAD does), so one channel per tile.
   int64_t storeChannels(int64_t) const { return 1; }
   int64_t onChipRows(int64_t r, int64_t c) const {
     return r * ((c + cols() - 1) / cols());
@@ -408,7 +421,9 @@ private:
 
   /// Callbacks of one GEMM C[M x N] (+)= A[M x K] * B[K x N].
   struct Gemm {
-    int64_t m, n, k;
+    int64_t m, k;
+    /// Output column tiles (n0, nt), nt <= the array's columns.
+    SmallVector<std::pair<int64_t, int64_t>> nTiles;
     std::function<void(int64_t spad, int64_t m0, int64_t mt, int64_t k0,
                        int64_t kt)>
         loadA;
@@ -425,22 +440,37 @@ private:
   };
   LogicalResult emitGemm(Operation *op, const Gemm &gemm);
 
+  /// NCHW convolution geometry on an already padded input.
+  struct ConvShape {
+    int64_t batch, c, hp, wp, f, oh, ow, groups, cg, fg, kh, kw, sh, sw, dh, dw;
+  };
+  /// The GEMMs of a convolution: weights [F x cg*kh*kw] at `wAddr` (group g
+  /// at wAddr + g * wGroupStride), bias expanded to [F x cols] at
+  /// `biasAddr` (or none if negative).
+  LogicalResult emitConvGemm(Operation *op, const ConvShape &shape,
+                             int64_t inAddr, int64_t wAddr,
+                             int64_t wGroupStride, int64_t biasAddr,
+                             int64_t outAddr, Activation act);
+
   // Layers.
   /// Follows the single-use chain of per-channel affine generics after
   /// `result` (channel dimension `channelDim`), returns the combined
   /// epilogue and marks the generics as folded.
-  ChannelAffine foldEpilogue(Value result, int64_t channelDim,
-                             int64_t channels, Value &last,
-                             bool activationsOnly = false);
+  ChannelAffine foldEpilogue(Value result, int64_t channelDim, int64_t channels,
+                             Value &last, bool activationsOnly = false);
   LogicalResult lowerConv(linalg::Conv2DNchwFchwOp conv);
   LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv);
   LogicalResult lowerMatmul(linalg::MatmulOp matmul);
   LogicalResult lowerPad(tensor::PadOp pad);
+  /// Copies the planes of `in` into a new `type` buffer at (top, left) of
+  /// each plane, the rest filled with `value`.
+  FailureOr<Buffer> padCopy(Operation *op, Buffer in, RankedTensorType type,
+                            int64_t top, int64_t left, float value);
+  LogicalResult lowerBasisConv(BasisConvOp conv);
   LogicalResult lowerExtractSlice(tensor::ExtractSliceOp slice);
   LogicalResult lowerPool(Operation *op, Value input, Value result,
-                          VectorOpKind kind, int64_t kh, int64_t kw,
-                          int64_t sh, int64_t sw, float postScale,
-                          Activation act);
+                          VectorOpKind kind, int64_t kh, int64_t kw, int64_t sh,
+                          int64_t sw, float postScale, Activation act);
   LogicalResult lowerMaxPool(linalg::PoolingNchwMaxOp pool);
   LogicalResult lowerReduce(linalg::ReduceOp reduce);
   LogicalResult lowerGeneric(linalg::GenericOp generic);
@@ -481,7 +511,6 @@ LogicalResult Lowering::emitGemm(Operation *op, const Gemm &g) {
   Dataflow flow = config.getDataflow();
   bool stationaryK = flow == Dataflow::ws || flow == Dataflow::is;
   int64_t spadPart = spadRegion(2), accPart = accRegion(1);
-  int64_t tn = std::min(g.n, cols());
   // K per tile: the array's rows when K is stationary, else as much as the
   // SPAD region holds for the B tile (and a 16-bit field).
   int64_t tk = stationaryK ? std::min(g.k, rows())
@@ -494,39 +523,58 @@ LogicalResult Lowering::emitGemm(Operation *op, const Gemm &g) {
   int64_t chunk = flow == Dataflow::is   ? cols()
                   : flow == Dataflow::ws ? tm
                                          : rows();
-  for (int64_t n0 = 0; n0 < g.n; n0 += tn) {
-    int64_t nt = std::min(tn, g.n - n0);
-    for (int64_t m0 = 0; m0 < g.m; m0 += tm) {
-      int64_t mt = std::min(tm, g.m - m0);
+  int64_t numTiles = g.nTiles.size();
+  for (int64_t m0 = 0; m0 < g.m; m0 += tm) {
+    int64_t mt = std::min(tm, g.m - m0);
+    // The C tiles of a group stay in ACC together, so each A (weight) tile
+    // is loaded once per group of output tiles, not once per output tile.
+    int64_t group = std::max<int64_t>(1, std::min(accPart / mt, spadPart / tk));
+    for (int64_t g0 = 0; g0 < numTiles; g0 += group) {
+      int64_t gn = std::min(group, numTiles - g0);
+      auto tile = [&](int64_t i) { return g.nTiles[g0 + i]; };
       accToggle = !accToggle;
       int64_t acc = accBase(0, 1);
       bool accumulate = false;
       if (g.initC) {
-        g.initC(acc, m0, mt, n0, nt);
+        for (int64_t i = 0; i < gn; ++i)
+          g.initC(acc + i * mt, m0, mt, tile(i).first, tile(i).second);
         accumulate = true;
       }
       for (int64_t k0 = 0; k0 < g.k; k0 += tk) {
         int64_t kt = std::min(tk, g.k - k0);
         spadToggle = !spadToggle;
         int64_t spadA = spadBase(0, 2), spadB = spadBase(1, 2);
-        g.loadB(spadB, k0, kt, n0, nt);
         g.loadA(spadA, m0, mt, k0, kt);
-        if (flow == Dataflow::ws)
-          PreloadOp::create(code, loc, spadB, kt, nt, currentLayer);
+        for (int64_t i = 0; i < gn; ++i)
+          g.loadB(spadB + i * kt, k0, kt, tile(i).first, tile(i).second);
         int64_t rowsPerA = (kt + cols() - 1) / cols();
-        for (int64_t c0 = 0; c0 < mt; c0 += chunk) {
-          int64_t ct = std::min(chunk, mt - c0);
-          if (flow == Dataflow::is)
+        auto compute = [&](int64_t i, int64_t c0, int64_t ct) {
+          ComputeOp::create(code, loc, acc + i * mt + c0, spadA + c0 * rowsPerA,
+                            spadB + i * kt, ct, tile(i).second, kt, accumulate,
+                            false, currentLayer);
+        };
+        if (flow == Dataflow::is) {
+          // The A chunk is stationary: run every B tile through it.
+          for (int64_t c0 = 0; c0 < mt; c0 += chunk) {
+            int64_t ct = std::min(chunk, mt - c0);
             PreloadOp::create(code, loc, spadA + c0 * rowsPerA, ct, kt,
                               currentLayer);
-          auto compute = ComputeOp::create(
-              code, loc, acc + c0, spadA + c0 * rowsPerA, spadB, ct, nt, kt,
-              accumulate, false, currentLayer);
-          (void)compute;
+            for (int64_t i = 0; i < gn; ++i)
+              compute(i, c0, ct);
+          }
+        } else {
+          for (int64_t i = 0; i < gn; ++i) {
+            if (flow == Dataflow::ws)
+              PreloadOp::create(code, loc, spadB + i * kt, kt, tile(i).second,
+                                currentLayer);
+            for (int64_t c0 = 0; c0 < mt; c0 += chunk)
+              compute(i, c0, std::min(chunk, mt - c0));
+          }
         }
         accumulate = true;
       }
-      g.storeC(acc, m0, mt, n0, nt);
+      for (int64_t i = 0; i < gn; ++i)
+        g.storeC(acc + i * mt, m0, mt, tile(i).first, tile(i).second);
     }
   }
   return success();
@@ -562,16 +610,88 @@ ChannelAffine Lowering::foldEpilogue(Value result, int64_t channelDim,
   return total;
 }
 
+LogicalResult Lowering::emitConvGemm(Operation *op, const ConvShape &shape,
+                                     int64_t inAddr, int64_t wAddr,
+                                     int64_t wGroupStride, int64_t biasAddr,
+                                     int64_t outAddr, Activation act) {
+  // Plain copies: lambdas cannot capture structured bindings in C++17.
+  int64_t batch = shape.batch, c = shape.c, hp = shape.hp, wp = shape.wp,
+          f = shape.f, oh = shape.oh, ow = shape.ow, groups = shape.groups,
+          cg = shape.cg, fg = shape.fg, kh = shape.kh, kw = shape.kw;
+  int64_t ktot = cg * kh * kw;
+  int64_t strides[2] = {shape.sh, shape.sw}, dil[2] = {shape.dh, shape.dw};
+  // Output tiles never straddle an output row: column n0 of the GEMM is
+  // pixel (n0 / ow, n0 % ow), so a tile's patches are strided LOADs.
+  Gemm gemm;
+  gemm.m = fg;
+  gemm.k = ktot;
+  int64_t tn = std::min(ow, cols());
+  for (int64_t y = 0; y < oh; ++y)
+    for (int64_t x0 = 0; x0 < ow; x0 += tn)
+      gemm.nTiles.push_back({y * ow + x0, std::min(tn, ow - x0)});
+  for (int64_t n = 0; n < batch; ++n)
+    for (int64_t g = 0; g < groups; ++g) {
+      gemm.loadA = [&](int64_t spad, int64_t m0, int64_t mt, int64_t k0,
+                       int64_t kt) {
+        load(MemSpace::spad, spad,
+             wAddr + g * wGroupStride + (m0 * ktot + k0) * kF32, mt, kt,
+             ktot * kF32);
+      };
+      gemm.loadB = [&](int64_t spad, int64_t k0, int64_t kt, int64_t n0,
+                       int64_t nt) {
+        int64_t y = n0 / ow, x0 = n0 % ow;
+        int64_t row = 0;
+        for (int64_t k = k0; k < k0 + kt;) {
+          int64_t ch = k / (kh * kw), r = k % (kh * kw);
+          int64_t ky = r / kw, kx = r % kw;
+          int64_t run, stride;
+          if (kh * kw == 1) {
+            run = k0 + kt - k;
+            stride = hp * wp * kF32;
+          } else {
+            run = std::min(kw - kx, k0 + kt - k);
+            stride = dil[1] * kF32;
+          }
+          int64_t addr =
+              inAddr +
+              (((n * c + g * cg + ch) * hp + y * strides[0] + ky * dil[0]) *
+                   wp +
+               x0 * strides[1] + kx * dil[1]) *
+                  kF32;
+          load(MemSpace::spad, spad + row, addr, run, nt, stride,
+               strides[1] * kF32);
+          row += run;
+          k += run;
+        }
+      };
+      if (biasAddr >= 0)
+        gemm.initC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t,
+                         int64_t nt) {
+          load(MemSpace::acc, acc, biasAddr + (g * fg + m0) * cols() * kF32, mt,
+               nt, cols() * kF32);
+        };
+      gemm.storeC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t n0,
+                        int64_t nt) {
+        store(MemSpace::acc, acc,
+              outAddr + ((n * f + g * fg + m0) * oh * ow + n0) * kF32, mt, nt,
+              oh * ow * kF32, act);
+      };
+      if (failed(emitGemm(op, gemm)))
+        return failure();
+    }
+  return success();
+}
+
 LogicalResult Lowering::lowerConv(linalg::Conv2DNchwFchwOp conv) {
   Value input = conv.getInputs()[0];
   auto in = bufferOf(input);
   auto weights = constantFloats(conv.getInputs()[1]);
   if (!in || !weights)
     return unsupported(conv, "the input must be "
-                          "a tensor and the weights constant");
+                             "a tensor and the weights constant");
   if (!isFilledWith(conv.getOutputs()[0], 0.0))
     return unsupported(conv, "the init is not "
-                          "zero");
+                             "zero");
   auto outType = cast<RankedTensorType>(conv.getResult(0).getType());
   auto wType = cast<RankedTensorType>(conv.getInputs()[1].getType());
   int64_t batch = outType.getDimSize(0), f = outType.getDimSize(1),
@@ -600,74 +720,25 @@ LogicalResult Lowering::lowerConv(linalg::Conv2DNchwFchwOp conv) {
   int64_t biasAddr = addConstant(bias);
   Buffer out = newBuffer(outType);
 
-  for (int64_t n = 0; n < batch; ++n)
-    for (int64_t g = 0; g < groups; ++g)
-      for (int64_t y = 0; y < oh; ++y) {
-        Gemm gemm;
-        gemm.m = fg;
-        gemm.n = ow;
-        gemm.k = ktot;
-        gemm.loadA = [&](int64_t spad, int64_t m0, int64_t mt, int64_t k0,
-                         int64_t kt) {
-          load(MemSpace::spad, spad, wAddr + ((g * fg + m0) * ktot + k0) * kF32,
-               mt, kt, ktot * kF32);
-        };
-        gemm.loadB = [&](int64_t spad, int64_t k0, int64_t kt, int64_t n0,
-                         int64_t nt) {
-          int64_t row = 0;
-          for (int64_t k = k0; k < k0 + kt;) {
-            int64_t ch = k / (kh * kw), r = k % (kh * kw);
-            int64_t ky = r / kw, kx = r % kw;
-            int64_t run, stride;
-            if (kh * kw == 1) {
-              run = k0 + kt - k;
-              stride = hp * wp * kF32;
-            } else {
-              run = std::min(kw - kx, k0 + kt - k);
-              stride = dil[1] * kF32;
-            }
-            int64_t addr = in->addr +
-                           (((n * c + g * cg + ch) * hp + y * strides[0] +
-                             ky * dil[0]) *
-                                wp +
-                            n0 * strides[1] + kx * dil[1]) *
-                               kF32;
-            load(MemSpace::spad, spad + row, addr, run, nt, stride,
-                 strides[1] * kF32);
-            row += run;
-            k += run;
-          }
-        };
-        gemm.initC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t,
-                         int64_t nt) {
-          load(MemSpace::acc, acc, biasAddr + (g * fg + m0) * cols() * kF32,
-               mt, nt, cols() * kF32);
-        };
-        gemm.storeC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t n0,
-                          int64_t nt) {
-          store(MemSpace::acc, acc,
-                out.addr +
-                    (((n * f + g * fg + m0) * oh + y) * ow + n0) * kF32,
-                mt, nt, oh * ow * kF32, kF32, act);
-        };
-        if (failed(emitGemm(conv, gemm)))
-          return failure();
-      }
+  ConvShape shape{batch, c,  hp, wp, f,          oh,         ow,     groups,
+                  cg,    fg, kh, kw, strides[0], strides[1], dil[0], dil[1]};
+  if (failed(emitConvGemm(conv, shape, in->addr, wAddr, fg * ktot * kF32,
+                          biasAddr, out.addr, act)))
+    return failure();
   buffers[conv.getResult(0)] = out;
   buffers[last] = out;
   return success();
 }
 
-LogicalResult
-Lowering::lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
+LogicalResult Lowering::lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
   auto in = bufferOf(conv.getInputs()[0]);
   auto weights = constantFloats(conv.getInputs()[1]);
   if (!in || !weights)
     return unsupported(conv, "the input must be "
-                          "a tensor and the weights constant");
+                             "a tensor and the weights constant");
   if (!isFilledWith(conv.getOutputs()[0], 0.0))
     return unsupported(conv, "the init is not "
-                          "zero");
+                             "zero");
   auto outType = cast<RankedTensorType>(conv.getResult(0).getType());
   int64_t batch = outType.getDimSize(0), ch = outType.getDimSize(1),
           oh = outType.getDimSize(2), ow = outType.getDimSize(3);
@@ -679,12 +750,19 @@ Lowering::lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
 
   Value last;
   ChannelAffine epi = foldEpilogue(conv.getResult(0), 1, ch, last);
-  SmallVector<float> w(*weights);
-  SmallVector<float> bias(ch);
+  // Per channel, tiles of tm output rows x tn output columns:
+  // C[i][j] = out[c][y0+i][x0+j] (+)= sum_t A_t[i][j] * B[t][j] with
+  // B[t][j] = w[c][t] for every j (the weights expanded along the row), so
+  // the tile is NCHW on both sides and a plain STORE writes it.
+  SmallVector<float> w(ch * taps * cols());
+  SmallVector<float> bias(ch * cols());
   for (int64_t o = 0; o < ch; ++o) {
     for (int64_t t = 0; t < taps; ++t)
-      w[o * taps + t] = float(w[o * taps + t] * epi.a[o]);
-    bias[o] = float(epi.b[o]);
+      for (int64_t j = 0; j < cols(); ++j)
+        w[(o * taps + t) * cols() + j] =
+            float((*weights)[o * taps + t] * epi.a[o]);
+    for (int64_t j = 0; j < cols(); ++j)
+      bias[o * cols() + j] = float(epi.b[o]);
   }
   beginLayer(conv, "depthwise_conv", batch * ch * oh * ow * taps);
   Activation act = activationFor(epi.lo, epi.hi);
@@ -692,44 +770,38 @@ Lowering::lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
   int64_t biasAddr = addConstant(bias);
   Buffer out = newBuffer(outType);
 
-  // C[pixels x channels] += sum_t A_t[pixels x channels] * B[t][channels].
-  // The result goes back to NCHW, i.e. transposed; spade-sim's STORE writes
-  // contiguous rows (it ignores a column stride), so one channel per tile.
-  int64_t tm = std::min(ow, rows()), tn = storeChannels(ch);
-  int64_t rowsPerRow = 1; // tn <= cols
-  if (taps * tm * rowsPerRow > spadRegion(2) || tm > accRegion(1))
+  int64_t tm = std::min(oh, rows()), tn = std::min(ow, cols());
+  if (taps * tm > spadRegion(2) || taps > spadRegion(2) || tm > accRegion(1))
     return conv.emitError("the layer does not fit the scratchpad and "
                           "accumulator of this accelerator");
   for (int64_t n = 0; n < batch; ++n)
-    for (int64_t c0 = 0; c0 < ch; c0 += tn) {
-      int64_t nt = std::min(tn, ch - c0);
-      for (int64_t y = 0; y < oh; ++y)
-        for (int64_t x0 = 0; x0 < ow; x0 += tm) {
-          int64_t mt = std::min(tm, ow - x0);
+    for (int64_t c = 0; c < ch; ++c)
+      for (int64_t y0 = 0; y0 < oh; y0 += tm)
+        for (int64_t x0 = 0; x0 < ow; x0 += tn) {
+          int64_t mt = std::min(tm, oh - y0), nt = std::min(tn, ow - x0);
           spadToggle = !spadToggle;
           accToggle = !accToggle;
           int64_t spadA = spadBase(0, 2), spadB = spadBase(1, 2);
           int64_t acc = accBase(0, 1);
-          load(MemSpace::spad, spadB, wAddr + c0 * taps * kF32, taps, nt,
-               kF32, taps * kF32);
+          load(MemSpace::spad, spadB, wAddr + c * taps * cols() * kF32, taps,
+               nt, cols() * kF32);
           for (int64_t t = 0; t < taps; ++t) {
             int64_t ky = t / kw, kx = t % kw;
-            int64_t addr = in->addr + (((n * ch + c0) * hp + y * strides[0] +
-                                        ky * dil[0]) *
-                                           wp +
-                                       x0 * strides[1] + kx * dil[1]) *
-                                          kF32;
+            int64_t addr =
+                in->addr +
+                (((n * ch + c) * hp + y0 * strides[0] + ky * dil[0]) * wp +
+                 x0 * strides[1] + kx * dil[1]) *
+                    kF32;
             load(MemSpace::spad, spadA + t * mt, addr, mt, nt,
-                 strides[1] * kF32, hp * wp * kF32);
+                 strides[0] * wp * kF32, strides[1] * kF32);
           }
-          load(MemSpace::acc, acc, biasAddr + c0 * kF32, mt, nt, 0);
+          load(MemSpace::acc, acc, biasAddr + c * cols() * kF32, mt, nt, 0);
           ComputeOp::create(code, loc, acc, spadA, spadB, mt, nt, taps, true,
                             true, currentLayer);
           store(MemSpace::acc, acc,
-                out.addr + (((n * ch + c0) * oh + y) * ow + x0) * kF32, mt,
-                nt, kF32, oh * ow * kF32, act);
+                out.addr + (((n * ch + c) * oh + y0) * ow + x0) * kF32, mt, nt,
+                ow * kF32, act);
         }
-    }
   buffers[conv.getResult(0)] = out;
   buffers[last] = out;
   return success();
@@ -739,13 +811,13 @@ LogicalResult Lowering::lowerMatmul(linalg::MatmulOp matmul) {
   auto lhs = bufferOf(matmul.getInputs()[0]);
   if (!lhs || !isFilledWith(matmul.getOutputs()[0], 0.0))
     return unsupported(matmul, "the left operand "
-                            "must be a tensor and the init zero");
+                               "must be a tensor and the init zero");
   auto outType = cast<RankedTensorType>(matmul.getResult(0).getType());
   int64_t m = outType.getDimSize(0), n = outType.getDimSize(1),
           k = lhs->type.getDimSize(1);
   if (matmul.hasUserDefinedMaps())
     return unsupported(matmul, "broadcast or "
-                            "transposed matmul operands");
+                               "transposed matmul operands");
   Value last;
   ChannelAffine epi = foldEpilogue(matmul.getResult(0), 1, n, last);
   beginLayer(matmul, "matmul", m * n * k);
@@ -762,15 +834,16 @@ LogicalResult Lowering::lowerMatmul(linalg::MatmulOp matmul) {
     bAddr = rhs->addr;
   } else {
     return unsupported(matmul, "the right "
-                            "operand is neither constant nor a tensor");
+                               "operand is neither constant nor a tensor");
   }
   SmallVector<float> bias(epi.b.begin(), epi.b.end());
   int64_t biasAddr = addConstant(bias);
   Buffer out = newBuffer(outType);
   Gemm gemm;
   gemm.m = m;
-  gemm.n = n;
   gemm.k = k;
+  for (int64_t n0 = 0; n0 < n; n0 += cols())
+    gemm.nTiles.push_back({n0, std::min(cols(), n - n0)});
   gemm.loadA = [&](int64_t spad, int64_t m0, int64_t mt, int64_t k0,
                    int64_t kt) {
     load(MemSpace::spad, spad, lhs->addr + (m0 * k + k0) * kF32, mt, kt,
@@ -785,8 +858,8 @@ LogicalResult Lowering::lowerMatmul(linalg::MatmulOp matmul) {
   };
   gemm.storeC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t n0,
                     int64_t nt) {
-    store(MemSpace::acc, acc, out.addr + (m0 * n + n0) * kF32, mt, nt,
-          n * kF32, kF32, act);
+    store(MemSpace::acc, acc, out.addr + (m0 * n + n0) * kF32, mt, nt, n * kF32,
+          act);
   };
   if (failed(emitGemm(matmul, gemm)))
     return failure();
@@ -803,26 +876,40 @@ LogicalResult Lowering::lowerPad(tensor::PadOp pad) {
   auto type = cast<RankedTensorType>(pad.getResult().getType());
   if (!in || !padConst || !type.hasStaticShape() || type.getRank() < 2)
     return unsupported(pad, "padding needs a "
-                         "tensor source and a constant value");
+                            "tensor source and a constant value");
   SmallVector<int64_t> low = llvm::to_vector(pad.getStaticLow());
   int64_t rank = type.getRank();
   for (int64_t d = 0; d + 2 < rank; ++d)
     if (low[d] != 0 || type.getDimSize(d) != in->type.getDimSize(d))
       return unsupported(pad, "padding of a "
-                           "dimension other than the last two");
-  int64_t h = in->type.getDimSize(rank - 2), w = in->type.getDimSize(rank - 1);
+                              "dimension other than the last two");
+  beginLayer(pad, "pad", 0);
+  FailureOr<Buffer> out = padCopy(pad, *in, type, low[rank - 2], low[rank - 1],
+                                  padConst.value().convertToFloat());
+  if (failed(out))
+    return failure();
+  buffers[pad.getResult()] = *out;
+  return success();
+}
+
+FailureOr<Buffer> Lowering::padCopy(Operation *op, Buffer in,
+                                    RankedTensorType type, int64_t top,
+                                    int64_t left, float value) {
+  int64_t rank = type.getRank();
+  int64_t h = in.type.getDimSize(rank - 2), w = in.type.getDimSize(rank - 1);
   int64_t hp = type.getDimSize(rank - 2), wp = type.getDimSize(rank - 1);
   int64_t planes = type.getNumElements() / (hp * wp);
-  beginLayer(pad, "pad", 0);
   Buffer out = newBuffer(type);
-  float value = padConst.value().convertToFloat();
   // Fill: one row of the pad value, repeated (row stride 0), or zeros.
-  int64_t fillAddr = value == 0.0f ? -1 : addConstant(SmallVector<float>(wp, value));
+  int64_t fillAddr =
+      value == 0.0f ? -1 : addConstant(SmallVector<float>(wp, value));
   int64_t region = spadRegion(1);
   int64_t rowsPerRow = (wp + cols() - 1) / cols();
   int64_t chunk = std::min<int64_t>(region / rowsPerRow, 65535);
-  if (chunk < 1)
-    return pad.emitError("the padded rows do not fit the scratchpad");
+  if (chunk < 1) {
+    op->emitError("the padded rows do not fit the scratchpad");
+    return failure();
+  }
   int64_t totalRows = planes * hp;
   for (int64_t r0 = 0; r0 < totalRows; r0 += chunk) {
     int64_t rt = std::min(chunk, totalRows - r0);
@@ -834,23 +921,151 @@ LogicalResult Lowering::lowerPad(tensor::PadOp pad) {
     else
       load(MemSpace::spad, spad, fillAddr, rt, wp, 0);
     store(MemSpace::spad, spad, out.addr + r0 * wp * kF32, rt, wp, wp * kF32,
-          0, Activation::none);
+          Activation::none);
   }
-  int64_t interiorChunk = std::min<int64_t>(region / ((w + cols() - 1) / cols()),
-                                            65535);
+  int64_t interiorChunk =
+      std::min<int64_t>(region / ((w + cols() - 1) / cols()), 65535);
   for (int64_t p = 0; p < planes; ++p)
     for (int64_t y0 = 0; y0 < h; y0 += interiorChunk) {
       int64_t yt = std::min(interiorChunk, h - y0);
       spadToggle = !spadToggle;
       int64_t spad = spadBase(0, 1);
-      load(MemSpace::spad, spad, in->addr + (p * h + y0) * w * kF32, yt, w,
+      load(MemSpace::spad, spad, in.addr + (p * h + y0) * w * kF32, yt, w,
            w * kF32);
       store(MemSpace::spad, spad,
-            out.addr + ((p * hp + low[rank - 2] + y0) * wp + low[rank - 1]) *
-                           kF32,
-            yt, w, wp * kF32, 0, Activation::none);
+            out.addr + ((p * hp + top + y0) * wp + left) * kF32, yt, w,
+            wp * kF32, Activation::none);
     }
-  buffers[pad.getResult()] = out;
+  return out;
+}
+
+LogicalResult Lowering::lowerBasisConv(BasisConvOp conv) {
+  if (config.getSparseLanes() == 0)
+    return unsupported(conv, "this accelerator has no sparse coefficient "
+                             "unit");
+  auto in = bufferOf(conv.getInput());
+  auto basis = constantFloats(conv.getBasis());
+  auto coeffs = constantFloats(conv.getCoefficients());
+  std::optional<SmallVector<float>> bias;
+  if (conv.getBias())
+    bias = constantFloats(conv.getBias());
+  if (!in || !basis || !coeffs || (conv.getBias() && !bias))
+    return unsupported(conv, "the input must be a tensor and the basis, "
+                             "fp32 coefficients and bias constant");
+  auto outType = cast<RankedTensorType>(conv.getResult().getType());
+  auto bType = cast<RankedTensorType>(conv.getBasis().getType());
+  int64_t batch = outType.getDimSize(0), cout = outType.getDimSize(1),
+          oh = outType.getDimSize(2), ow = outType.getDimSize(3);
+  int64_t cin = in->type.getDimSize(1);
+  int64_t nb = bType.getDimSize(0), kh = bType.getDimSize(1),
+          kw = bType.getDimSize(2);
+  int64_t groups = conv.getGroups(), cg = cin / groups, og = cout / groups;
+  ArrayRef<int64_t> pads = conv.getPads(), strides = conv.getStrides(),
+                    dil = conv.getDilations();
+
+  // Stage 1: every input channel convolved with the shared basis kernels,
+  // a grouped convolution (one group per channel, the basis as weights).
+  beginLayer(conv, "basis_conv", batch * cin * nb * oh * ow * kh * kw);
+  Buffer src = *in;
+  if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
+    auto paddedType = RankedTensorType::get(
+        {batch, cin, in->type.getDimSize(2) + pads[0] + pads[2],
+         in->type.getDimSize(3) + pads[1] + pads[3]},
+        in->type.getElementType());
+    FailureOr<Buffer> padded =
+        padCopy(conv, *in, paddedType, pads[0], pads[1], 0.0f);
+    if (failed(padded))
+      return failure();
+    src = *padded;
+  }
+  auto responsesType = RankedTensorType::get({batch, cin * nb, oh, ow},
+                                             outType.getElementType());
+  Buffer responses = newBuffer(responsesType);
+  int64_t basisAddr = addConstant(*basis);
+  ConvShape shape{batch,
+                  src.type.getDimSize(1),
+                  src.type.getDimSize(2),
+                  src.type.getDimSize(3),
+                  cin * nb,
+                  oh,
+                  ow,
+                  cin,
+                  1,
+                  nb,
+                  kh,
+                  kw,
+                  strides[0],
+                  strides[1],
+                  dil[0],
+                  dil[1]};
+  if (failed(emitConvGemm(conv, shape, src.addr, basisAddr, 0, -1,
+                          responses.addr, Activation::none)))
+    return failure();
+
+  // Stage 2: the coefficients as one sparse stream per output channel
+  // (count, then (row, value) pairs; zeros dropped), each padded to whole
+  // SPAD rows; C[pixels x 1] += R[pixels x cg*K] * S_o on the sparse unit.
+  int64_t kk = cg * nb, rowBytes = cols() * kF32;
+  SmallVector<int64_t> streamOffset(cout), streamRows(cout), nnz(cout);
+  std::vector<uint8_t> streams;
+  int64_t totalNnz = 0;
+  for (int64_t o = 0; o < cout; ++o) {
+    std::vector<uint8_t> stream(2);
+    for (int64_t r = 0; r < kk; ++r) {
+      float v = (*coeffs)[o * kk + r];
+      if (v == 0.0f)
+        continue;
+      uint8_t pair[6] = {uint8_t(r), uint8_t(r >> 8)};
+      std::memcpy(pair + 2, &v, 4);
+      stream.insert(stream.end(), pair, pair + 6);
+      ++nnz[o];
+    }
+    stream[0] = uint8_t(nnz[o]);
+    stream[1] = uint8_t(nnz[o] >> 8);
+    streamRows[o] = (int64_t(stream.size()) + rowBytes - 1) / rowBytes;
+    streamOffset[o] = streams.size();
+    stream.resize(streamRows[o] * rowBytes, 0);
+    streams.insert(streams.end(), stream.begin(), stream.end());
+    totalNnz += nnz[o];
+  }
+  int64_t tm = std::min(ow, rows());
+  int64_t aRows = tm * ((kk + cols() - 1) / cols());
+  int64_t maxStream = *llvm::max_element(streamRows);
+  if (kk > 65535 || aRows > spadRegion(2) || maxStream > spadRegion(2))
+    return conv->emitError("the coefficient stage does not fit the "
+                           "scratchpad");
+  beginLayer(conv, "sparse_coeff", batch * oh * ow * totalNnz);
+  int64_t streamAddr = addByteConstant(streams);
+  int64_t biasAddr = bias ? addConstant(*bias) : -1;
+  Buffer out = newBuffer(outType);
+  for (int64_t n = 0; n < batch; ++n)
+    for (int64_t g = 0; g < groups; ++g)
+      for (int64_t y = 0; y < oh; ++y)
+        for (int64_t x0 = 0; x0 < ow; x0 += tm) {
+          int64_t mt = std::min(tm, ow - x0);
+          spadToggle = !spadToggle;
+          int64_t spadA = spadBase(0, 2);
+          load(MemSpace::spad, spadA,
+               responses.addr +
+                   ((n * cin * nb + g * kk) * oh * ow + y * ow + x0) * kF32,
+               mt, kk, kF32, oh * ow * kF32);
+          for (int64_t j = 0; j < og; ++j) {
+            int64_t o = g * og + j;
+            spadToggle = !spadToggle;
+            accToggle = !accToggle;
+            int64_t spadB = spadBase(1, 2), acc = accBase(0, 1);
+            load(MemSpace::spad, spadB, streamAddr + streamOffset[o],
+                 streamRows[o], cols(), rowBytes);
+            if (biasAddr >= 0)
+              load(MemSpace::acc, acc, biasAddr + o * kF32, mt, 1, 0);
+            SparseCoeffOp::create(code, loc, acc, spadA, spadB, mt, 1, kk,
+                                  nnz[o], biasAddr >= 0, currentLayer);
+            store(MemSpace::acc, acc,
+                  out.addr + ((n * cout + o) * oh * ow + y * ow + x0) * kF32,
+                  mt, 1, kF32, Activation::none);
+          }
+        }
+  buffers[conv.getResult()] = out;
   return success();
 }
 
@@ -870,7 +1085,7 @@ LogicalResult Lowering::lowerExtractSlice(tensor::ExtractSliceOp slice) {
                 type.getDimSize(d) == in->type.getDimSize(d);
   if (!supported)
     return unsupported(slice, "only slices of "
-                           "the last two dimensions with unit strides");
+                              "the last two dimensions with unit strides");
   int64_t srcH = in->type.getDimSize(rank - 2),
           srcW = in->type.getDimSize(rank - 1);
   int64_t h = type.getDimSize(rank - 2), w = type.getDimSize(rank - 1);
@@ -879,8 +1094,8 @@ LogicalResult Lowering::lowerExtractSlice(tensor::ExtractSliceOp slice) {
   int64_t planes = type.getNumElements() / (h * w);
   beginLayer(slice, "slice", 0);
   Buffer out = newBuffer(type);
-  int64_t chunk = std::min<int64_t>(
-      spadRegion(1) / ((w + cols() - 1) / cols()), 65535);
+  int64_t chunk =
+      std::min<int64_t>(spadRegion(1) / ((w + cols() - 1) / cols()), 65535);
   if (chunk < 1)
     return slice.emitError("the slice rows do not fit the scratchpad");
   for (int64_t p = 0; p < planes; ++p)
@@ -892,7 +1107,7 @@ LogicalResult Lowering::lowerExtractSlice(tensor::ExtractSliceOp slice) {
            in->addr + ((p * srcH + oy + y0) * srcW + ox) * kF32, yt, w,
            srcW * kF32);
       store(MemSpace::spad, spad, out.addr + (p * h + y0) * w * kF32, yt, w,
-            w * kF32, 0, Activation::none);
+            w * kF32, Activation::none);
     }
   buffers[slice.getResult()] = out;
   return success();
@@ -905,13 +1120,13 @@ LogicalResult Lowering::lowerPool(Operation *op, Value input, Value result,
   auto in = bufferOf(input);
   if (!in || in->type.getRank() != 4)
     return unsupported(op, "pooling needs an "
-                         "NCHW tensor input");
+                           "NCHW tensor input");
   int64_t batch = in->type.getDimSize(0), ch = in->type.getDimSize(1),
           h = in->type.getDimSize(2), w = in->type.getDimSize(3);
   int64_t oh = (h - kh) / sh + 1, ow = (w - kw) / sw + 1;
   if (kh > 255 || kw > 255 || sh > 255 || sw > 255)
     return unsupported(op, "pooling window or "
-                         "stride above 255");
+                           "stride above 255");
   auto resultType = cast<RankedTensorType>(result.getType());
   beginLayer(op, kind == VectorOpKind::maxpool ? "maxpool" : "avgpool", 0);
   Buffer out = newBuffer(resultType);
@@ -919,8 +1134,9 @@ LogicalResult Lowering::lowerPool(Operation *op, Value input, Value result,
   int64_t tc = storeChannels(ch);
   // Output rows per step: the input rows they need must fit a region.
   int64_t tOh = oh;
-  while (tOh > 1 && (((tOh - 1) * sh + kh) * w > std::min<int64_t>(region, 65535) ||
-                     tOh * ow > region))
+  while (tOh > 1 &&
+         (((tOh - 1) * sh + kh) * w > std::min<int64_t>(region, 65535) ||
+          tOh * ow > region))
     tOh = (tOh + 1) / 2;
   if (((tOh - 1) * sh + kh) * w > std::min<int64_t>(region, 65535))
     return op->emitError("the pooling window does not fit the scratchpad");
@@ -953,7 +1169,7 @@ LogicalResult Lowering::lowerPool(Operation *op, Value input, Value result,
                            Activation::none, 0, 0, 0, 0, 0, currentLayer);
         store(MemSpace::spad, dst,
               out.addr + ((n * ch + c0) * oh * ow + y0 * ow) * kF32, yt * ow,
-              ct, kF32, oh * ow * kF32, Activation::none);
+              ct, kF32, Activation::none);
       }
     }
   buffers[result] = out;
@@ -964,10 +1180,9 @@ LogicalResult Lowering::lowerMaxPool(linalg::PoolingNchwMaxOp pool) {
   auto window = cast<RankedTensorType>(pool.getInputs()[1].getType());
   SmallVector<int64_t> strides(pool.getStrides().getValues<int64_t>());
   SmallVector<int64_t> dil(pool.getDilations().getValues<int64_t>());
-  if (dil[0] != 1 || dil[1] != 1 ||
-      !isFilledWith(pool.getOutputs()[0], -kInf))
+  if (dil[0] != 1 || dil[1] != 1 || !isFilledWith(pool.getOutputs()[0], -kInf))
     return unsupported(pool, "dilated max "
-                          "pooling or an init other than -inf");
+                             "pooling or an init other than -inf");
   return lowerPool(pool, pool.getInputs()[0], pool.getResult(0),
                    VectorOpKind::maxpool, window.getDimSize(0),
                    window.getDimSize(1), strides[0], strides[1], 1.0f,
@@ -978,14 +1193,14 @@ LogicalResult Lowering::lowerReduce(linalg::ReduceOp reduce) {
   // Global average pooling: a sum over H and W of NCHW (then a division).
   auto inType = cast<RankedTensorType>(reduce.getInputs()[0].getType());
   Block &body = reduce.getRegion().front();
-  bool isSum = body.getOperations().size() == 2 &&
-               isa<arith::AddFOp>(body.front());
+  bool isSum =
+      body.getOperations().size() == 2 && isa<arith::AddFOp>(body.front());
   if (reduce.getNumDpsInputs() != 1 || inType.getRank() != 4 || !isSum ||
       reduce.getDimensions() != ArrayRef<int64_t>{2, 3} ||
       !isFilledWith(reduce.getInits()[0], 0.0))
     return unsupported(reduce, "only sums over "
-                            "H and W of an NCHW tensor (global average "
-                            "pooling) are supported reductions");
+                               "H and W of an NCHW tensor (global average "
+                               "pooling) are supported reductions");
   int64_t h = inType.getDimSize(2), w = inType.getDimSize(3);
   int64_t ch = inType.getDimSize(1);
   // Average pooling computes sum / (h * w); fold a following division.
@@ -1027,8 +1242,7 @@ LogicalResult Lowering::lowerReduce(linalg::ReduceOp reduce) {
 }
 
 LogicalResult Lowering::lowerBinary(linalg::GenericOp generic,
-                                    VectorOpKind kind, Buffer lhs,
-                                    Buffer rhs) {
+                                    VectorOpKind kind, Buffer lhs, Buffer rhs) {
   auto type = cast<RankedTensorType>(generic.getResult(0).getType());
   int64_t channels = type.getRank() >= 2 ? type.getDimSize(1) : 1;
   Value last;
@@ -1047,10 +1261,9 @@ LogicalResult Lowering::lowerBinary(linalg::GenericOp generic,
     load(MemSpace::acc, a, lhs.addr + offset * kF32, r, c, c * kF32);
     load(MemSpace::acc, b, rhs.addr + offset * kF32, r, c, c * kF32);
     VectorOp::create(code, loc, kind, MemSpace::acc, a, MemSpace::acc, a,
-                     MemSpace::acc, b, r, c, APFloat(1.0f), Activation::none,
-                     0, 0, 0,
-                     0, 0, currentLayer);
-    store(MemSpace::acc, a, out.addr + offset * kF32, r, c, c * kF32, 0, act);
+                     MemSpace::acc, b, r, c, APFloat(1.0f), Activation::none, 0,
+                     0, 0, 0, 0, currentLayer);
+    store(MemSpace::acc, a, out.addr + offset * kF32, r, c, c * kF32, act);
   };
   for (int64_t r0 = 0; r0 < fullRows; r0 += chunk)
     step(r0 * cols(), std::min(chunk, fullRows - r0), cols());
@@ -1107,7 +1320,7 @@ LogicalResult Lowering::lowerGeneric(linalg::GenericOp generic) {
           accToggle = !accToggle;
           int64_t a = accBase(0, 1);
           load(MemSpace::acc, a, in->addr + offset * kF32, r, c, c * kF32);
-          store(MemSpace::acc, a, out.addr + offset * kF32, r, c, c * kF32, 0,
+          store(MemSpace::acc, a, out.addr + offset * kF32, r, c, c * kF32,
                 act);
         };
         for (int64_t r0 = 0; r0 < fullRows; r0 += chunk)
@@ -1119,9 +1332,10 @@ LogicalResult Lowering::lowerGeneric(linalg::GenericOp generic) {
       }
     }
   }
-  return unsupported(generic, "this elementwise computation is not a "
-      "per-channel affine epilogue of a convolution or matmul, an "
-      "activation, or an add/mul/max of two tensors");
+  return unsupported(
+      generic, "this elementwise computation is not a "
+               "per-channel affine epilogue of a convolution or matmul, an "
+               "activation, or an add/mul/max of two tensors");
 }
 
 LogicalResult Lowering::lowerFunction(func::FuncOp func) {
@@ -1134,14 +1348,14 @@ LogicalResult Lowering::lowerFunction(func::FuncOp func) {
   };
   for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
     auto tensor = dyn_cast<RankedTensorType>(arg.getType());
-    if (!tensor || !tensor.hasStaticShape() ||
-        !tensor.getElementType().isF32())
+    if (!tensor || !tensor.hasStaticShape() || !tensor.getElementType().isF32())
       return func.emitError() << "cannot run on the accelerator: input " << i
                               << " is not a static-shaped f32 tensor";
     Buffer buffer = newBuffer(tensor);
-    InputOp::create(items, loc,
-                    tensorName(func.getArgAttrDict(i), "input" + std::to_string(i)),
-                    buffer.addr, tensor, 0, APFloat(1.0f));
+    InputOp::create(
+        items, loc,
+        tensorName(func.getArgAttrDict(i), "input" + std::to_string(i)),
+        buffer.addr, tensor, 0, APFloat(1.0f));
     buffers[arg] = buffer;
   }
   ConfigOp::create(code, loc, config.getDataflow(), ElemType::fp32,
@@ -1159,7 +1373,7 @@ LogicalResult Lowering::lowerFunction(func::FuncOp func) {
               if (auto transpose = dyn_cast<linalg::TransposeOp>(op))
                 if (!constantFloats(transpose.getResult()[0]))
                   return unsupported(op, ""
-                                       "transpose of a non-constant tensor");
+                                         "transpose of a non-constant tensor");
               return success();
             })
             .Case<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(
@@ -1171,10 +1385,12 @@ LogicalResult Lowering::lowerFunction(func::FuncOp func) {
                   return success();
                 })
             .Case([&](tensor::PadOp pad) { return lowerPad(pad); })
+            .Case([&](BasisConvOp conv) { return lowerBasisConv(conv); })
             .Case([&](tensor::ExtractSliceOp slice) {
               return lowerExtractSlice(slice);
             })
-            .Case([&](linalg::Conv2DNchwFchwOp conv) { return lowerConv(conv); })
+            .Case(
+                [&](linalg::Conv2DNchwFchwOp conv) { return lowerConv(conv); })
             .Case([&](linalg::DepthwiseConv2DNchwChwOp conv) {
               return lowerDepthwise(conv);
             })
@@ -1198,14 +1414,15 @@ LogicalResult Lowering::lowerFunction(func::FuncOp func) {
   llvm::DenseSet<int64_t> seen;
   for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
     auto buffer = bufferOf(value);
-    if (!buffer || isa<BlockArgument>(value) || !seen.insert(buffer->addr).second)
+    if (!buffer || isa<BlockArgument>(value) ||
+        !seen.insert(buffer->addr).second)
       return ret.emitError() << "cannot run on the accelerator: output " << i
                              << " is not computed by the program";
-    OutputOp::create(items, loc,
-                     tensorName(func.getResultAttrDict(i),
-                                "output" + std::to_string(i)),
-                     buffer->addr, cast<RankedTensorType>(type.getResult(i)),
-                     0, APFloat(1.0f));
+    OutputOp::create(
+        items, loc,
+        tensorName(func.getResultAttrDict(i), "output" + std::to_string(i)),
+        buffer->addr, cast<RankedTensorType>(type.getResult(i)), 0,
+        APFloat(1.0f));
   }
   HaltOp::create(code, loc, currentLayer);
   if (numLayers == 0)
@@ -1233,11 +1450,11 @@ struct ConvertLinalgToAccel
     }
     MLIRContext *ctx = &getContext();
     auto emitError = [&] { return module.emitError(); };
-    // One accelerator, the default sparse unit, fp32 operands.
+    // One accelerator, fp32 operands.
     ConfigAttr config = ConfigAttr::getChecked(
         function_ref<InFlightDiagnostic()>(emitError), ctx, int64_t(rows),
         int64_t(cols), *flow, int64_t(spadRows), int64_t(accRows), int64_t(1),
-        int64_t(16), int64_t(1), int64_t(0));
+        int64_t(sparseLanes), int64_t(1), int64_t(0));
     if (!config)
       return signalPassFailure();
 
@@ -1249,8 +1466,8 @@ struct ConvertLinalgToAccel
     Block *body = builder.createBlock(&program.getBody());
     OpBuilder items = OpBuilder::atBlockBegin(body);
     auto codeOp = CodeOp::create(items, func.getLoc(), 0);
-    OpBuilder code = OpBuilder::atBlockBegin(
-        builder.createBlock(&codeOp.getBody()));
+    OpBuilder code =
+        OpBuilder::atBlockBegin(builder.createBlock(&codeOp.getBody()));
     items.setInsertionPoint(codeOp);
 
     Lowering lowering(config, bool(doubleBuffer), items, code);

@@ -102,7 +102,6 @@ sim::Instruction toInstruction(Operation *op) {
         inst.rows = store.getRows();
         inst.cols = store.getCols();
         inst.dramRowStride = store.getRowStride();
-        inst.dramColStride = store.getColStride();
         inst.storeType = byValue<sim::ElemType>(store.getStoreType());
         inst.activation = byValue<sim::Activation>(store.getActivation());
         inst.scale = store.getScale().convertToFloat();
@@ -209,8 +208,8 @@ FailureOr<sim::Program> spade::toSimProgram(ProgramOp program) {
     if (isa<InputOp, OutputOp>(op)) {
       sim::TensorBinding binding;
       binding.name = op.getAttrOfType<StringAttr>("name").str();
-      auto type = cast<RankedTensorType>(
-          op.getAttrOfType<TypeAttr>("type").getValue());
+      auto type =
+          cast<RankedTensorType>(op.getAttrOfType<TypeAttr>("type").getValue());
       binding.type = *simElemType(type.getElementType());
       binding.shape.assign(type.getShape().begin(), type.getShape().end());
       binding.dramAddr = op.getAttrOfType<IntegerAttr>("dram_addr").getInt();
@@ -219,9 +218,8 @@ FailureOr<sim::Program> spade::toSimProgram(ProgramOp program) {
           op.getAttrOfType<FloatAttr>("quant_scale").getValueAsDouble();
       (isa<InputOp>(op) ? out.inputs : out.outputs).push_back(binding);
     } else if (auto layer = dyn_cast<LayerOp>(op)) {
-      out.layers.push_back(
-          {layer.getName().str(), layer.getKind().str(),
-           static_cast<uint64_t>(layer.getMacs())});
+      out.layers.push_back({layer.getName().str(), layer.getKind().str(),
+                            static_cast<uint64_t>(layer.getMacs())});
     } else if (auto constant = dyn_cast<ConstantOp>(op)) {
       auto bytes = constantBytes(constant.getValue());
       if (!bytes)

@@ -2,9 +2,10 @@
 // RUN: spade-opt %s --convert-linalg-to-accel="rows=4 cols=4 spad-rows=256 acc-rows=64 dataflow=os double-buffer=false" | FileCheck %s --check-prefix=OS
 
 // A 6x8 * 8x5 matmul with a bias and a ReLU on a 4x4 array: N splits in
-// tiles of 4 and 1, K in two tiles of 4 (WS: K <= rows); the bias is loaded
-// into ACC with row stride 0 (broadcast), the ReLU is the activation of the
-// STORE, and the two SPAD/ACC halves alternate (double buffering).
+// tiles of 4 and 1 that share each A tile, K in two tiles of 4 (WS:
+// K <= rows); the bias is loaded into ACC with row stride 0 (broadcast), the
+// ReLU is the activation of the STORE, and the two SPAD halves alternate
+// (double buffering).
 
 // CHECK-LABEL: accel.program <rows = 4, cols = 4, spad_rows = 256, acc_rows = 64>
 // CHECK: accel.input "x" at 0 : tensor<6x8xf32>
@@ -15,17 +16,23 @@
 // CHECK: accel.code 0 {
 // CHECK-NEXT: accel.config ws, fp32
 // CHECK-NEXT: accel.load acc[32], dram[[[B]]] 6 x 4 stride 0
-// CHECK-NEXT: accel.load spad[192], dram[[[W]]] 4 x 4 stride 20
+// CHECK-NEXT: accel.load acc[38], dram[{{[0-9]+}}] 6 x 1 stride 0
 // CHECK-NEXT: accel.load spad[64], dram[0] 6 x 4 stride 32
+// CHECK-NEXT: accel.load spad[192], dram[[[W]]] 4 x 4 stride 20
+// CHECK-NEXT: accel.load spad[196], dram[{{[0-9]+}}] 4 x 1 stride 20
 // CHECK-NEXT: accel.preload spad[192] 4 x 4
 // CHECK-NEXT: accel.compute acc[32], spad[64], spad[192] m 6 n 4 k 4 {accumulate}
-// CHECK-NEXT: accel.load spad[128]
+// CHECK-NEXT: accel.preload spad[196] 4 x 1
+// CHECK-NEXT: accel.compute acc[38], spad[64], spad[196] m 6 n 1 k 4 {accumulate}
 // CHECK-NEXT: accel.load spad[0], dram[16] 6 x 4 stride 32
+// CHECK-NEXT: accel.load spad[128]
+// CHECK-NEXT: accel.load spad[132]
 // CHECK-NEXT: accel.preload spad[128] 4 x 4
 // CHECK-NEXT: accel.compute acc[32], spad[0], spad[128] m 6 n 4 k 4 {accumulate}
-// CHECK-NEXT: accel.store acc[32], dram[[[Y]]] 6 x 4 stride 20 as fp32 {activation = 1 : i32, col_stride = 4 : i64}
-// CHECK: accel.compute acc[0], {{.*}} m 6 n 1 k 4 {accumulate}
-// CHECK: accel.store acc[0], {{.*}} 6 x 1 stride 20 as fp32
+// CHECK-NEXT: accel.preload spad[132] 4 x 1
+// CHECK-NEXT: accel.compute acc[38], spad[0], spad[132] m 6 n 1 k 4 {accumulate}
+// CHECK-NEXT: accel.store acc[32], dram[[[Y]]] 6 x 4 stride 20 as fp32 act relu
+// CHECK-NEXT: accel.store acc[38], dram[{{[0-9]+}}] 6 x 1 stride 20 as fp32 act relu
 // CHECK-NEXT: accel.halt
 
 // Output stationary: M in chunks of the array rows (4 + 2), K in one tile,

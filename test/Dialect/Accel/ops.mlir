@@ -37,8 +37,8 @@ accel.program #accel.config<rows = 4, cols = 4, spad_rows = 256, acc_rows = 64, 
     accel.vector add acc[0], acc[0] 4 x 4 {b = 4 : i64, b_space = 2 : i32}
     // CHECK-NEXT: accel.vector maxpool spad[32], spad[0] 4 x 4 {pool_in_w = 4 : i64, pool_kh = 2 : i64, pool_kw = 2 : i64, pool_sh = 2 : i64, pool_sw = 2 : i64}
     accel.vector maxpool spad[32], spad[0] 4 x 4 {pool_in_w = 4 : i64, pool_kh = 2 : i64, pool_kw = 2 : i64, pool_sh = 2 : i64, pool_sw = 2 : i64}
-    // CHECK-NEXT: accel.store acc[0], dram[64] 4 x 4 stride 16 as fp32 {activation = 1 : i32}
-    accel.store acc[0], dram[64] 4 x 4 stride 16 as fp32 {activation = 1 : i32}
+    // CHECK-NEXT: accel.store acc[0], dram[64] 4 x 4 stride 16 as fp32 act relu
+    accel.store acc[0], dram[64] 4 x 4 stride 16 as fp32 act relu
     // CHECK-NEXT: accel.send peer 1, spad[0] bytes 64
     accel.send peer 1, spad[0] bytes 64
     // CHECK-NEXT: accel.recv peer 1, dram[256] bytes 64

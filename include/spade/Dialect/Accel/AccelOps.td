@@ -212,9 +212,12 @@ def Accel_LoadOp : Accel_InstOp<"load"> {
 }
 
 def Accel_StoreOp : Accel_InstOp<"store"> {
-  let summary = "STORE: 2-D strided DMA from SPAD or ACC to DRAM";
+  let summary = "STORE: DMA of rows from SPAD or ACC to DRAM";
   let description = [{
-    The inverse of `accel.load`. ACC values are multiplied by `scale`, passed
+    Writes the `rows` x `cols` on-chip matrix at row `local_addr` of `space`
+    to DRAM, matrix row i contiguously at `dram_addr + i * row_stride` (there
+    is no column stride: results computed channels-last are stored one
+    channel at a time). ACC values are multiplied by `scale`, passed
     through `activation` and converted to `store_type` (the accumulator type
     or the operand type; int8 rounds to nearest even and saturates). SPAD
     values are copied as they are (`store_type` must be the operand type).
@@ -222,7 +225,6 @@ def Accel_StoreOp : Accel_InstOp<"store"> {
   let arguments = (ins Accel_MemSpace:$space, I64Attr:$local_addr,
                        I64Attr:$dram_addr, I64Attr:$rows, I64Attr:$cols,
                        I64Attr:$row_stride,
-                       DefaultValuedAttr<I64Attr, "0">:$col_stride,
                        Accel_ElemType:$store_type,
                        DefaultValuedAttr<Accel_Activation,
                                          "::spade::accel::Activation::none">:$activation,
@@ -230,7 +232,7 @@ def Accel_StoreOp : Accel_InstOp<"store"> {
                        DefaultValuedAttr<I64Attr, "0">:$layer);
   let assemblyFormat = [{
     $space `[` $local_addr `]` `,` `dram` `[` $dram_addr `]` $rows `x` $cols
-    `stride` $row_stride `as` $store_type attr-dict
+    `stride` $row_stride `as` $store_type (`act` $activation^)? attr-dict
   }];
 }
 

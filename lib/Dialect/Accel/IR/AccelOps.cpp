@@ -52,8 +52,8 @@ LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                      int64_t hi) -> LogicalResult {
     if (value >= lo && value <= hi)
       return success();
-    return emitError() << name << " " << value << " is outside [" << lo
-                       << ", " << hi << "]";
+    return emitError() << name << " " << value << " is outside [" << lo << ", "
+                       << hi << "]";
   };
   // The bounds of spade/Sim/AccelConfig.h (kMaxArrayDim, kMaxMemRows,
   // kMaxAccels), so that every valid program is a valid .spadebin.
@@ -85,8 +85,8 @@ class StreamChecker {
 public:
   StreamChecker(ConfigAttr config, int64_t dramBytes, int64_t numLayers,
                 int64_t self)
-      : config(config), dramBytes(dramBytes), numLayers(numLayers),
-        self(self) {}
+      : config(config), dramBytes(dramBytes), numLayers(numLayers), self(self) {
+  }
 
   LogicalResult check(Operation *op);
   bool sawHalt() const { return halted; }
@@ -106,8 +106,8 @@ private:
                       int64_t min = 0) {
     int64_t max = bits >= 63 ? INT64_MAX : (int64_t(1) << bits) - 1;
     if (value < min || value > max)
-      return op->emitOpError() << name << " " << value << " is outside ["
-                               << min << ", " << max << "]";
+      return op->emitOpError() << name << " " << value << " is outside [" << min
+                               << ", " << max << "]";
     return success();
   }
 
@@ -126,8 +126,8 @@ private:
     if (addr < 0 || count < 0 || addr + count > size)
       return op->emitOpError()
              << what << " " << stringifyMemSpace(space) << " rows [" << addr
-             << ", " << addr + count << ") exceed "
-             << stringifyMemSpace(space) << "_rows " << size;
+             << ", " << addr + count << ") exceed " << stringifyMemSpace(space)
+             << "_rows " << size;
     return success();
   }
 
@@ -155,13 +155,11 @@ private:
 
 } // namespace
 
-LogicalResult StreamChecker::checkLoadStore(Operation *op, MemSpace space,
-                                            int64_t local, int64_t dram,
-                                            int64_t rows, int64_t cols,
-                                            int64_t rowStride,
-                                            int64_t colStride,
-                                            int64_t dramElemBytes,
-                                            bool readsDram) {
+LogicalResult
+StreamChecker::checkLoadStore(Operation *op, MemSpace space, int64_t local,
+                              int64_t dram, int64_t rows, int64_t cols,
+                              int64_t rowStride, int64_t colStride,
+                              int64_t dramElemBytes, bool readsDram) {
   if (failed(field(op, "rows", rows, 16, 1)) ||
       failed(field(op, "cols", cols, 16, 1)) ||
       failed(field(op, "local_addr", local, 32)) ||
@@ -169,8 +167,8 @@ LogicalResult StreamChecker::checkLoadStore(Operation *op, MemSpace space,
       failed(field(op, "row_stride", rowStride, 32)) ||
       failed(field(op, "col_stride", colStride, 32)))
     return failure();
-  if (failed(localRange(op, "local matrix", space, local,
-                        onChipRows(rows, cols))))
+  if (failed(
+          localRange(op, "local matrix", space, local, onChipRows(rows, cols))))
     return failure();
   if (!readsDram)
     return success();
@@ -178,9 +176,9 @@ LogicalResult StreamChecker::checkLoadStore(Operation *op, MemSpace space,
                              {"row_stride", rowStride},
                              {"col_stride", colStride}})
     if (value % dramElemBytes != 0)
-      return op->emitOpError() << name << " " << value
-                               << " is not a multiple of the element size "
-                               << dramElemBytes;
+      return op->emitOpError()
+             << name << " " << value
+             << " is not a multiple of the element size " << dramElemBytes;
   int64_t colStep = colStride ? colStride : dramElemBytes;
   return dramRange(op, dram,
                    dram + (rows - 1) * rowStride + (cols - 1) * colStep +
@@ -190,7 +188,8 @@ LogicalResult StreamChecker::checkLoadStore(Operation *op, MemSpace space,
 LogicalResult StreamChecker::checkCompute(ComputeOp op) {
   int64_t m = op.getM(), n = op.getN(), k = op.getK();
   if (failed(field(op, "m", m, 16, 1)) || failed(field(op, "n", n, 16, 1)) ||
-      failed(field(op, "k", k, 16, 1)) || failed(field(op, "a", op.getA(), 32)) ||
+      failed(field(op, "k", k, 16, 1)) ||
+      failed(field(op, "a", op.getA(), 32)) ||
       failed(field(op, "b", op.getB(), 32)) ||
       failed(field(op, "c", op.getC(), 32)))
     return failure();
@@ -208,8 +207,8 @@ LogicalResult StreamChecker::checkCompute(ComputeOp op) {
       return tooBig("n", n, "cols", cols);
     if (failed(localRange(op, "A taps", MemSpace::spad, op.getA(),
                           k * onChipRows(m, n))) ||
-        failed(localRange(op, "B", MemSpace::spad, op.getB(),
-                          onChipRows(k, n))))
+        failed(
+            localRange(op, "B", MemSpace::spad, op.getB(), onChipRows(k, n))))
       return failure();
     return localRange(op, "C", MemSpace::acc, op.getC(), onChipRows(m, n));
   }
@@ -234,7 +233,8 @@ LogicalResult StreamChecker::checkCompute(ComputeOp op) {
       return tooBig("m", m, "cols", cols);
     break;
   }
-  if (failed(localRange(op, "A", MemSpace::spad, op.getA(), onChipRows(m, k))) ||
+  if (failed(
+          localRange(op, "A", MemSpace::spad, op.getA(), onChipRows(m, k))) ||
       failed(localRange(op, "B", MemSpace::spad, op.getB(), onChipRows(k, n))))
     return failure();
   return localRange(op, "C", MemSpace::acc, op.getC(), onChipRows(m, n));
@@ -263,10 +263,10 @@ LogicalResult StreamChecker::checkVector(VectorOp op) {
       failed(field(op, "pool_sh", op.getPoolSh(), 8, 1)) ||
       failed(field(op, "pool_sw", op.getPoolSw(), 8, 1)))
     return failure();
-  if (op.getPoolKh() > rows || op.getPoolKw() > inW)
-    return op.emitOpError() << "pooling window " << op.getPoolKh() << "x"
-                            << op.getPoolKw() << " is larger than the input "
-                            << rows << "x" << inW;
+  if (int64_t(op.getPoolKh()) > rows || int64_t(op.getPoolKw()) > inW)
+    return op.emitOpError()
+           << "pooling window " << op.getPoolKh() << "x" << op.getPoolKw()
+           << " is larger than the input " << rows << "x" << inW;
   int64_t outH = (rows - op.getPoolKh()) / op.getPoolSh() + 1;
   int64_t outW = (inW - op.getPoolKw()) / op.getPoolSw() + 1;
   if (failed(localRange(op, "A", op.getASpace(), op.getA(),
@@ -280,9 +280,9 @@ LogicalResult StreamChecker::checkLink(Operation *op, int64_t peer,
                                        MemSpace space, int64_t addr,
                                        int64_t bytes) {
   if (peer < 0 || peer >= config.getNumAccels())
-    return op->emitOpError() << "peer " << peer << " is not an accelerator of "
-                             << "this program (num_accels "
-                             << config.getNumAccels() << ")";
+    return op->emitOpError()
+           << "peer " << peer << " is not an accelerator of "
+           << "this program (num_accels " << config.getNumAccels() << ")";
   if (peer == self)
     return op->emitOpError() << "peer " << peer << " is the accelerator itself";
   if (failed(field(op, "bytes", bytes, 32, 1)) ||
@@ -300,9 +300,9 @@ LogicalResult StreamChecker::check(Operation *op) {
     return op->emitOpError("follows accel.halt");
   auto layer = op->getAttrOfType<IntegerAttr>("layer");
   if (layer && (layer.getInt() < 0 || layer.getInt() >= numLayers))
-    return op->emitOpError() << "layer " << layer.getInt()
-                             << " is not in the layer table (" << numLayers
-                             << " entries)";
+    return op->emitOpError()
+           << "layer " << layer.getInt() << " is not in the layer table ("
+           << numLayers << " entries)";
   bool needsConfig =
       !isa<ConfigOp, FenceOp, BarrierOp, HaltOp>(op) && !elemType;
   if (needsConfig)
@@ -328,12 +328,11 @@ LogicalResult StreamChecker::check(Operation *op) {
       .Case([&](LoadOp load) -> LogicalResult {
         if (load.getSpace() == MemSpace::dram)
           return load.emitOpError("destination must be spad or acc");
-        return checkLoadStore(load, load.getSpace(), load.getLocalAddr(),
-                              load.getDramAddr(), load.getRows(),
-                              load.getCols(), load.getRowStride(),
-                              load.getColStride(),
-                              localElemBytes(load.getSpace()),
-                              !load.getZeroFill());
+        return checkLoadStore(
+            load, load.getSpace(), load.getLocalAddr(), load.getDramAddr(),
+            load.getRows(), load.getCols(), load.getRowStride(),
+            load.getColStride(), localElemBytes(load.getSpace()),
+            !load.getZeroFill());
       })
       .Case([&](StoreOp store) -> LogicalResult {
         MemSpace space = store.getSpace();
@@ -355,7 +354,7 @@ LogicalResult StreamChecker::check(Operation *op) {
         return checkLoadStore(store, space, store.getLocalAddr(),
                               store.getDramAddr(), store.getRows(),
                               store.getCols(), store.getRowStride(),
-                              store.getColStride(), elemTypeBytes(to),
+                              /*colStride=*/0, elemTypeBytes(to),
                               /*readsDram=*/true);
       })
       .Case([&](PreloadOp preload) -> LogicalResult {
@@ -365,9 +364,8 @@ LogicalResult StreamChecker::check(Operation *op) {
             failed(field(preload, "local_addr", preload.getLocalAddr(), 32)))
           return failure();
         if (dataflow != Dataflow::ws && dataflow != Dataflow::is)
-          return preload.emitOpError()
-                 << "needs the ws or is dataflow, not "
-                 << stringifyDataflow(dataflow);
+          return preload.emitOpError() << "needs the ws or is dataflow, not "
+                                       << stringifyDataflow(dataflow);
         // WS preloads B (K x N), IS preloads A (M x K); K runs down the rows.
         int64_t kLimit = config.getRows(), otherLimit = config.getCols();
         int64_t k = dataflow == Dataflow::ws ? rows : cols;
@@ -399,9 +397,9 @@ LogicalResult StreamChecker::check(Operation *op) {
           return sparse.emitOpError()
                  << "tile " << m << "x" << n << " does not fit the "
                  << config.getRows() << "x" << config.getCols() << " array";
-        if (sparse.getNnz() > k * n)
-          return sparse.emitOpError() << "nnz " << sparse.getNnz()
-                                      << " exceeds k * n = " << k * n;
+        if (int64_t(sparse.getNnz()) > k * n)
+          return sparse.emitOpError()
+                 << "nnz " << sparse.getNnz() << " exceeds k * n = " << k * n;
         int64_t esize = elemTypeBytes(*elemType);
         int64_t streamBytes = 2 * n + sparse.getNnz() * (2 + esize);
         int64_t rowBytes = config.getCols() * esize;
@@ -441,21 +439,20 @@ LogicalResult ProgramOp::verifyRegions() {
   SmallVector<CodeOp> codes(config.getNumAccels());
   auto checkAccel = [&](Operation *op, int64_t accel) -> LogicalResult {
     if (accel < 0 || accel >= config.getNumAccels())
-      return op->emitOpError() << "accelerator " << accel
-                               << " is not in [0, " << config.getNumAccels()
-                               << ")";
+      return op->emitOpError() << "accelerator " << accel << " is not in [0, "
+                               << config.getNumAccels() << ")";
     return success();
   };
   auto checkBytes = [&](Operation *op, StringRef what, int64_t addr,
                         int64_t bytes, int64_t align) -> LogicalResult {
     if (addr % align != 0)
-      return op->emitOpError() << what << " address " << addr
-                               << " is not a multiple of the element size "
-                               << align;
+      return op->emitOpError()
+             << what << " address " << addr
+             << " is not a multiple of the element size " << align;
     if (addr < 0 || addr + bytes > dramBytes)
-      return op->emitOpError() << what << " bytes [" << addr << ", "
-                               << addr + bytes << ") exceed dram_bytes "
-                               << dramBytes;
+      return op->emitOpError()
+             << what << " bytes [" << addr << ", " << addr + bytes
+             << ") exceed dram_bytes " << dramBytes;
     return success();
   };
 
@@ -463,8 +460,8 @@ LogicalResult ProgramOp::verifyRegions() {
     if (isa<LayerOp>(op)) {
       ++numLayers;
     } else if (isa<InputOp, OutputOp>(op)) {
-      auto type = cast<RankedTensorType>(
-          op.getAttrOfType<TypeAttr>("type").getValue());
+      auto type =
+          cast<RankedTensorType>(op.getAttrOfType<TypeAttr>("type").getValue());
       int64_t addr = op.getAttrOfType<IntegerAttr>("dram_addr").getInt();
       int64_t accel = op.getAttrOfType<IntegerAttr>("accel").getInt();
       if (!type.hasStaticShape())
@@ -474,8 +471,8 @@ LogicalResult ProgramOp::verifyRegions() {
         return op.emitOpError() << "element type " << type.getElementType()
                                 << " is not one of i8, i32, f32, bf16";
       if (failed(checkAccel(&op, accel)) ||
-          failed(checkBytes(&op, "tensor", addr,
-                            type.getNumElements() * *esize, *esize)))
+          failed(checkBytes(&op, "tensor", addr, type.getNumElements() * *esize,
+                            *esize)))
         return failure();
     } else if (auto constant = dyn_cast<ConstantOp>(op)) {
       auto type = cast<ShapedType>(constant.getValue().getType());
@@ -493,8 +490,8 @@ LogicalResult ProgramOp::verifyRegions() {
         return failure();
       CodeOp &slot = codes[code.getAccelId()];
       if (slot)
-        return code.emitOpError() << "is the second stream of accelerator "
-                                  << code.getAccelId();
+        return code.emitOpError()
+               << "is the second stream of accelerator " << code.getAccelId();
       slot = code;
     }
   }
