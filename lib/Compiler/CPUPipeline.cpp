@@ -13,6 +13,7 @@
 #include "spade/Compiler/CPUPipeline.h"
 
 #include "spade/Codegen/Passes.h"
+#include "spade/Conversion/Passes.h"
 #include "spade/Dialect/Spade/SpadeDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -37,6 +38,7 @@ void spade::registerCPUPipelineDialects(DialectRegistry &registry) {
   registerLLVMDialectTranslation(registry);
   registerOpenMPDialectTranslation(registry);
   registry.insert<SpadeDialect>();
+  registerMPIMemoryEffects(registry);
 }
 
 std::function<bool()>
@@ -78,14 +80,21 @@ LogicalResult spade::buildCPULoweringPipeline(OpPassManager &pm,
   static const bool registered = [] {
     registerAllPasses();
     registerSpadeCodegenPasses();
+    registerSpadeConversionPasses();
     return true;
   }();
   (void)registered;
 
   // Textual so that it reads like the spade-opt command it is equivalent to.
+  // Basis convolutions: the sparse-coefficient kernel where it applies
+  // (fast), the dense reference definition for the rest.
   std::string pipeline = "canonicalize,cse,";
+  unsigned width = opts.vectorWidth ? opts.vectorWidth : hostVectorWidth();
+  if (opts.optimize)
+    pipeline += llvm::formatv("spade-basis-conv-to-csr-kernel{{vector-width={0}},",
+                              width);
+  pipeline += "spade-to-linalg,";
   if (opts.optimize) {
-    unsigned width = opts.vectorWidth ? opts.vectorWidth : hostVectorWidth();
     pipeline += llvm::formatv(
         "func.func(spade-fuse-elementwise),spade-conv-to-im2col,"
         "spade-depthwise-conv-to-generic,"
@@ -109,6 +118,8 @@ LogicalResult spade::buildCPULoweringPipeline(OpPassManager &pm,
     pipeline += "convert-vector-to-scf{full-unroll=true},";
   if (opts.optimize && opts.threads)
     pipeline += "scf-forall-to-parallel,convert-scf-to-openmp,";
+  else if (opts.optimize) // the basis-convolution kernel's blocks
+    pipeline += "scf-forall-to-for,";
   // The OpenMP conversion wraps loop bodies in memref.alloca_scope, whose
   // region must still be a single block when memrefs are lowered.
   pipeline += "expand-strided-metadata,"

@@ -23,6 +23,43 @@ def ConvToIm2Col : Pass<"spade-conv-to-im2col"> {
   ];
 }
 
+def BasisConvToCSRKernel : Pass<"spade-basis-conv-to-csr-kernel"> {
+  let summary = "Lower basis convolutions with constant coefficients to a "
+                "sparse-coefficient CPU kernel";
+  let description = [{
+    Rewrites every statically shaped f32 `spade.basis_conv` whose
+    coefficients are a constant (f32, or signed integers of at most 8 bits
+    with per-output-channel scales) into its two stages:
+
+    * the basis responses `R[n][c*K+k][oh*Wo+ow]`: a `linalg.generic` over
+      (n, c, k, kh, kw, oh, ow) reading the zero-padded input with
+      `tensor.extract`, which the CPU schedule vectorises along `ow`;
+    * the coefficient mixing, over a compressed-sparse-row copy of the
+      coefficients made at compile time (row start per output channel as
+      i32, basis-response row per nonzero as i16, the nonzeros as f32, as
+      int8, or as int4 packed two per byte): an `scf.forall` over blocks of
+      (image, up to 4 x `vector-width` pixels, up to 16 output channels)
+      whose body, per output channel, accumulates one FMA per nonzero and
+      pixel vector in registers, then applies the scale and the bias once.
+
+    Zeros cost nothing but a shorter row, whatever their pattern; integer
+    coefficients are converted to f32 when read, never expanded. Ops with
+    dynamic shapes, sparse-encoded or non-constant coefficients, or
+    non-f32 data are left for `spade-to-linalg`.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "f32 lanes per vector register">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
 def DepthwiseConvToGeneric : Pass<"spade-depthwise-conv-to-generic"> {
   let summary = "Write unit-stride NCHW depthwise convolutions as gathers";
   let description = [{
