@@ -39,12 +39,14 @@ if [ -x "$sim" ]; then
     "pool --h 4 --w 4" "depthwise --dataflow st-os --m 4 --n 4" \
     "sparse --m 4 --n 4 --k 8" "multi --m 4 --n 4 --k 4" \
     "gemm --dataflow is --elem f32 --m 4 --n 4 --k 4 --preset small"; do
-    set -- $spec
+    read -ra args <<<"$spec"
     name=$(echo "$spec" | tr ' ' '_' | tr -d '-')
     [ -f "$seeds/$name.spadebin" ] && continue
     tmp=$(mktemp -d)
-    /usr/bin/python3 "$gen" gen "$1" "$tmp" "${@:2}" >/dev/null
+    /usr/bin/python3 "$gen" gen "${args[0]}" "$tmp" "${args[@]:1}" >/dev/null
     "$sim" "$tmp/prog.s" --assemble -o "$seeds/$name.spadebin"
+    # The same with the CRC-fixing prefix (see spade-sim-fuzzer.cpp).
+    { printf C; cat "$seeds/$name.spadebin"; } >"$seeds/C-$name.spadebin"
     rm -rf "$tmp"
   done
 fi

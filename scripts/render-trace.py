@@ -69,7 +69,7 @@ def main():
         ax.set_xlim(args.start, args.end)
     ax.set_title(args.title or args.trace)
     ax.legend(handles=[Patch(color=COLORS.get(op, "#cccccc"), label=op) for op in sorted(by_op)],
-              loc="upper right", ncol=len(by_op), fontsize="small")
+              loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
     fig.tight_layout()
     fig.savefig(args.png, dpi=120)
     print(f"wrote {args.png}: {len(bars)} events on {len(lanes)} lanes")

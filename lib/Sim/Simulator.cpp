@@ -11,7 +11,9 @@
 // change the timing.
 //
 // The GEMM kernels are plain loops over contiguous rows (i, k, j order) that
-// the compiler vectorises; there is no per-MAC dispatch.
+// the compiler vectorises; there is no per-MAC dispatch. int32 accumulation
+// is done in uint32 arithmetic: it wraps around (two's complement) like the
+// hardware's adders instead of being undefined behaviour on overflow.
 //
 //===----------------------------------------------------------------------===//
 
@@ -340,9 +342,9 @@ void Simulator::Impl::computeTile(Accel &a, const Instruction &in) {
   uint32_t *C = accRow(a, in.addrC);
   switch (a.elemType) {
   case ElemType::I8:
-    gemmKernel<int8_t, int32_t>(
-        reinterpret_cast<int8_t *>(A), sa, reinterpret_cast<int8_t *>(B), sb,
-        reinterpret_cast<int32_t *>(C), sc, in.m, in.n, in.k, accumulate);
+    gemmKernel<int8_t, uint32_t>(reinterpret_cast<int8_t *>(A), sa,
+                                 reinterpret_cast<int8_t *>(B), sb, C, sc, in.m,
+                                 in.n, in.k, accumulate);
     break;
   case ElemType::F32:
     gemmKernel<float, float>(
@@ -372,11 +374,11 @@ void Simulator::Impl::computeDepthwise(Accel &a, const Instruction &in) {
       const uint8_t *brow = spadRow(a, in.addrB + t * lines(in.n));
       switch (a.elemType) {
       case ElemType::I8: {
-        auto *c = reinterpret_cast<int32_t *>(crow);
+        uint32_t *c = crow;
         auto *x = reinterpret_cast<const int8_t *>(arow);
         auto *w = reinterpret_cast<const int8_t *>(brow);
         for (uint64_t j = 0; j < in.n; ++j)
-          c[j] += int32_t(x[j]) * int32_t(w[j]);
+          c[j] += uint32_t(int32_t(x[j]) * int32_t(w[j]));
         break;
       }
       case ElemType::F32: {
@@ -435,8 +437,7 @@ llvm::Error Simulator::Impl::sparseCoeff(Accel &a, const Instruction &in) {
         const uint8_t *r = spadRow(a, in.addrA + i * la) + uint64_t(k) * esz;
         uint32_t *cw = accRow(a, in.addrC + i * lc) + j;
         if (a.elemType == ElemType::I8) {
-          int32_t v = int32_t(int8_t(*value)) * int32_t(int8_t(*r));
-          *reinterpret_cast<int32_t *>(cw) += v;
+          *cw += uint32_t(int32_t(int8_t(*value)) * int32_t(int8_t(*r)));
         } else {
           float x, w;
           if (a.elemType == ElemType::F32) {

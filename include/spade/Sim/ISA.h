@@ -104,10 +104,10 @@ inline constexpr uint8_t kValidFlags = 0x07;
 /// not encoded; the comments say which opcode uses what.
 ///
 /// Arithmetic:
-///  - I8: products and sums in int32 (wrap-around is impossible for tiles
-///    within limits up to K = 2^16). STORE/Copy to int8: y = (float)acc *
-///    scale in fp32, rounded to nearest even, activation, saturated to
-///    [-128, 127]. SPAD elementwise ops on int8 saturate.
+///  - I8: products and sums in int32; a sum that overflows wraps around
+///    (two's complement), as the hardware adders do. STORE/Copy to int8: y =
+///    (float)acc * scale in fp32, rounded to nearest even, activation,
+///    saturated to [-128, 127]. SPAD elementwise ops on int8 saturate.
 ///  - F32/BF16: fp32 accumulation in K order.
 struct Instruction {
   Opcode opcode = Opcode::Halt;
