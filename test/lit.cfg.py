@@ -25,7 +25,7 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP", "S
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.spade_tools_dir, config.llvm_tools_dir]
-tools = ["spade-opt", "spade-import", "spade-run", "spade-compile", "mlir-runner", "llvm-nm", "clang-22"]
+tools = ["spade-opt", "spade-import", "spade-run", "spade-compile", "spade-sim", "mlir-runner", "llvm-nm", "clang-22"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.spade_tools_dir, append_path=True)

@@ -38,6 +38,7 @@ void spade::registerCPUPipelineDialects(DialectRegistry &registry) {
   registerLLVMDialectTranslation(registry);
   registerOpenMPDialectTranslation(registry);
   registry.insert<SpadeDialect>();
+  registerMPIMemoryEffects(registry);
 }
 
 std::function<bool()>

@@ -121,13 +121,17 @@ LogicalResult spade::compileModel(ModuleOp module,
       return failure();
     if (options.timing)
       pm.enableTiming(scope);
-    if (failed(buildCPULoweringPipeline(pm, options.pipeline)) ||
+    if (failed(buildPartitionPipeline(pm, options.partition)) ||
+        failed(buildCPULoweringPipeline(pm, options.pipeline)) ||
         failed(pm.run(module)))
       return failure();
   }
   if (options.emit == EmitKind::MLIR)
     return writeFile(loc, files.code,
                      [&](llvm::raw_ostream &os) { module.print(os); });
+  // Set by spade-partition-to-shard: the model runs as that many processes.
+  auto mpiProcesses =
+      module->getAttrOfType<IntegerAttr>("spade.mpi_processes");
 
   unsigned optLevel = std::min(options.optLevel, 3u);
   llvm::InitializeNativeTarget();
@@ -157,6 +161,9 @@ LogicalResult spade::compileModel(ModuleOp module,
                                                     machine->get());
     if (failed(addModelABI(*llvmModule, signature, options.entry, identifier,
                            loc)))
+      return failure();
+    if (mpiProcesses &&
+        failed(addMPIStartup(*llvmModule, mpiProcesses.getInt(), loc)))
       return failure();
   }
   {
@@ -195,7 +202,8 @@ LogicalResult spade::compileModel(ModuleOp module,
   {
     TimingScope scope = phase("linking " + files.code, "link");
     if (failed(linkModel(loc, objectPath, files.code,
-                         options.emit == EmitKind::Shared)))
+                         options.emit == EmitKind::Shared,
+                         static_cast<bool>(mpiProcesses))))
       return failure();
   }
   return writeFile(loc, files.header, [&](llvm::raw_ostream &os) {

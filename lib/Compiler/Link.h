@@ -52,8 +52,12 @@ std::string modelHeader(const ModelSignature &signature,
 /// Links `object` with Spade's C runtime into `output` with lld, in process:
 /// a shared library that needs libc, libm and libomp, or (shared = false) a
 /// relocatable object to link into a program.
+mlir::LogicalResult addMPIStartup(llvm::Module &module, int64_t processes,
+                                  mlir::Location loc);
+
 mlir::LogicalResult linkModel(mlir::Location loc, llvm::StringRef object,
-                              llvm::StringRef output, bool shared);
+                              llvm::StringRef output, bool shared,
+                              bool mpi = false);
 
 } // namespace spade
 

@@ -17,7 +17,7 @@ LLD_HAS_DRIVER(elf)
 using namespace mlir;
 
 LogicalResult spade::linkModel(Location loc, StringRef object, StringRef output,
-                               bool shared) {
+                               bool shared, bool mpi) {
   std::string outputArg = output.str(), objectArg = object.str();
   std::string soname = ("--soname=" + llvm::sys::path::filename(output)).str();
   std::vector<const char *> args = {"ld.lld", "-o", outputArg.c_str()};
@@ -39,6 +39,13 @@ LogicalResult spade::linkModel(Location loc, StringRef object, StringRef output,
     // One object with the runtime inside: link it with -lomp -lm.
     args.insert(args.end(), {"-r", objectArg.c_str(), "--whole-archive",
                              SPADE_C_RUNTIME_LIBRARY, "--no-whole-archive"});
+  }
+  // Partitioned models: MPI start-up and MPICH (an object links -lmpich).
+  if (mpi) {
+    args.insert(args.end(), {"--whole-archive", SPADE_MPI_RUNTIME_LIBRARY,
+                             "--no-whole-archive"});
+    if (shared)
+      args.push_back(SPADE_MPICH_LIBRARY);
   }
 
   std::string out, err;

@@ -2,6 +2,9 @@
 //
 // spade-compile MODEL -o OUT [--emit=shared|obj|llvm|mlir] [--target=cpu]
 //               [-O0..3] [--input-shape NAME=DIMS]... [--time-passes]
+// spade-compile MODEL -o OUT.spadebin --target=accel [--emit=mlir]
+//               [--accel-config PRESET|FILE] [--array RxC] [--dataflow DF]
+//               [--partition=hypar:num-devices=N]
 // MODEL is an ONNX model (.onnx/.onnxtxt) or an MLIR module from
 // spade-import. Code generation (LLVM TargetMachine for the host CPU) and
 // linking (lld) are in process. --emit=shared writes OUT.so and OUT.h, the
@@ -9,12 +12,15 @@
 // runtime; link it with -lomp -lm) and OUT.h. Each phase prints a progress
 // line on stderr; --time-passes (or --mlir-timing) reports the time of each
 // phase and of each lowering pass, and the mlir-opt pass-manager flags such
-// as --mlir-print-ir-after-all work.
+// as --mlir-print-ir-after-all work. --partition compiles a program for N
+// MPI processes (docs/MPI.md).
 //
 //===----------------------------------------------------------------------===//
 
 #include "spade/Compiler/CPUPipeline.h"
 #include "spade/Compiler/Compile.h"
+#include "spade/Compiler/CompileAccel.h"
+#include "spade/Dialect/Accel/AccelDialect.h"
 #include "spade/Import/ONNX/ONNXImporter.h"
 #include "spade/Support/FileDiagnostics.h"
 
@@ -51,14 +57,34 @@ static cl::opt<spade::EmitKind> emitKind(
                clEnumValN(spade::EmitKind::Shared, "shared",
                           "OUT.so and OUT.h (default)")),
     cl::cat(toolOptions));
-static cl::opt<std::string> target("target",
-                                   cl::desc("Target: cpu (the host, default)"),
-                                   cl::init("cpu"), cl::cat(toolOptions));
+static cl::opt<std::string>
+    target("target",
+           cl::desc("Target: cpu (the host, default) or accel (a .spadebin "
+                    "for spade-sim)"),
+           cl::init("cpu"), cl::cat(toolOptions));
+static cl::opt<std::string>
+    accelConfig("accel-config",
+                cl::desc("--target=accel: accelerator preset (small, gemmini, "
+                         "large) or JSON file (default gemmini)"),
+                cl::value_desc("preset|file"), cl::cat(toolOptions));
+static cl::opt<std::string>
+    accelArray("array", cl::desc("--target=accel: override the array size"),
+               cl::value_desc("RxC"), cl::cat(toolOptions));
+static cl::opt<std::string>
+    accelDataflow("dataflow",
+                  cl::desc("--target=accel: override the dataflow "
+                           "(os|ws|is|st-os)"),
+                  cl::cat(toolOptions));
 static const std::function<bool()> fastPipeline =
     spade::registerPipelineFlag(toolOptions);
 static cl::opt<unsigned> optLevel("O", cl::desc("Optimisation level 0-3"),
                                   cl::init(2), cl::Prefix,
                                   cl::cat(toolOptions));
+static cl::opt<std::string> partitionFlag(
+    "partition",
+    cl::desc("Compile for N MPI processes (mpirun.mpich -np N): "
+             "hypar:num-devices=N[,OPTION=VALUE]... or annotated"),
+    cl::value_desc("strategy"), cl::cat(toolOptions));
 static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Pin a graph input's shape (ONNX models)"),
@@ -83,10 +109,26 @@ int main(int argc, char **argv) {
   };
   if (optLevel > 3)
     return fail("-O" + Twine(optLevel) + " is not an optimisation level (0-3)");
-  if (target != "cpu")
-    return fail("target '" + target + "' is not supported yet (only 'cpu')");
+  bool forAccel = target == "accel";
+  if (target != "cpu" && !forAccel)
+    return fail("target '" + target + "' is not supported (cpu or accel)");
+  if (!forAccel && (!accelConfig.empty() || !accelArray.empty() ||
+                    !accelDataflow.empty()))
+    return fail("--accel-config, --array and --dataflow need --target=accel");
+  if (forAccel && emitKind != spade::EmitKind::Shared &&
+      emitKind != spade::EmitKind::MLIR)
+    return fail("--target=accel writes a .spadebin or, with --emit=mlir, "
+                "accel IR");
+  spade::PartitionOptions partitionOptions;
+  if (partitionFlag.getNumOccurrences()) {
+    if (forAccel)
+      return fail("--partition is for --target=cpu (MPI); partitioned "
+                  "accelerator programs are not supported yet");
+    if (auto bad = spade::parsePartitionFlag(partitionFlag, partitionOptions))
+      return fail(*bad);
+  }
   spade::OutputFiles files = spade::outputFilesFor(outputFile, emitKind);
-  if (!files.header.empty() && outputFile == "-")
+  if (!forAccel && !files.header.empty() && outputFile == "-")
     return fail("--emit=obj and --emit=shared write files: give -o a name");
 
   // --time-passes is LLVM's option; it times our phases and MLIR's passes
@@ -101,6 +143,7 @@ int main(int argc, char **argv) {
 
   mlir::DialectRegistry registry;
   spade::registerCPUPipelineDialects(registry);
+  registry.insert<spade::accel::AccelDialect>();
   mlir::MLIRContext context(registry);
   spade::FileDiagnostics diagnostics(context, modelFile);
 
@@ -128,10 +171,25 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
 
+  if (forAccel) {
+    spade::AccelCompileOptions options;
+    options.config = {accelConfig, accelArray, accelDataflow};
+    options.emitMLIR = emitKind == spade::EmitKind::MLIR;
+    options.configure = [](mlir::PassManager &pm) {
+      return mlir::applyPassManagerCLOptions(pm);
+    };
+    options.progress = phase;
+    if (failed(spade::compileForAccel(*module, options, outputFile)))
+      return 1;
+    phase("wrote " + outputFile);
+    return 0;
+  }
+
   spade::CompileOptions options;
   options.emit = emitKind;
   options.optLevel = optLevel;
   options.pipeline.optimize = fastPipeline();
+  options.partition = partitionOptions;
   options.configure = [](mlir::PassManager &pm) {
     return mlir::applyPassManagerCLOptions(pm);
   };

@@ -7,7 +7,8 @@
 // in-process), an MLIR module from spade-import, or a shared library from
 // spade-compile (loaded with dlopen and run through its C API). Inputs and
 // expected outputs are .npy or ONNX TensorProto .pb files; outputs are
-// written as DIR/<output-name>.npy.
+// written as DIR/<output-name>.npy. A model compiled with --partition runs
+// under mpirun.mpich -np N; rank 0 prints and writes the outputs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -119,9 +120,12 @@ public:
   /// `inputs` match inputs() (checked by the caller).
   virtual Error run(const std::vector<spade::HostTensor> &inputs,
                     std::vector<spade::HostTensor> &outputs) = 0;
+  /// False on the MPI ranks other than 0 of a partitioned model.
+  bool reportsResults() const { return reports; }
 
 protected:
   std::vector<spade::TensorSpec> inputSpecs, outputSpecs;
+  bool reports = true;
 };
 
 /// An ONNX or MLIR model JIT-compiled in this process.
@@ -170,6 +174,25 @@ public:
         !r->bind(r->numInputs, "spade_model_num_inputs") ||
         !r->bind(r->numOutputs, "spade_model_num_outputs"))
       return makeError("not a Spade model (incomplete C API)");
+    // A partitioned model (spade-compile --partition, include/spade-c/MPI.h)
+    // runs as MPI processes: rank 0 reports, and a wrong process count
+    // stops every rank before the first collective could hang.
+    int (*mpiProcesses)(void);
+    int (*mpiRank)(int *);
+    if (r->bind(mpiProcesses, "spade_model_mpi_processes") &&
+        r->bind(mpiRank, "spade_model_mpi_rank")) {
+      int size = 0, rank = mpiRank(&size);
+      if (rank < 0)
+        return makeError("cannot initialise MPI");
+      r->reports = rank == 0;
+      if (size != mpiProcesses())
+        return makeError(rank != 0 ? Twine()
+                                   : "compiled for " + Twine(mpiProcesses()) +
+                                         " MPI processes but running on " +
+                                         Twine(size) +
+                                         ": start it with mpirun.mpich -np " +
+                                         Twine(mpiProcesses()));
+    }
     r->model = r->create();
     if (!r->model)
       return makeError("spade_model_create failed (out of memory)");
@@ -407,10 +430,13 @@ int main(int argc, char **argv) {
                        .count());
     }
     std::sort(ms.begin(), ms.end());
-    outs() << format("latency over %u runs: min %.3f ms, median %.3f ms\n",
+    if (model.reportsResults())
+      outs() << format("latency over %u runs: min %.3f ms, median %.3f ms\n",
                      benchRuns.getValue(), ms.front(), ms[ms.size() / 2]);
   }
 
+  if (!model.reportsResults())
+    return 0;
   if (!outputDir.empty()) {
     if (std::error_code ec = sys::fs::create_directories(outputDir))
       return fail("cannot create '" + outputDir + "': " + ec.message());

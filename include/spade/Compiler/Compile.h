@@ -16,6 +16,7 @@
 #define SPADE_COMPILER_COMPILE_H
 
 #include "spade/Compiler/CPUPipeline.h"
+#include "spade/Compiler/Partition.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
@@ -32,6 +33,8 @@ struct CompileOptions {
   EmitKind emit = EmitKind::Shared;
   unsigned optLevel = 2;
   CPUPipelineOptions pipeline;
+  /// Compile for several MPI processes (spade-compile --partition).
+  PartitionOptions partition;
   /// Called on the lowering pass manager before it runs (e.g. to apply the
   /// --mlir-print-ir-* command-line options).
   std::function<mlir::LogicalResult(mlir::PassManager &)> configure;

@@ -21,4 +21,92 @@ def SpadeToLinalg : Pass<"spade-to-linalg"> {
   ];
 }
 
+def ConvertLinalgToAccel : Pass<"convert-linalg-to-accel", "::mlir::ModuleOp"> {
+  let summary = "Lower a model on tensors to an accel.program (the ISA)";
+  let description = [{
+    Replaces the entry function (linalg/tensor on static-shaped fp32 tensors,
+    as spade-import produces it) by an `accel.program` for the accelerator
+    the options describe. Every tensor lives in DRAM at an address this pass
+    assigns (inputs, outputs, constants and intermediates; no bufferization:
+    the program is straight-line and every value is written once), and each
+    layer becomes LOAD/PRELOAD/COMPUTE/VECTOR/STORE instructions tiled to the
+    array and to the scratchpad/accumulator sizes, alternating between two
+    halves of SPAD and ACC (double buffering) so that DMA overlaps compute.
+    Convolutions (strided, padded, dilated, grouped) and matmuls run as GEMM
+    tiles with the input patches as the stationary operand, depthwise
+    convolutions as depthwise COMPUTE; per-channel affine epilogues (bias,
+    folded BatchNorm, scale) are folded into the weights and the bias, ReLU
+    and clip (ReLU6) into the STORE; padding is a DRAM copy; max/average
+    pooling and global average pooling use the vector unit, residual adds
+    too; reshapes are aliases. Any other op is an error naming it.
+  }];
+  let options = [
+    Option<"entry", "entry", "std::string", "\"main_graph\"",
+           "Function to lower">,
+    Option<"rows", "rows", "int64_t", "16", "PE rows of the array">,
+    Option<"cols", "cols", "int64_t", "16", "PE columns (SPAD/ACC row width)">,
+    Option<"spadRows", "spad-rows", "int64_t", "16384", "Scratchpad rows">,
+    Option<"accRows", "acc-rows", "int64_t", "1024", "Accumulator rows">,
+    Option<"dataflow", "dataflow", "std::string", "\"ws\"",
+           "Dataflow: os, ws, is or st-os">,
+    Option<"doubleBuffer", "double-buffer", "bool", "true",
+           "Alternate between two halves of SPAD and ACC">,
+    Option<"simConfig", "sim-config", "std::string", "\"\"",
+           "JSON of the full accelerator description, kept on the program">
+  ];
+  let dependentDialects = ["::spade::accel::AccelDialect"];
+}
+
+def PartitionToShard : Pass<"spade-partition-to-shard", "::mlir::ModuleOp"> {
+  let summary = "Partition annotated layers over a shard grid of MPI processes";
+  let description = [{
+    Reads the `spade.partition` choices that `spade-hypar-partition` puts on
+    weighted layers (one `dp`/`mp`/`op` per level of a hierarchy of
+    `num_devices` = 2^L processes, from the module's `spade.hypar`) and
+    rewrites each such layer into its per-process part on a
+    `shard.grid @spade_grid(shape = 2x...x2)` with L axes, level h on axis h:
+    `dp` splits the batch loop, `mp` the input-channel (reduction) loop and
+    `op` the output-channel loop. Operands are cut with `shard.all_slice`,
+    the local layer is the same linalg op on the smaller tensors, and one
+    summing `shard.all_reduce` over the whole grid reassembles the result:
+    each process places its part into zeros of the full size (parts of split
+    outputs land apart, partial sums of a split reduction on top of each
+    other). Every layer thus consumes and
+    produces replicated tensors. A level whose loop does not exist or does not
+    divide evenly is computed replicated, with a remark.
+    The module gets `spade.mpi_processes` and the MPICH DLTI entry the MPI
+    lowering needs.
+  }];
+  let dependentDialects = [
+    "::mlir::DLTIDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::shard::ShardDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def ShardCollectivesToMPI : Pass<"spade-shard-collectives-to-mpi",
+                                 "::mlir::ModuleOp"> {
+  let summary = "Lower shard collectives to the mpi dialect, erase the grids";
+  let description = [{
+    MLIR 22's `convert-shard-to-mpi` lowers `shard.all_reduce` and process
+    indices but not `shard.all_slice`, and it splits a new communicator off
+    MPI_COMM_WORLD at every reduction (22 cannot free them). This pass
+    rewrites `all_slice` into a `tensor.extract_slice` at the process's index
+    and a sum over the whole grid into `mpi.allreduce` on MPI_COMM_WORLD,
+    runs `convert-shard-to-mpi` for the rest, and erases the `shard.grid`
+    symbols, which have no LLVM lowering.
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::mpi::MPIDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 #endif // SPADE_CONVERSION_PASSES_TD

@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 
@@ -296,5 +297,28 @@ Value lowestValue(OpBuilder &b, Location loc, Type t, bool isUnsigned) {
 Value highestValue(OpBuilder &b, Location loc, Type t, bool isUnsigned) {
   return extremeValue(b, loc, t, isUnsigned, /*highest=*/true);
 }
+
+Value F64Math::c(double v) const {
+  return arith::ConstantOp::create(b, loc, b.getF64FloatAttr(v));
+}
+Value F64Math::add(Value x, Value y) const {
+  return arith::AddFOp::create(b, loc, x, y);
+}
+Value F64Math::sub(Value x, Value y) const {
+  return arith::SubFOp::create(b, loc, x, y);
+}
+Value F64Math::mul(Value x, Value y) const {
+  return arith::MulFOp::create(b, loc, x, y);
+}
+Value F64Math::div(Value x, Value y) const {
+  return arith::DivFOp::create(b, loc, x, y);
+}
+Value F64Math::cmp(arith::CmpFPredicate p, Value x, Value y) const {
+  return arith::CmpFOp::create(b, loc, p, x, y);
+}
+Value F64Math::select(Value cond, Value x, Value y) const {
+  return arith::SelectOp::create(b, loc, cond, x, y);
+}
+Value F64Math::floor(Value x) const { return math::FloorOp::create(b, loc, x); }
 
 } // namespace spade::onnx_import

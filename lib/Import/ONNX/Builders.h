@@ -9,6 +9,7 @@
 #ifndef SPADE_LIB_IMPORT_ONNX_BUILDERS_H
 #define SPADE_LIB_IMPORT_ONNX_BUILDERS_H
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -95,6 +96,24 @@ mlir::Value lowestValue(mlir::OpBuilder &b, mlir::Location loc, mlir::Type t,
                         bool isUnsigned);
 mlir::Value highestValue(mlir::OpBuilder &b, mlir::Location loc, mlir::Type t,
                          bool isUnsigned);
+
+/// f64 scalar arithmetic at one insertion point, so that the coordinate
+/// formulas of Resize, GridSample, RoiAlign and the signal windows read as
+/// formulas.
+struct F64Math {
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+
+  mlir::Value c(double v) const;
+  mlir::Value add(mlir::Value x, mlir::Value y) const;
+  mlir::Value sub(mlir::Value x, mlir::Value y) const;
+  mlir::Value mul(mlir::Value x, mlir::Value y) const;
+  mlir::Value div(mlir::Value x, mlir::Value y) const;
+  mlir::Value cmp(mlir::arith::CmpFPredicate p, mlir::Value x,
+                  mlir::Value y) const;
+  mlir::Value select(mlir::Value cond, mlir::Value x, mlir::Value y) const;
+  mlir::Value floor(mlir::Value x) const;
+};
 
 } // namespace spade::onnx_import
 

@@ -366,28 +366,7 @@ LogicalResult convertMelWeightMatrix(NodeContext &ctx) {
       SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
       [&](OpBuilder &nb, Location nl, ValueRange) {
         Type f64 = nb.getF64Type();
-        auto c = [&](double v) {
-          return arith::ConstantOp::create(nb, nl, nb.getF64FloatAttr(v))
-              .getResult();
-        };
-        auto add = [&](Value p, Value q) -> Value {
-          return arith::AddFOp::create(nb, nl, p, q);
-        };
-        auto sub = [&](Value p, Value q) -> Value {
-          return arith::SubFOp::create(nb, nl, p, q);
-        };
-        auto mul = [&](Value p, Value q) -> Value {
-          return arith::MulFOp::create(nb, nl, p, q);
-        };
-        auto div = [&](Value p, Value q) -> Value {
-          return arith::DivFOp::create(nb, nl, p, q);
-        };
-        auto cmp = [&](arith::CmpFPredicate p, Value q, Value r) -> Value {
-          return arith::CmpFOp::create(nb, nl, p, q, r);
-        };
-        auto select = [&](Value cond, Value p, Value q) -> Value {
-          return arith::SelectOp::create(nb, nl, cond, p, q);
-        };
+        F64Math m{nb, nl};
         auto scalar = [&](Value t) {
           auto ty = cast<RankedTensorType>(t.getType());
           SmallVector<Value> zeros(ty.getRank(),
@@ -397,11 +376,12 @@ LogicalResult convertMelWeightMatrix(NodeContext &ctx) {
                                false, false);
         };
         auto toMel = [&](Value hz) {
-          return mul(c(2595),
-                     math::Log10Op::create(nb, nl, add(c(1), div(hz, c(700)))));
+          return m.mul(m.c(2595),
+                       math::Log10Op::create(
+                           nb, nl, m.add(m.c(1), m.div(hz, m.c(700)))));
         };
         Value lowMel = toMel(scalar(lowHz));
-        Value step = div(sub(toMel(scalar(highHz)), lowMel), c(mels + 2));
+        Value step = m.div(m.sub(toMel(scalar(highHz)), lowMel), m.c(mels + 2));
         auto index = [&](int64_t d) -> Value {
           return arith::SIToFPOp::create(
               nb, nl, f64,
@@ -411,31 +391,33 @@ LogicalResult convertMelWeightMatrix(NodeContext &ctx) {
         Value j = index(0), i = index(1);
         // DFT bin of mel point k.
         auto bin = [&](Value k) {
-          Value mel = add(mul(k, step), lowMel);
+          Value mel = m.add(m.mul(k, step), lowMel);
           Value hz =
-              mul(c(700),
-                  sub(math::PowFOp::create(nb, nl, c(10), div(mel, c(2595))),
-                      c(1)));
+              m.mul(m.c(700), m.sub(math::PowFOp::create(nb, nl, m.c(10),
+                                                         m.div(mel, m.c(2595))),
+                                    m.c(1)));
           return math::FloorOp::create(
-                     nb, nl, div(mul(c(dftPlusOne), hz), c(sampleRate)))
+                     nb, nl, m.div(m.mul(m.c(dftPlusOne), hz), m.c(sampleRate)))
               .getResult();
         };
-        Value lo = bin(i), center = bin(add(i, c(1))), hi = bin(add(i, c(2)));
-        Value rise = sub(center, lo), fall = sub(hi, center);
+        Value lo = bin(i), center = bin(m.add(i, m.c(1))),
+              hi = bin(m.add(i, m.c(2)));
+        Value rise = m.sub(center, lo), fall = m.sub(hi, center);
         auto between = [&](Value a, arith::CmpFPredicate upper, Value z) {
-          return arith::AndIOp::create(
-              nb, nl, cmp(arith::CmpFPredicate::OGE, j, a), cmp(upper, j, z));
+          return arith::AndIOp::create(nb, nl,
+                                       m.cmp(arith::CmpFPredicate::OGE, j, a),
+                                       m.cmp(upper, j, z));
         };
-        Value zero = c(0);
-        Value up = select(
-            cmp(arith::CmpFPredicate::OEQ, rise, zero),
-            select(cmp(arith::CmpFPredicate::OEQ, j, center), c(1), zero),
-            select(between(lo, arith::CmpFPredicate::OLE, center),
-                   div(sub(j, lo), rise), zero));
+        Value zero = m.c(0);
+        Value up = m.select(
+            m.cmp(arith::CmpFPredicate::OEQ, rise, zero),
+            m.select(m.cmp(arith::CmpFPredicate::OEQ, j, center), m.c(1), zero),
+            m.select(between(lo, arith::CmpFPredicate::OLE, center),
+                     m.div(m.sub(j, lo), rise), zero));
         Value down = arith::AndIOp::create(
-            nb, nl, cmp(arith::CmpFPredicate::OGT, fall, zero),
+            nb, nl, m.cmp(arith::CmpFPredicate::OGT, fall, zero),
             between(center, arith::CmpFPredicate::OLT, hi));
-        Value v = select(down, div(sub(hi, j), fall), up);
+        Value v = m.select(down, m.div(m.sub(hi, j), fall), up);
         linalg::YieldOp::create(nb, nl,
                                 convertScalar(nb, nl, v, elemTy, false, false));
       });

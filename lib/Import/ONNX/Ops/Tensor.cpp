@@ -1150,66 +1150,46 @@ struct Taps {
   Value outside;              // i1, tf_crop_and_resize only
 };
 
-Value f64Const(OpBuilder &b, Location loc, double v) {
-  return arith::ConstantOp::create(b, loc, b.getF64FloatAttr(v));
-}
-
 Taps resizeTaps(OpBuilder &b, Location loc, const ResizeSpec &spec,
                 const ResizeDim &rd, int64_t inDim, Value iv) {
-  auto add = [&](Value x, Value y) {
-    return arith::AddFOp::create(b, loc, x, y).getResult();
-  };
-  auto sub = [&](Value x, Value y) {
-    return arith::SubFOp::create(b, loc, x, y).getResult();
-  };
-  auto mul = [&](Value x, Value y) {
-    return arith::MulFOp::create(b, loc, x, y).getResult();
-  };
-  auto div = [&](Value x, Value y) {
-    return arith::DivFOp::create(b, loc, x, y).getResult();
-  };
-  auto cmpf = [&](arith::CmpFPredicate p, Value x, Value y) {
-    return arith::CmpFOp::create(b, loc, p, x, y).getResult();
-  };
-  auto select = [&](Value c, Value x, Value y) {
-    return arith::SelectOp::create(b, loc, c, x, y).getResult();
-  };
+  F64Math m{b, loc};
   Value x = arith::SIToFPOp::create(
       b, loc, b.getF64Type(),
       arith::IndexCastOp::create(b, loc, b.getI64Type(), iv));
-  Value half = f64Const(b, loc, 0.5), one = f64Const(b, loc, 1.0);
-  Value in = f64Const(b, loc, inDim);
-  Value inMinus1 = f64Const(b, loc, inDim - 1);
-  Value outWidth = mul(rd.scale, in);
-  Value outIsOne = cmpf(arith::CmpFPredicate::OEQ, outWidth, one);
-  Value halfPixel = sub(div(add(x, half), rd.scale), half);
+  Value half = m.c(0.5), one = m.c(1.0);
+  Value in = m.c(inDim);
+  Value inMinus1 = m.c(inDim - 1);
+  Value outWidth = m.mul(rd.scale, in);
+  Value outIsOne = m.cmp(arith::CmpFPredicate::OEQ, outWidth, one);
+  Value halfPixel = m.sub(m.div(m.add(x, half), rd.scale), half);
   Taps taps;
   Value xOri;
   const std::string &cm = spec.coordMode;
   if (cm == "half_pixel") {
     xOri = halfPixel;
   } else if (cm == "pytorch_half_pixel") {
-    xOri = select(outIsOne, f64Const(b, loc, -0.5), halfPixel);
+    xOri = m.select(outIsOne, m.c(-0.5), halfPixel);
   } else if (cm == "align_corners") {
-    xOri = select(outIsOne, f64Const(b, loc, 0.0),
-                  div(mul(x, inMinus1), sub(outWidth, one)));
+    xOri = m.select(outIsOne, m.c(0.0),
+                    m.div(m.mul(x, inMinus1), m.sub(outWidth, one)));
   } else if (cm == "asymmetric") {
-    xOri = div(x, rd.scale);
+    xOri = m.div(x, rd.scale);
   } else if (cm == "tf_half_pixel_for_nn") {
-    xOri = div(add(x, half), rd.scale);
+    xOri = m.div(m.add(x, half), rd.scale);
   } else { // tf_crop_and_resize
-    Value extent = sub(rd.roiEnd, rd.roiStart);
-    Value single = div(mul(extent, inMinus1), f64Const(b, loc, 2.0));
-    Value spread = div(mul(mul(x, extent), inMinus1), sub(outWidth, one));
-    xOri = add(select(outIsOne, single, spread), mul(rd.roiStart, inMinus1));
-    taps.outside =
-        arith::OrIOp::create(
-            b, loc, cmpf(arith::CmpFPredicate::OLT, xOri, f64Const(b, loc, 0)),
-            cmpf(arith::CmpFPredicate::OGT, xOri, inMinus1))
-            .getResult();
+    Value extent = m.sub(rd.roiEnd, rd.roiStart);
+    Value single = m.div(m.mul(extent, inMinus1), m.c(2.0));
+    Value spread =
+        m.div(m.mul(m.mul(x, extent), inMinus1), m.sub(outWidth, one));
+    xOri =
+        m.add(m.select(outIsOne, single, spread), m.mul(rd.roiStart, inMinus1));
+    taps.outside = arith::OrIOp::create(
+                       b, loc, m.cmp(arith::CmpFPredicate::OLT, xOri, m.c(0)),
+                       m.cmp(arith::CmpFPredicate::OGT, xOri, inMinus1))
+                       .getResult();
   }
-  Value baseF = sub(math::CeilOp::create(b, loc, xOri), one);
-  Value ratio = sub(xOri, baseF);
+  Value baseF = m.sub(math::CeilOp::create(b, loc, xOri), one);
+  Value ratio = m.sub(xOri, baseF);
   Value base = arith::IndexCastOp::create(
       b, loc, b.getIndexType(),
       arith::FPToSIOp::create(b, loc, b.getI64Type(), baseF));
@@ -1222,17 +1202,17 @@ Taps resizeTaps(OpBuilder &b, Location loc, const ResizeSpec &spec,
     Value next;
     const std::string &nm = spec.nearestMode;
     if (nm == "round_prefer_floor")
-      next = cmpf(arith::CmpFPredicate::OGT, ratio, half);
+      next = m.cmp(arith::CmpFPredicate::OGT, ratio, half);
     else if (nm == "round_prefer_ceil")
-      next = cmpf(arith::CmpFPredicate::OGE, ratio, half);
+      next = m.cmp(arith::CmpFPredicate::OGE, ratio, half);
     else if (nm == "ceil")
       next = arith::ConstantIntOp::create(b, loc, 1, 1);
     else if (nm == "floor")
-      next = cmpf(arith::CmpFPredicate::OEQ, ratio, one);
+      next = m.cmp(arith::CmpFPredicate::OEQ, ratio, one);
     else // simple
       next = arith::OrIOp::create(
-          b, loc, cmpf(arith::CmpFPredicate::OLT, rd.scale, one),
-          cmpf(arith::CmpFPredicate::OEQ, ratio, one));
+          b, loc, m.cmp(arith::CmpFPredicate::OLT, rd.scale, one),
+          m.cmp(arith::CmpFPredicate::OEQ, ratio, one));
     Value idx = arith::SelectOp::create(b, loc, next, tap(1), base);
     taps.indices.push_back(clampIndex(b, loc, idx, 0, inDim - 1));
     return taps;
@@ -1241,39 +1221,38 @@ Taps resizeTaps(OpBuilder &b, Location loc, const ResizeSpec &spec,
   SmallVector<int64_t> offsets;
   if (spec.mode == InterpMode::Linear) {
     offsets = {0, 1};
-    taps.weights = {sub(one, ratio), ratio};
+    taps.weights = {m.sub(one, ratio), ratio};
   } else {
     offsets = {-1, 0, 1, 2};
-    Value a = f64Const(b, loc, spec.cubicA);
-    auto c = [&](double v) { return f64Const(b, loc, v); };
+    Value a = m.c(spec.cubicA);
     // Keys' cubic kernel at distances 1 + r, r, 1 - r, 2 - r.
     auto outer = [&](Value t) { // |t| in [1, 2)
-      Value p = sub(mul(a, t), mul(c(5), a));
-      p = add(mul(p, t), mul(c(8), a));
-      return sub(mul(p, t), mul(c(4), a));
+      Value p = m.sub(m.mul(a, t), m.mul(m.c(5), a));
+      p = m.add(m.mul(p, t), m.mul(m.c(8), a));
+      return m.sub(m.mul(p, t), m.mul(m.c(4), a));
     };
     auto inner = [&](Value t) { // |t| in [0, 1]
-      Value p = sub(mul(add(a, c(2)), t), add(a, c(3)));
-      return add(mul(mul(p, t), t), one);
+      Value p = m.sub(m.mul(m.add(a, m.c(2)), t), m.add(a, m.c(3)));
+      return m.add(m.mul(m.mul(p, t), t), one);
     };
-    Value oneMinus = sub(one, ratio);
-    taps.weights = {outer(add(ratio, one)), inner(ratio), inner(oneMinus),
-                    outer(add(oneMinus, one))};
+    Value oneMinus = m.sub(one, ratio);
+    taps.weights = {outer(m.add(ratio, one)), inner(ratio), inner(oneMinus),
+                    outer(m.add(oneMinus, one))};
   }
   for (int64_t off : offsets)
     taps.indices.push_back(tap(off));
   if (spec.excludeOutside) {
-    Value zero = f64Const(b, loc, 0), sum = zero;
+    Value zero = m.c(0), sum = zero;
     for (auto [idx, w] : llvm::zip(taps.indices, taps.weights)) {
       Value ge = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, idx,
                                        indexConst(b, loc, 0));
       Value lt = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, idx,
                                        indexConst(b, loc, inDim));
-      w = select(arith::AndIOp::create(b, loc, ge, lt), w, zero);
-      sum = add(sum, w);
+      w = m.select(arith::AndIOp::create(b, loc, ge, lt), w, zero);
+      sum = m.add(sum, w);
     }
     for (Value &w : taps.weights)
-      w = div(w, sum);
+      w = m.div(w, sum);
   }
   for (Value &idx : taps.indices)
     idx = clampIndex(b, loc, idx, 0, inDim - 1);
@@ -1424,7 +1403,7 @@ LogicalResult convertResize(NodeContext &ctx, bool isUpsample) {
     if (knownScales[d] && !(*knownScales[d] > 0))
       return ctx.fail("scales must be positive");
     if (knownScales[d])
-      scales[d] = f64Const(b, loc, *knownScales[d]);
+      scales[d] = F64Math{b, loc}.c(*knownScales[d]);
   }
 
   bool cropResize = spec.coordMode == "tf_crop_and_resize";
@@ -1497,45 +1476,27 @@ LogicalResult convertGridSample(NodeContext &ctx) {
       b, loc, resultTy, {}, {},
       [&](OpBuilder &nb, Location nl, ValueRange, ValueRange ivs) -> Value {
         Type f64 = nb.getF64Type();
-        auto c = [&](double v) { return f64Const(nb, nl, v); };
-        auto add = [&](Value p, Value q) -> Value {
-          return arith::AddFOp::create(nb, nl, p, q);
-        };
-        auto sub = [&](Value p, Value q) -> Value {
-          return arith::SubFOp::create(nb, nl, p, q);
-        };
-        auto mul = [&](Value p, Value q) -> Value {
-          return arith::MulFOp::create(nb, nl, p, q);
-        };
-        auto cmp = [&](arith::CmpFPredicate p, Value q, Value r) -> Value {
-          return arith::CmpFOp::create(nb, nl, p, q, r);
-        };
-        auto select = [&](Value cond, Value p, Value q) -> Value {
-          return arith::SelectOp::create(nb, nl, cond, p, q);
-        };
-        auto floor = [&](Value v) -> Value {
-          return math::FloorOp::create(nb, nl, v);
-        };
+        F64Math m{nb, nl};
         // Reflects v into [lo, hi] by its nearer border, repeatedly.
         auto reflect = [&](Value v, double lo, double hi) -> Value {
           double range = hi - lo;
           if (range <= 0)
-            return c(lo);
-          Value below = cmp(arith::CmpFPredicate::OLT, v, c(lo));
-          Value above = cmp(arith::CmpFPredicate::OGT, v, c(hi));
-          Value dx = select(below, sub(c(lo), v), sub(v, c(hi)));
-          Value n = floor(arith::DivFOp::create(nb, nl, dx, c(range)));
-          Value r = sub(dx, mul(n, c(range)));
-          Value half = mul(n, c(0.5));
-          Value even = cmp(arith::CmpFPredicate::OEQ, floor(half), half);
-          Value fromLo = add(c(lo), r), fromHi = sub(c(hi), r);
-          Value belowV = select(even, fromLo, fromHi);
-          Value aboveV = select(even, fromHi, fromLo);
-          return select(below, belowV, select(above, aboveV, v));
+            return m.c(lo);
+          Value below = m.cmp(arith::CmpFPredicate::OLT, v, m.c(lo));
+          Value above = m.cmp(arith::CmpFPredicate::OGT, v, m.c(hi));
+          Value dx = m.select(below, m.sub(m.c(lo), v), m.sub(v, m.c(hi)));
+          Value n = m.floor(arith::DivFOp::create(nb, nl, dx, m.c(range)));
+          Value r = m.sub(dx, m.mul(n, m.c(range)));
+          Value half = m.mul(n, m.c(0.5));
+          Value even = m.cmp(arith::CmpFPredicate::OEQ, m.floor(half), half);
+          Value fromLo = m.add(m.c(lo), r), fromHi = m.sub(m.c(hi), r);
+          Value belowV = m.select(even, fromLo, fromHi);
+          Value aboveV = m.select(even, fromHi, fromLo);
+          return m.select(below, belowV, m.select(above, aboveV, v));
         };
         auto clampF = [&](Value v, double lo, double hi) -> Value {
           return arith::MinimumFOp::create(
-              nb, nl, arith::MaximumFOp::create(nb, nl, v, c(lo)), c(hi));
+              nb, nl, arith::MaximumFOp::create(nb, nl, v, m.c(lo)), m.c(hi));
         };
         double xMin = alignCorners ? 0 : -0.5,
                xMax = alignCorners ? inW - 1 : inW - 0.5;
@@ -1548,8 +1509,9 @@ LogicalResult convertGridSample(NodeContext &ctx) {
           g = convertScalar(nb, nl, g, f64, false, false);
           // [-1, 1] to [0, len - 1] or to [-0.5, len - 0.5].
           if (alignCorners)
-            return mul(mul(add(g, c(1)), c(0.5)), c(len - 1));
-          return mul(sub(mul(add(g, c(1)), c(len)), c(1)), c(0.5));
+            return m.mul(m.mul(m.add(g, m.c(1)), m.c(0.5)), m.c(len - 1));
+          return m.mul(m.sub(m.mul(m.add(g, m.c(1)), m.c(len)), m.c(1)),
+                       m.c(0.5));
         };
         Value px = coord(0, inW), py = coord(1, inH);
         if (mode == "nearest") {
@@ -1575,11 +1537,11 @@ LogicalResult convertGridSample(NodeContext &ctx) {
             inside = arith::AndIOp::create(
                 nb, nl,
                 arith::AndIOp::create(
-                    nb, nl, cmp(arith::CmpFPredicate::OGE, fx, c(0)),
-                    cmp(arith::CmpFPredicate::OLE, fx, c(inW - 1))),
+                    nb, nl, m.cmp(arith::CmpFPredicate::OGE, fx, m.c(0)),
+                    m.cmp(arith::CmpFPredicate::OLE, fx, m.c(inW - 1))),
                 arith::AndIOp::create(
-                    nb, nl, cmp(arith::CmpFPredicate::OGE, fy, c(0)),
-                    cmp(arith::CmpFPredicate::OLE, fy, c(inH - 1))));
+                    nb, nl, m.cmp(arith::CmpFPredicate::OGE, fy, m.c(0)),
+                    m.cmp(arith::CmpFPredicate::OLE, fy, m.c(inH - 1))));
           } else if (padding == "reflection") {
             fx = reflect(fx, xMin, xMax);
             fy = reflect(fy, yMin, yMax);
@@ -1590,45 +1552,53 @@ LogicalResult convertGridSample(NodeContext &ctx) {
           Value v = tensor::ExtractOp::create(
               nb, nl, x, ValueRange{ivs[0], ivs[1], iy, ix});
           v = convertScalar(nb, nl, v, f64, false, false);
-          return inside ? select(inside, v, c(0)) : v;
+          return inside ? m.select(inside, v, m.c(0)) : v;
         };
         Value acc;
         if (mode == "nearest") {
           acc = pixel(py, px);
         } else if (mode == "bilinear") {
-          Value x1 = floor(px), y1 = floor(py);
-          Value x2 = add(x1, c(1)), y2 = add(y1, c(1));
-          Value dx2 = sub(x2, px), dx1 = sub(px, x1);
-          Value dy2 = sub(y2, py), dy1 = sub(py, y1);
-          Value top = add(mul(dx2, pixel(y1, x1)), mul(dx1, pixel(y1, x2)));
-          Value bottom = add(mul(dx2, pixel(y2, x1)), mul(dx1, pixel(y2, x2)));
-          acc = add(mul(dy2, top), mul(dy1, bottom));
+          Value x1 = m.floor(px), y1 = m.floor(py);
+          Value x2 = m.add(x1, m.c(1)), y2 = m.add(y1, m.c(1));
+          Value dx2 = m.sub(x2, px), dx1 = m.sub(px, x1);
+          Value dy2 = m.sub(y2, py), dy1 = m.sub(py, y1);
+          Value top =
+              m.add(m.mul(dx2, pixel(y1, x1)), m.mul(dx1, pixel(y1, x2)));
+          Value bottom =
+              m.add(m.mul(dx2, pixel(y2, x1)), m.mul(dx1, pixel(y2, x2)));
+          acc = m.add(m.mul(dy2, top), m.mul(dy1, bottom));
         } else {
           double a = -0.75;
           auto coeffs = [&](Value t) {
             auto outer = [&](Value s) { // |s| in [1, 2)
-              return sub(
-                  mul(add(mul(sub(mul(c(a), s), c(5 * a)), s), c(8 * a)), s),
-                  c(4 * a));
+              return m.sub(
+                  m.mul(m.add(m.mul(m.sub(m.mul(m.c(a), s), m.c(5 * a)), s),
+                              m.c(8 * a)),
+                        s),
+                  m.c(4 * a));
             };
             auto inner = [&](Value s) { // |s| in [0, 1]
-              return add(mul(mul(sub(mul(c(a + 2), s), c(a + 3)), s), s), c(1));
+              return m.add(
+                  m.mul(m.mul(m.sub(m.mul(m.c(a + 2), s), m.c(a + 3)), s), s),
+                  m.c(1));
             };
-            Value u = sub(c(1), t);
-            return SmallVector<Value>{outer(add(t, c(1))), inner(t), inner(u),
-                                      outer(add(u, c(1)))};
+            Value u = m.sub(m.c(1), t);
+            return SmallVector<Value>{outer(m.add(t, m.c(1))), inner(t),
+                                      inner(u), outer(m.add(u, m.c(1)))};
           };
-          Value x0 = sub(floor(px), c(1)), y0 = sub(floor(py), c(1));
-          SmallVector<Value> cx = coeffs(sub(sub(px, x0), c(1)));
-          SmallVector<Value> cy = coeffs(sub(sub(py, y0), c(1)));
+          Value x0 = m.sub(m.floor(px), m.c(1)),
+                y0 = m.sub(m.floor(py), m.c(1));
+          SmallVector<Value> cx = coeffs(m.sub(m.sub(px, x0), m.c(1)));
+          SmallVector<Value> cy = coeffs(m.sub(m.sub(py, y0), m.c(1)));
           for (int64_t i = 0; i < 4; ++i) {
             Value row;
             for (int64_t j = 0; j < 4; ++j) {
-              Value term = mul(cx[j], pixel(add(y0, c(i)), add(x0, c(j))));
-              row = row ? add(row, term) : term;
+              Value term =
+                  m.mul(cx[j], pixel(m.add(y0, m.c(i)), m.add(x0, m.c(j))));
+              row = row ? m.add(row, term) : term;
             }
-            Value term = mul(cy[i], row);
-            acc = acc ? add(acc, term) : term;
+            Value term = m.mul(cy[i], row);
+            acc = acc ? m.add(acc, term) : term;
           }
         }
         return convertScalar(nb, nl, acc, elemTy, false, false);
@@ -1690,32 +1660,14 @@ LogicalResult convertRoiAlign(NodeContext &ctx) {
       b, loc, resultTy, {}, {},
       [&](OpBuilder &nb, Location nl, ValueRange, ValueRange ivs) -> Value {
         Type f64 = nb.getF64Type();
-        auto c = [&](double v) { return f64Const(nb, nl, v); };
-        auto add = [&](Value p, Value q) -> Value {
-          return arith::AddFOp::create(nb, nl, p, q);
-        };
-        auto sub = [&](Value p, Value q) -> Value {
-          return arith::SubFOp::create(nb, nl, p, q);
-        };
-        auto mul = [&](Value p, Value q) -> Value {
-          return arith::MulFOp::create(nb, nl, p, q);
-        };
-        auto div = [&](Value p, Value q) -> Value {
-          return arith::DivFOp::create(nb, nl, p, q);
-        };
-        auto cmp = [&](arith::CmpFPredicate p, Value q, Value r) -> Value {
-          return arith::CmpFOp::create(nb, nl, p, q, r);
-        };
-        auto select = [&](Value cond, Value p, Value q) -> Value {
-          return arith::SelectOp::create(nb, nl, cond, p, q);
-        };
+        F64Math m{nb, nl};
         auto toF64 = [&](Value v) {
           return convertScalar(nb, nl, v, f64, false, false);
         };
         auto roi = [&](int64_t k) {
           Value v = tensor::ExtractOp::create(
               nb, nl, rois, ValueRange{ivs[0], indexConst(nb, nl, k)});
-          return sub(mul(toF64(v), c(scale)), c(halfPixel ? 0.5 : 0.0));
+          return m.sub(m.mul(toF64(v), m.c(scale)), m.c(halfPixel ? 0.5 : 0.0));
         };
         Value n = clampIndex(nb, nl,
                              toIndex(nb, nl,
@@ -1724,12 +1676,12 @@ LogicalResult convertRoiAlign(NodeContext &ctx) {
                                      idxUnsigned),
                              0, batch - 1);
         Value startW = roi(0), startH = roi(1);
-        Value roiW = sub(roi(2), startW), roiH = sub(roi(3), startH);
+        Value roiW = m.sub(roi(2), startW), roiH = m.sub(roi(3), startH);
         if (!halfPixel) {
-          roiW = arith::MaximumFOp::create(nb, nl, roiW, c(1));
-          roiH = arith::MaximumFOp::create(nb, nl, roiH, c(1));
+          roiW = arith::MaximumFOp::create(nb, nl, roiW, m.c(1));
+          roiH = arith::MaximumFOp::create(nb, nl, roiH, m.c(1));
         }
-        Value binH = div(roiH, c(outH)), binW = div(roiW, c(outW));
+        Value binH = m.div(roiH, m.c(outH)), binW = m.div(roiW, m.c(outW));
         auto idxF = [&](Value iv) -> Value {
           return arith::SIToFPOp::create(
               nb, nl, f64,
@@ -1741,24 +1693,24 @@ LogicalResult convertRoiAlign(NodeContext &ctx) {
           Value outside = arith::OrIOp::create(
               nb, nl,
               arith::OrIOp::create(
-                  nb, nl, cmp(arith::CmpFPredicate::OLT, y, c(-1)),
-                  cmp(arith::CmpFPredicate::OGT, y, c(height))),
+                  nb, nl, m.cmp(arith::CmpFPredicate::OLT, y, m.c(-1)),
+                  m.cmp(arith::CmpFPredicate::OGT, y, m.c(height))),
               arith::OrIOp::create(
-                  nb, nl, cmp(arith::CmpFPredicate::OLT, xv, c(-1)),
-                  cmp(arith::CmpFPredicate::OGT, xv, c(width))));
+                  nb, nl, m.cmp(arith::CmpFPredicate::OLT, xv, m.c(-1)),
+                  m.cmp(arith::CmpFPredicate::OGT, xv, m.c(width))));
           auto axis = [&](Value v, int64_t len) {
-            v = arith::MaximumFOp::create(nb, nl, v, c(0));
+            v = arith::MaximumFOp::create(nb, nl, v, m.c(0));
             Value low = math::FloorOp::create(nb, nl, v);
-            Value atEnd = cmp(arith::CmpFPredicate::OGE, low, c(len - 1));
-            low = select(atEnd, c(len - 1), low);
-            v = select(atEnd, low, v);
-            Value high = select(atEnd, low, add(low, c(1)));
-            Value frac = sub(v, low);
+            Value atEnd = m.cmp(arith::CmpFPredicate::OGE, low, m.c(len - 1));
+            low = m.select(atEnd, m.c(len - 1), low);
+            v = m.select(atEnd, low, v);
+            Value high = m.select(atEnd, low, m.add(low, m.c(1)));
+            Value frac = m.sub(v, low);
             return std::array<Value, 3>{low, high, frac};
           };
           auto [yLow, yHigh, ly] = axis(y, height);
           auto [xLow, xHigh, lx] = axis(xv, width);
-          Value hy = sub(c(1), ly), hx = sub(c(1), lx);
+          Value hy = m.sub(m.c(1), ly), hx = m.sub(m.c(1), lx);
           auto toIdx = [&](Value v) -> Value {
             return arith::IndexCastOp::create(
                 nb, nl, nb.getIndexType(),
@@ -1768,21 +1720,21 @@ LogicalResult convertRoiAlign(NodeContext &ctx) {
             return toF64(tensor::ExtractOp::create(
                 nb, nl, x, ValueRange{n, ivs[1], toIdx(yy), toIdx(xx)}));
           };
-          SmallVector<Value> terms{mul(mul(hy, hx), at(yLow, xLow)),
-                                   mul(mul(hy, lx), at(yLow, xHigh)),
-                                   mul(mul(ly, hx), at(yHigh, xLow)),
-                                   mul(mul(ly, lx), at(yHigh, xHigh))};
+          SmallVector<Value> terms{m.mul(m.mul(hy, hx), at(yLow, xLow)),
+                                   m.mul(m.mul(hy, lx), at(yLow, xHigh)),
+                                   m.mul(m.mul(ly, hx), at(yHigh, xLow)),
+                                   m.mul(m.mul(ly, lx), at(yHigh, xHigh))};
           for (Value &t : terms)
-            t = select(outside, c(0), t);
+            t = m.select(outside, m.c(0), t);
           return terms;
         };
         Value acc;
         for (int64_t iy = 0; iy < ratio; ++iy) {
-          Value y = add(add(startH, mul(ph, binH)),
-                        div(mul(c(iy + 0.5), binH), c(ratio)));
+          Value y = m.add(m.add(startH, m.mul(ph, binH)),
+                          m.div(m.mul(m.c(iy + 0.5), binH), m.c(ratio)));
           for (int64_t ix = 0; ix < ratio; ++ix) {
-            Value xv = add(add(startW, mul(pw, binW)),
-                           div(mul(c(ix + 0.5), binW), c(ratio)));
+            Value xv = m.add(m.add(startW, m.mul(pw, binW)),
+                             m.div(m.mul(m.c(ix + 0.5), binW), m.c(ratio)));
             SmallVector<Value> t = taps(y, xv);
             Value v;
             if (isMax) {
@@ -1791,13 +1743,13 @@ LogicalResult convertRoiAlign(NodeContext &ctx) {
                 v = arith::MaximumFOp::create(nb, nl, v, other);
               acc = acc ? Value(arith::MaximumFOp::create(nb, nl, acc, v)) : v;
             } else {
-              v = add(add(t[0], t[1]), add(t[2], t[3]));
-              acc = acc ? add(acc, v) : v;
+              v = m.add(m.add(t[0], t[1]), m.add(t[2], t[3]));
+              acc = acc ? m.add(acc, v) : v;
             }
           }
         }
         if (!isMax)
-          acc = div(acc, c(ratio * ratio));
+          acc = m.div(acc, m.c(ratio * ratio));
         return convertScalar(nb, nl, acc, elemTy, false, false);
       });
   return ctx.setOutput(0, result);

@@ -1,0 +1,74 @@
+//===- ConvLayers.h - Convolution layers of the model passes ----*- C++ -*-===//
+//
+// How the decomposition passes and the driver agree on "layer i": the i-th
+// 2-D convolution of the module in walk order (named linalg convolutions and
+// spade.basis_conv), unless the op carries `spade.layer_index`, which the
+// passes attach so that the numbering survives rewrites. The driver records
+// layer i's input on a calibration batch as `<dir>/conv<i>.npy`; the passes
+// read it back and sample the receptive fields they fit to.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SPADE_TRANSFORMS_CONVLAYERS_H
+#define SPADE_TRANSFORMS_CONVLAYERS_H
+
+#include "spade/Transforms/BasisMath.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Operation.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace spade {
+class BasisConvOp;
+
+/// Attributes the model passes leave on the layers they decide about.
+inline constexpr llvm::StringLiteral kLayerAttr = "spade.layer";
+inline constexpr llvm::StringLiteral kLayerIndexAttr = "spade.layer_index";
+inline constexpr llvm::StringLiteral kErrorAttr = "spade.error";
+inline constexpr llvm::StringLiteral kSkippedAttr = "spade.skipped";
+
+/// The convolutions numbered as layers, with their numbers.
+struct ConvLayer {
+  mlir::Operation *op;
+  int64_t index;
+};
+llvm::SmallVector<ConvLayer> collectConvLayers(mlir::ModuleOp module);
+
+/// The layer's name for remarks and reports: its ONNX node name (the op's
+/// NameLoc) or `conv<index>`.
+std::string convLayerName(mlir::Operation *op, int64_t index);
+
+/// Where layer `index`'s calibration input lives in `dir`.
+std::string activationPath(llvm::StringRef dir, int64_t index);
+
+/// The f32 values of a constant tensor (dense or dense_resource), or none.
+std::optional<std::vector<float>> constantFloats(mlir::Value value);
+
+/// A spade.basis_conv's geometry (input before its pads), its basis (K x
+/// taps) and f32 coefficients ((Cout * Cin/groups) x K), or none when they
+/// are not constants of that kind.
+struct BasisConvWeights {
+  basis::ConvGeometry geometry;
+  basis::Matrix basis, coefficients;
+};
+std::optional<BasisConvWeights> readBasisConv(BasisConvOp op);
+
+/// Up to `maxSamples` receptive fields of layer `index`'s recorded input
+/// `<dir>/conv<index>.npy`, which must be f32 N x C x H x W with C, H, W those
+/// of `inputType` (the op's unpadded input); `pads` ([top, left, bottom,
+/// right]) are applied with zeros first. Geometry fields other than the
+/// batch describe the padded input and the output. On failure returns none
+/// and sets `error` to a one-line reason.
+std::optional<basis::Matrix>
+loadCalibrationPatches(llvm::StringRef dir, int64_t index,
+                       mlir::RankedTensorType inputType,
+                       llvm::ArrayRef<int64_t> pads, basis::ConvGeometry geometry,
+                       int64_t maxSamples, std::string &error);
+
+} // namespace spade
+
+#endif // SPADE_TRANSFORMS_CONVLAYERS_H

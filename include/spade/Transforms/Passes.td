@@ -1,0 +1,121 @@
+//===- Passes.td - Spade model passes ----------------------*- tablegen -*-===//
+//
+// Passes that change what a model computes, each within an error budget:
+// the basis-kernel decomposition of convolutions and the pruning and
+// quantisation of its coefficients. They annotate every layer they touch
+// with `spade.layer` (its name), `spade.layer_index` and `spade.error` (the
+// relative error spent so far), and `spade.skipped` (the reason) on layers
+// they leave alone, which is what the driver's report is made from.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SPADE_TRANSFORMS_PASSES_TD
+#define SPADE_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def DecomposeBasis : Pass<"spade-decompose-basis", "::mlir::ModuleOp"> {
+  let summary = "Rewrite convolutions as shared basis kernels and coefficients";
+  let description = [{
+    For every 2-D NCHW convolution (`linalg.conv_2d_nchw_fchw`) with
+    constant f32 weights W [Cout][Cin][KH][KW], computes the SVD of W viewed
+    as a (Cout*Cin) x (KH*KW) matrix, keeps the K leading right singular
+    vectors as shared basis kernels and rewrites the convolution into
+    `spade.basis_conv` with coefficients Cout x Cin x K.
+
+    K comes from `num-basis`, from `error-budget` or, with neither, from the
+    numerical rank (`rank-tolerance`): a layer whose kernels are exact
+    mixtures of K basis kernels is decomposed exactly with that K.
+    Without activations `error-budget` is the relative Frobenius error of
+    each layer's weights. With `activations` (a directory holding
+    `conv<i>.npy`, the input of the i-th convolution of the module on a
+    calibration batch) the pass works on each layer's output instead: the
+    coefficients are re-fitted by least squares so that the layer's output
+    on the calibration patches is reproduced (`refit`), and `error-budget`
+    becomes a whole-model budget of `error-budget` times the number of
+    layers on the summed relative output errors, spent where it buys the
+    most MACs.
+
+    Layers are left alone, with a remark, when decomposing does not pay:
+    1x1 kernels (nothing to share), fewer than `min-input-channels` input
+    channels (the first layer: few kernels, most sensitive), depthwise
+    convolutions (the basis stage alone costs as much as the layer), grouped
+    convolutions, non-constant weights, and layers where the chosen K would
+    not reduce the multiply-accumulates.
+  }];
+  let options = [
+    Option<"numBasis", "num-basis", "int64_t", /*default=*/"0",
+           "basis kernels per layer (0: chosen by error-budget or rank)">,
+    Option<"errorBudget", "error-budget", "double", /*default=*/"-1",
+           "relative error allowed per layer on average (negative: unset)">,
+    Option<"rankTolerance", "rank-tolerance", "double", /*default=*/"1e-5",
+           "relative weight error below which a truncation counts as exact">,
+    Option<"activations", "activations", "std::string", /*default=*/"\"\"",
+           "directory of calibration inputs conv<i>.npy of the convolutions">,
+    Option<"maxSamples", "max-samples", "int64_t", /*default=*/"4096",
+           "output pixels sampled from the activations per layer">,
+    Option<"refit", "refit", "bool", /*default=*/"true",
+           "re-fit coefficients to the layer outputs (with activations)">,
+    Option<"minInputChannels", "min-input-channels", "int64_t",
+           /*default=*/"4", "leave layers with fewer input channels alone">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::spade::SpadeDialect"
+  ];
+}
+
+def PruneCoefficients : Pass<"spade-prune-coefficients",
+                             "::mlir::ModuleOp"> {
+  let summary = "Zero the least important basis coefficients";
+  let description = [{
+    Writes explicit zeros into the f32 coefficients of every
+    `spade.basis_conv`, unstructured (any pattern: it is shared by every
+    output pixel, which is what the kernels exploit). Entries are ranked by
+    magnitude, or with `activations` by their contribution to the layer's
+    output (c^2 times the mean square of the input channel's response to the
+    basis kernel), and the survivors are re-fitted by least squares on the
+    calibration patches (`refit`).
+
+    `sparsity` prunes every layer to that fraction of zeros. `error-budget`
+    instead chooses each layer's sparsity (in steps of 5%) so that the
+    relative error of the layer, counting what `spade.error` says was spent
+    before, stays within the budget: per layer without activations, summed
+    over the model (budget times layers, on output errors) with them.
+    Quantised coefficients are left alone with a remark: prune first.
+  }];
+  let options = [
+    Option<"sparsity", "sparsity", "double", /*default=*/"-1",
+           "fraction of coefficients to zero, 0 to <1 (negative: unset)">,
+    Option<"errorBudget", "error-budget", "double", /*default=*/"-1",
+           "relative error allowed per layer on average, decomposition "
+           "included (negative: unset)">,
+    Option<"activations", "activations", "std::string", /*default=*/"\"\"",
+           "directory of calibration inputs conv<i>.npy of the convolutions">,
+    Option<"maxSamples", "max-samples", "int64_t", /*default=*/"4096",
+           "output pixels sampled from the activations per layer">,
+    Option<"refit", "refit", "bool", /*default=*/"true",
+           "re-fit the surviving coefficients (with activations)">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+def QuantizeCoefficients : Pass<"spade-quantize-coefficients",
+                                "::mlir::ModuleOp"> {
+  let summary = "Store basis coefficients as int8 or int4 with scales";
+  let description = [{
+    Quantises the f32 coefficients of every `spade.basis_conv` to signed
+    `bits`-bit integers (symmetric, per output channel, the scale chosen
+    among clipping ratios to minimise the channel's squared error) and
+    attaches the per-output-channel f32 `scales`. Zeros stay zeros, so a
+    pruned pattern survives. The basis kernels and the accumulation stay
+    f32. Each layer gets a remark with its coefficient error.
+  }];
+  let options = [
+    Option<"bits", "bits", "int64_t", /*default=*/"8",
+           "coefficient width: 8 or 4">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+#endif // SPADE_TRANSFORMS_PASSES_TD

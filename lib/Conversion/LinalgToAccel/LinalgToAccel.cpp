@@ -1,0 +1,1266 @@
+//===- LinalgToAccel.cpp - Lower a model on tensors to an accel.program ---===//
+//
+// Turns the entry function of an imported model (linalg/tensor on static
+// fp32 tensors) into an `accel.program`: the instruction streams the
+// accelerator runs, with every tensor at a DRAM address chosen here.
+//
+// Why no bufferization: a model is straight-line and each tensor is written
+// once, so a bump allocator over DRAM is exact and keeps the mapping from
+// SSA values to addresses in one table; one-shot bufferization would add
+// copies and memref aliasing that the ISA cannot express anyway (it only
+// knows 2-D strided DMA). Reshapes become aliases, padding a DRAM copy.
+//
+// Each layer is lowered to GEMM tiles that fit the array (the limits of
+// accel.compute per dataflow), the scratchpad and the accumulator, using two
+// halves of SPAD and ACC alternately so that the simulator, which orders an
+// instruction only after the earlier ones whose ranges it conflicts with,
+// overlaps the DMA of the next tile with the compute of this one. A
+// convolution is C[F x P] = W[F x K] * X[K x P] per output row, K running
+// over (channel, kh, kw) so that the weight tile is one strided LOAD and the
+// patch tile a few (one per (channel, kh) run of kw taps); the patches are
+// the stationary operand under WS. Elementwise epilogues that are affine per
+// output channel (bias add, inference BatchNorm, scaling) are folded into
+// the weights and the bias when the convolution/matmul is their only
+// producer; a trailing ReLU/clip becomes the STORE's activation.
+//
+//===----------------------------------------------------------------------===//
+
+#include "spade/Conversion/Passes.h"
+#include "spade/Dialect/Accel/AccelOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+#include <functional>
+#include <limits>
+
+namespace spade {
+#define GEN_PASS_DEF_CONVERTLINALGTOACCEL
+#include "spade/Conversion/Passes.h.inc"
+} // namespace spade
+
+using namespace mlir;
+using namespace spade;
+using namespace spade::accel;
+
+namespace {
+
+constexpr int64_t kF32 = 4;
+constexpr int64_t kDramAlign = 64;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+/// A tensor in DRAM: dense row-major at `addr`.
+struct Buffer {
+  int64_t addr = 0;
+  RankedTensorType type;
+};
+
+/// y = clamp(a[c] * x + b[c], lo, hi) per channel c.
+struct ChannelAffine {
+  SmallVector<double> a, b;
+  double lo = -kInf, hi = kInf;
+};
+
+/// The float contents of a constant tensor value, following reshapes and
+/// 2-D transposes of constants.
+std::optional<SmallVector<float>> constantFloats(Value value) {
+  Operation *def = value.getDefiningOp();
+  if (!def)
+    return std::nullopt;
+  if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def))
+    return constantFloats(def->getOperand(0));
+  if (auto transpose = dyn_cast<linalg::TransposeOp>(def)) {
+    auto type = cast<RankedTensorType>(transpose.getInput().getType());
+    if (type.getRank() != 2 ||
+        transpose.getPermutation() != ArrayRef<int64_t>{1, 0})
+      return std::nullopt;
+    auto in = constantFloats(transpose.getInput());
+    if (!in)
+      return std::nullopt;
+    int64_t r = type.getDimSize(0), c = type.getDimSize(1);
+    SmallVector<float> out(r * c);
+    for (int64_t i = 0; i < r; ++i)
+      for (int64_t j = 0; j < c; ++j)
+        out[j * r + i] = (*in)[i * c + j];
+    return out;
+  }
+  auto constant = dyn_cast<arith::ConstantOp>(def);
+  if (!constant)
+    return std::nullopt;
+  auto type = dyn_cast<RankedTensorType>(constant.getType());
+  if (!type || !type.getElementType().isF32() || !type.hasStaticShape())
+    return std::nullopt;
+  if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue())) {
+    SmallVector<float> out;
+    out.reserve(type.getNumElements());
+    for (float v : dense.getValues<float>())
+      out.push_back(v);
+    return out;
+  }
+  if (auto resource =
+          dyn_cast<DenseResourceElementsAttr>(constant.getValue())) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return std::nullopt;
+    ArrayRef<char> bytes = blob->getData();
+    if (bytes.size() != size_t(type.getNumElements()) * sizeof(float))
+      return std::nullopt;
+    SmallVector<float> out(type.getNumElements());
+    std::memcpy(out.data(), bytes.data(), bytes.size());
+    return out;
+  }
+  return std::nullopt;
+}
+
+/// Whether `value` is a tensor filled with `expected` (linalg.fill of a
+/// constant), as the init of a convolution or pooling is.
+bool isFilledWith(Value value, double expected) {
+  auto fill = value.getDefiningOp<linalg::FillOp>();
+  if (!fill)
+    return false;
+  auto constant = fill.getInputs()[0].getDefiningOp<arith::ConstantFloatOp>();
+  return constant && constant.value().convertToDouble() == expected;
+}
+
+/// Symbolic value while evaluating an elementwise body for one channel.
+struct Sym {
+  enum Kind { Const, Lin, Clamp } kind = Const;
+  double a = 0, b = 0, lo = -kInf, hi = kInf;
+};
+
+/// Matches a linalg.generic that computes clamp(a[c] * x + b[c]) of `x`
+/// (identity map) where c is dimension `channelDim` of the iteration space
+/// and the other inputs are constants broadcast along c (or scalars).
+std::optional<ChannelAffine> matchChannelAffine(linalg::GenericOp generic,
+                                                Value x, int64_t channelDim,
+                                                int64_t channels) {
+  if (generic.getNumDpsInits() != 1 || generic.getNumReductionLoops() != 0 ||
+      !generic.getIndexingMapsArray().back().isIdentity())
+    return std::nullopt;
+  struct Operand {
+    bool isX = false;
+    SmallVector<float> data; // per channel, or one value
+  };
+  SmallVector<Operand> operands;
+  bool sawX = false;
+  for (OpOperand *input : generic.getDpsInputOperands()) {
+    AffineMap map = generic.getMatchingIndexingMap(input);
+    Operand operand;
+    if (input->get() == x && map.isIdentity() && !sawX) {
+      operand.isX = sawX = true;
+    } else {
+      auto data = constantFloats(input->get());
+      if (!data)
+        return std::nullopt;
+      bool perChannel = false;
+      for (AffineExpr expr : map.getResults()) {
+        if (auto dim = dyn_cast<AffineDimExpr>(expr)) {
+          if (dim.getPosition() != unsigned(channelDim))
+            return std::nullopt;
+          perChannel = true;
+        } else if (auto cst = dyn_cast<AffineConstantExpr>(expr)) {
+          if (cst.getValue() != 0)
+            return std::nullopt;
+        } else {
+          return std::nullopt;
+        }
+      }
+      if (perChannel ? int64_t(data->size()) != channels : data->size() != 1)
+        return std::nullopt;
+      operand.data = std::move(*data);
+    }
+    operands.push_back(std::move(operand));
+  }
+  if (!sawX)
+    return std::nullopt;
+
+  Block &body = generic.getRegion().front();
+  ChannelAffine result;
+  for (int64_t c = 0; c < channels; ++c) {
+    DenseMap<Value, Sym> env;
+    for (auto [i, operand] : llvm::enumerate(operands)) {
+      Sym s;
+      if (operand.isX) {
+        s.kind = Sym::Lin;
+        s.a = 1;
+      } else {
+        s.b = operand.data.size() == 1 ? operand.data[0] : operand.data[c];
+      }
+      env[body.getArgument(i)] = s;
+    }
+    std::optional<Sym> yielded;
+    for (Operation &op : body) {
+      auto get = [&](unsigned i) -> std::optional<Sym> {
+        Value operand = op.getOperand(i);
+        if (auto it = env.find(operand); it != env.end())
+          return it->second;
+        // A scalar constant captured from outside the body.
+        if (auto cst = operand.getDefiningOp<arith::ConstantFloatOp>()) {
+          Sym s;
+          s.b = cst.value().convertToDouble();
+          return s;
+        }
+        return std::nullopt;
+      };
+      if (auto yield = dyn_cast<linalg::YieldOp>(op)) {
+        yielded = get(0);
+        break;
+      }
+      Sym out;
+      if (auto cst = dyn_cast<arith::ConstantFloatOp>(op)) {
+        out.b = cst.value().convertToDouble();
+        env[op.getResult(0)] = out;
+        continue;
+      }
+      if (op.getNumResults() != 1 || op.getNumOperands() < 1)
+        return std::nullopt;
+      auto lhs = get(0);
+      if (!lhs)
+        return std::nullopt;
+      std::optional<Sym> rhs;
+      if (op.getNumOperands() == 2 && !(rhs = get(1)))
+        return std::nullopt;
+      auto linear = [](const Sym &s) { return s.kind != Sym::Clamp; };
+      bool ok = true;
+      if (isa<arith::AddFOp, arith::SubFOp>(op)) {
+        double sign = isa<arith::SubFOp>(op) ? -1 : 1;
+        ok = linear(*lhs) && linear(*rhs);
+        out.kind = (lhs->kind == Sym::Lin || rhs->kind == Sym::Lin) ? Sym::Lin
+                                                                    : Sym::Const;
+        out.a = lhs->a + sign * rhs->a;
+        out.b = lhs->b + sign * rhs->b;
+      } else if (isa<arith::MulFOp>(op)) {
+        ok = linear(*lhs) && linear(*rhs) &&
+             (lhs->kind == Sym::Const || rhs->kind == Sym::Const);
+        const Sym &k = lhs->kind == Sym::Const ? *lhs : *rhs;
+        const Sym &v = lhs->kind == Sym::Const ? *rhs : *lhs;
+        out.kind = v.kind;
+        out.a = v.a * k.b;
+        out.b = v.b * k.b;
+      } else if (isa<arith::DivFOp>(op)) {
+        ok = linear(*lhs) && rhs->kind == Sym::Const;
+        out.kind = lhs->kind;
+        out.a = lhs->a / rhs->b;
+        out.b = lhs->b / rhs->b;
+      } else if (isa<arith::NegFOp>(op)) {
+        ok = linear(*lhs);
+        out.kind = lhs->kind;
+        out.a = -lhs->a;
+        out.b = -lhs->b;
+      } else if (isa<math::SqrtOp, math::RsqrtOp>(op)) {
+        ok = lhs->kind == Sym::Const;
+        out.b = isa<math::SqrtOp>(op) ? std::sqrt(lhs->b)
+                                      : 1.0 / std::sqrt(lhs->b);
+      } else if (isa<arith::MaximumFOp, arith::MaxNumFOp, arith::MinimumFOp,
+                     arith::MinNumFOp>(op)) {
+        bool isMax = isa<arith::MaximumFOp, arith::MaxNumFOp>(op);
+        const Sym *v = lhs->kind == Sym::Const ? &*rhs : &*lhs;
+        const Sym *k = lhs->kind == Sym::Const ? &*lhs : &*rhs;
+        ok = k->kind == Sym::Const && v->kind != Sym::Const;
+        out = *v;
+        out.kind = Sym::Clamp;
+        if (isMax)
+          out.lo = std::max(out.lo, k->b);
+        else
+          out.hi = std::min(out.hi, k->b);
+      } else {
+        return std::nullopt;
+      }
+      if (!ok)
+        return std::nullopt;
+      env[op.getResult(0)] = out;
+    }
+    if (!yielded || yielded->kind == Sym::Const)
+      return std::nullopt;
+    if (c > 0 && (yielded->lo != result.lo || yielded->hi != result.hi))
+      return std::nullopt;
+    result.a.push_back(yielded->a);
+    result.b.push_back(yielded->b);
+    result.lo = yielded->lo;
+    result.hi = yielded->hi;
+  }
+  return result;
+}
+
+/// Composes `next` after `first` (both per channel).
+ChannelAffine compose(const ChannelAffine &first, const ChannelAffine &next) {
+  ChannelAffine out = first;
+  for (size_t c = 0; c < out.a.size(); ++c) {
+    out.a[c] = next.a[c] * first.a[c];
+    out.b[c] = next.a[c] * first.b[c] + next.b[c];
+  }
+  out.lo = next.lo;
+  out.hi = next.hi;
+  return out;
+}
+
+/// Name of the layer an op comes from (the ONNX node name the importer keeps
+/// as the location).
+std::string layerName(Operation *op) {
+  Location loc = op->getLoc();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      if (auto name = dyn_cast<NameLoc>(inner))
+        return name.getName().str();
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << op->getName().getStringRef();
+  return text;
+}
+
+/// The one-line error for an op the accelerator cannot run.
+InFlightDiagnostic unsupported(Operation *op, const Twine &reason) {
+  return op->emitError() << "'" << op->getName().getStringRef()
+                         << "' cannot run on the accelerator: " << reason;
+}
+
+/// Lowers one function; owns the DRAM map and the instruction builder.
+class Lowering {
+public:
+  Lowering(ConfigAttr config, bool doubleBuffer, OpBuilder &items,
+           OpBuilder &code)
+      : config(config), doubleBuffer(doubleBuffer), items(items), code(code) {}
+
+  LogicalResult lowerFunction(func::FuncOp func);
+  int64_t dramSize() const { return dramTop; }
+
+private:
+  // Memory.
+  int64_t allocDram(int64_t bytes) {
+    int64_t addr = dramTop;
+    dramTop += (bytes + kDramAlign - 1) / kDramAlign * kDramAlign;
+    return addr;
+  }
+  Buffer newBuffer(RankedTensorType type) {
+    return {allocDram(type.getNumElements() * kF32), type};
+  }
+  int64_t addConstant(ArrayRef<float> data) {
+    auto type = RankedTensorType::get({int64_t(data.size())},
+                                      Float32Type::get(items.getContext()));
+    int64_t addr = allocDram(data.size() * kF32);
+    ConstantOp::create(items, loc, addr, DenseElementsAttr::get(type, data));
+    return addr;
+  }
+  std::optional<Buffer> bufferOf(Value value) {
+    auto it = buffers.find(value);
+    if (it == buffers.end())
+      return std::nullopt;
+    return it->second;
+  }
+
+  // Instructions.
+  int64_t beginLayer(Operation *op, StringRef kind, int64_t macs) {
+    LayerOp::create(items, loc, layerName(op), kind, macs);
+    return currentLayer = numLayers++;
+  }
+  void load(MemSpace space, int64_t local, int64_t dram, int64_t rows,
+            int64_t cols, int64_t rowStride, int64_t colStride = 0) {
+    auto op = LoadOp::create(code, loc, space, local, dram, rows, cols,
+                             rowStride, colStride, false, currentLayer);
+    (void)op;
+  }
+  void store(MemSpace space, int64_t local, int64_t dram, int64_t rows,
+             int64_t cols, int64_t rowStride, int64_t colStride,
+             Activation act) {
+    StoreOp::create(code, loc, space, local, dram, rows, cols, rowStride,
+                    colStride, ElemType::fp32, act, APFloat(1.0f),
+                    currentLayer);
+  }
+  /// Sets CONFIG's clip bounds for an activation and returns the STORE kind.
+  Activation activationFor(double lo, double hi);
+
+  /// Channels per tile of a result computed channels-last and stored to
+  /// NCHW: that STORE needs a DRAM column stride, which spade-sim does not
+  /// apply to STORE (only to LOAD), so one channel per tile.
+  int64_t storeChannels(int64_t) const { return 1; }
+  int64_t onChipRows(int64_t r, int64_t c) const {
+    return r * ((c + cols() - 1) / cols());
+  }
+  int64_t rows() const { return config.getRows(); }
+  int64_t cols() const { return config.getCols(); }
+  /// SPAD/ACC are split in `parts` regions, twice with double buffering.
+  int64_t spadRegion(int64_t parts) const {
+    return config.getSpadRows() / (parts * (doubleBuffer ? 2 : 1));
+  }
+  int64_t accRegion(int64_t parts) const {
+    return config.getAccRows() / (parts * (doubleBuffer ? 2 : 1));
+  }
+  int64_t spadBase(int64_t part, int64_t parts) {
+    int64_t slot = doubleBuffer ? (spadToggle ? 1 : 0) : 0;
+    return (part * (doubleBuffer ? 2 : 1) + slot) * spadRegion(parts);
+  }
+  int64_t accBase(int64_t part, int64_t parts) {
+    int64_t slot = doubleBuffer ? (accToggle ? 1 : 0) : 0;
+    return (part * (doubleBuffer ? 2 : 1) + slot) * accRegion(parts);
+  }
+
+  /// Callbacks of one GEMM C[M x N] (+)= A[M x K] * B[K x N].
+  struct Gemm {
+    int64_t m, n, k;
+    std::function<void(int64_t spad, int64_t m0, int64_t mt, int64_t k0,
+                       int64_t kt)>
+        loadA;
+    std::function<void(int64_t spad, int64_t k0, int64_t kt, int64_t n0,
+                       int64_t nt)>
+        loadB;
+    /// Loads the bias into ACC; null when there is none.
+    std::function<void(int64_t acc, int64_t m0, int64_t mt, int64_t n0,
+                       int64_t nt)>
+        initC;
+    std::function<void(int64_t acc, int64_t m0, int64_t mt, int64_t n0,
+                       int64_t nt)>
+        storeC;
+  };
+  LogicalResult emitGemm(Operation *op, const Gemm &gemm);
+
+  // Layers.
+  /// Follows the single-use chain of per-channel affine generics after
+  /// `result` (channel dimension `channelDim`), returns the combined
+  /// epilogue and marks the generics as folded.
+  ChannelAffine foldEpilogue(Value result, int64_t channelDim,
+                             int64_t channels, Value &last,
+                             bool activationsOnly = false);
+  LogicalResult lowerConv(linalg::Conv2DNchwFchwOp conv);
+  LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv);
+  LogicalResult lowerMatmul(linalg::MatmulOp matmul);
+  LogicalResult lowerPad(tensor::PadOp pad);
+  LogicalResult lowerExtractSlice(tensor::ExtractSliceOp slice);
+  LogicalResult lowerPool(Operation *op, Value input, Value result,
+                          VectorOpKind kind, int64_t kh, int64_t kw,
+                          int64_t sh, int64_t sw, float postScale,
+                          Activation act);
+  LogicalResult lowerMaxPool(linalg::PoolingNchwMaxOp pool);
+  LogicalResult lowerReduce(linalg::ReduceOp reduce);
+  LogicalResult lowerGeneric(linalg::GenericOp generic);
+  LogicalResult lowerBinary(linalg::GenericOp generic, VectorOpKind kind,
+                            Buffer lhs, Buffer rhs);
+
+  ConfigAttr config;
+  bool doubleBuffer;
+  OpBuilder &items;
+  OpBuilder &code;
+  Location loc = UnknownLoc::get(items.getContext());
+  int64_t dramTop = 0;
+  int64_t numLayers = 0, currentLayer = 0;
+  bool spadToggle = false, accToggle = false;
+  std::pair<double, double> clip = {0, 0};
+  DenseMap<Value, Buffer> buffers;
+  llvm::DenseSet<Operation *> folded;
+};
+
+Activation Lowering::activationFor(double lo, double hi) {
+  if (lo == -kInf && hi == kInf)
+    return Activation::none;
+  if (lo == 0 && hi == kInf)
+    return Activation::relu;
+  std::pair<double, double> bounds = {
+      lo == -kInf ? -std::numeric_limits<float>::max() : lo,
+      hi == kInf ? std::numeric_limits<float>::max() : hi};
+  if (bounds != clip) {
+    clip = bounds;
+    ConfigOp::create(code, loc, config.getDataflow(), ElemType::fp32,
+                     APFloat(float(bounds.first)),
+                     APFloat(float(bounds.second)), currentLayer);
+  }
+  return Activation::clip;
+}
+
+LogicalResult Lowering::emitGemm(Operation *op, const Gemm &g) {
+  Dataflow flow = config.getDataflow();
+  bool stationaryK = flow == Dataflow::ws || flow == Dataflow::is;
+  int64_t spadPart = spadRegion(2), accPart = accRegion(1);
+  int64_t tn = std::min(g.n, cols());
+  // K per tile: the array's rows when K is stationary, else as much as the
+  // SPAD region holds for the B tile (and a 16-bit field).
+  int64_t tk = stationaryK ? std::min(g.k, rows())
+                           : std::min({g.k, spadPart, int64_t(4096)});
+  int64_t aRowsPerRow = (tk + cols() - 1) / cols();
+  int64_t tm = std::min({g.m, accPart, spadPart / aRowsPerRow, int64_t(65535)});
+  if (tm < 1 || tk < 1)
+    return op->emitError("the layer does not fit the scratchpad and "
+                         "accumulator of this accelerator");
+  int64_t chunk = flow == Dataflow::is   ? cols()
+                  : flow == Dataflow::ws ? tm
+                                         : rows();
+  for (int64_t n0 = 0; n0 < g.n; n0 += tn) {
+    int64_t nt = std::min(tn, g.n - n0);
+    for (int64_t m0 = 0; m0 < g.m; m0 += tm) {
+      int64_t mt = std::min(tm, g.m - m0);
+      accToggle = !accToggle;
+      int64_t acc = accBase(0, 1);
+      bool accumulate = false;
+      if (g.initC) {
+        g.initC(acc, m0, mt, n0, nt);
+        accumulate = true;
+      }
+      for (int64_t k0 = 0; k0 < g.k; k0 += tk) {
+        int64_t kt = std::min(tk, g.k - k0);
+        spadToggle = !spadToggle;
+        int64_t spadA = spadBase(0, 2), spadB = spadBase(1, 2);
+        g.loadB(spadB, k0, kt, n0, nt);
+        g.loadA(spadA, m0, mt, k0, kt);
+        if (flow == Dataflow::ws)
+          PreloadOp::create(code, loc, spadB, kt, nt, currentLayer);
+        int64_t rowsPerA = (kt + cols() - 1) / cols();
+        for (int64_t c0 = 0; c0 < mt; c0 += chunk) {
+          int64_t ct = std::min(chunk, mt - c0);
+          if (flow == Dataflow::is)
+            PreloadOp::create(code, loc, spadA + c0 * rowsPerA, ct, kt,
+                              currentLayer);
+          auto compute = ComputeOp::create(
+              code, loc, acc + c0, spadA + c0 * rowsPerA, spadB, ct, nt, kt,
+              accumulate, false, currentLayer);
+          (void)compute;
+        }
+        accumulate = true;
+      }
+      g.storeC(acc, m0, mt, n0, nt);
+    }
+  }
+  return success();
+}
+
+ChannelAffine Lowering::foldEpilogue(Value result, int64_t channelDim,
+                                     int64_t channels, Value &last,
+                                     bool activationsOnly) {
+  ChannelAffine total;
+  total.a.assign(channels, 1.0);
+  total.b.assign(channels, 0.0);
+  last = result;
+  while (last.hasOneUse()) {
+    auto generic = dyn_cast<linalg::GenericOp>(*last.getUsers().begin());
+    if (!generic || generic->getNumResults() != 1)
+      break;
+    auto next = matchChannelAffine(generic, last, channelDim, channels);
+    if (!next)
+      break;
+    // After a clamp only another clamp can follow (min(max(x, 0), 6)).
+    bool afterClamp = total.lo != -kInf || total.hi != kInf;
+    bool pureClamp = llvm::all_of(next->a, [](double v) { return v == 1; }) &&
+                     llvm::all_of(next->b, [](double v) { return v == 0; });
+    if ((afterClamp || activationsOnly) && !pureClamp)
+      break;
+    ChannelAffine combined = compose(total, *next);
+    combined.lo = std::max(total.lo, next->lo);
+    combined.hi = std::min(total.hi, next->hi);
+    total = combined;
+    folded.insert(generic);
+    last = generic->getResult(0);
+  }
+  return total;
+}
+
+LogicalResult Lowering::lowerConv(linalg::Conv2DNchwFchwOp conv) {
+  Value input = conv.getInputs()[0];
+  auto in = bufferOf(input);
+  auto weights = constantFloats(conv.getInputs()[1]);
+  if (!in || !weights)
+    return unsupported(conv, "the input must be "
+                          "a tensor and the weights constant");
+  if (!isFilledWith(conv.getOutputs()[0], 0.0))
+    return unsupported(conv, "the init is not "
+                          "zero");
+  auto outType = cast<RankedTensorType>(conv.getResult(0).getType());
+  auto wType = cast<RankedTensorType>(conv.getInputs()[1].getType());
+  int64_t batch = outType.getDimSize(0), f = outType.getDimSize(1),
+          oh = outType.getDimSize(2), ow = outType.getDimSize(3);
+  int64_t c = in->type.getDimSize(1), hp = in->type.getDimSize(2),
+          wp = in->type.getDimSize(3);
+  int64_t cg = wType.getDimSize(1), kh = wType.getDimSize(2),
+          kw = wType.getDimSize(3);
+  SmallVector<int64_t> strides(conv.getStrides().getValues<int64_t>());
+  SmallVector<int64_t> dil(conv.getDilations().getValues<int64_t>());
+  int64_t groups = c / cg, fg = f / groups, ktot = cg * kh * kw;
+
+  Value last;
+  ChannelAffine epi = foldEpilogue(conv.getResult(0), 1, f, last);
+  SmallVector<float> w(*weights);
+  SmallVector<float> bias(f * cols());
+  for (int64_t o = 0; o < f; ++o) {
+    for (int64_t k = 0; k < ktot; ++k)
+      w[o * ktot + k] = float(w[o * ktot + k] * epi.a[o]);
+    for (int64_t j = 0; j < cols(); ++j)
+      bias[o * cols() + j] = float(epi.b[o]);
+  }
+  beginLayer(conv, "conv", batch * f * oh * ow * ktot);
+  Activation act = activationFor(epi.lo, epi.hi);
+  int64_t wAddr = addConstant(w);
+  int64_t biasAddr = addConstant(bias);
+  Buffer out = newBuffer(outType);
+
+  for (int64_t n = 0; n < batch; ++n)
+    for (int64_t g = 0; g < groups; ++g)
+      for (int64_t y = 0; y < oh; ++y) {
+        Gemm gemm;
+        gemm.m = fg;
+        gemm.n = ow;
+        gemm.k = ktot;
+        gemm.loadA = [&](int64_t spad, int64_t m0, int64_t mt, int64_t k0,
+                         int64_t kt) {
+          load(MemSpace::spad, spad, wAddr + ((g * fg + m0) * ktot + k0) * kF32,
+               mt, kt, ktot * kF32);
+        };
+        gemm.loadB = [&](int64_t spad, int64_t k0, int64_t kt, int64_t n0,
+                         int64_t nt) {
+          int64_t row = 0;
+          for (int64_t k = k0; k < k0 + kt;) {
+            int64_t ch = k / (kh * kw), r = k % (kh * kw);
+            int64_t ky = r / kw, kx = r % kw;
+            int64_t run, stride;
+            if (kh * kw == 1) {
+              run = k0 + kt - k;
+              stride = hp * wp * kF32;
+            } else {
+              run = std::min(kw - kx, k0 + kt - k);
+              stride = dil[1] * kF32;
+            }
+            int64_t addr = in->addr +
+                           (((n * c + g * cg + ch) * hp + y * strides[0] +
+                             ky * dil[0]) *
+                                wp +
+                            n0 * strides[1] + kx * dil[1]) *
+                               kF32;
+            load(MemSpace::spad, spad + row, addr, run, nt, stride,
+                 strides[1] * kF32);
+            row += run;
+            k += run;
+          }
+        };
+        gemm.initC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t,
+                         int64_t nt) {
+          load(MemSpace::acc, acc, biasAddr + (g * fg + m0) * cols() * kF32,
+               mt, nt, cols() * kF32);
+        };
+        gemm.storeC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t n0,
+                          int64_t nt) {
+          store(MemSpace::acc, acc,
+                out.addr +
+                    (((n * f + g * fg + m0) * oh + y) * ow + n0) * kF32,
+                mt, nt, oh * ow * kF32, kF32, act);
+        };
+        if (failed(emitGemm(conv, gemm)))
+          return failure();
+      }
+  buffers[conv.getResult(0)] = out;
+  buffers[last] = out;
+  return success();
+}
+
+LogicalResult
+Lowering::lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
+  auto in = bufferOf(conv.getInputs()[0]);
+  auto weights = constantFloats(conv.getInputs()[1]);
+  if (!in || !weights)
+    return unsupported(conv, "the input must be "
+                          "a tensor and the weights constant");
+  if (!isFilledWith(conv.getOutputs()[0], 0.0))
+    return unsupported(conv, "the init is not "
+                          "zero");
+  auto outType = cast<RankedTensorType>(conv.getResult(0).getType());
+  int64_t batch = outType.getDimSize(0), ch = outType.getDimSize(1),
+          oh = outType.getDimSize(2), ow = outType.getDimSize(3);
+  int64_t hp = in->type.getDimSize(2), wp = in->type.getDimSize(3);
+  auto wType = cast<RankedTensorType>(conv.getInputs()[1].getType());
+  int64_t kh = wType.getDimSize(1), kw = wType.getDimSize(2), taps = kh * kw;
+  SmallVector<int64_t> strides(conv.getStrides().getValues<int64_t>());
+  SmallVector<int64_t> dil(conv.getDilations().getValues<int64_t>());
+
+  Value last;
+  ChannelAffine epi = foldEpilogue(conv.getResult(0), 1, ch, last);
+  SmallVector<float> w(*weights);
+  SmallVector<float> bias(ch);
+  for (int64_t o = 0; o < ch; ++o) {
+    for (int64_t t = 0; t < taps; ++t)
+      w[o * taps + t] = float(w[o * taps + t] * epi.a[o]);
+    bias[o] = float(epi.b[o]);
+  }
+  beginLayer(conv, "depthwise_conv", batch * ch * oh * ow * taps);
+  Activation act = activationFor(epi.lo, epi.hi);
+  int64_t wAddr = addConstant(w);
+  int64_t biasAddr = addConstant(bias);
+  Buffer out = newBuffer(outType);
+
+  // C[pixels x channels] += sum_t A_t[pixels x channels] * B[t][channels].
+  // The result goes back to NCHW, i.e. transposed; spade-sim's STORE writes
+  // contiguous rows (it ignores a column stride), so one channel per tile.
+  int64_t tm = std::min(ow, rows()), tn = storeChannels(ch);
+  int64_t rowsPerRow = 1; // tn <= cols
+  if (taps * tm * rowsPerRow > spadRegion(2) || tm > accRegion(1))
+    return conv.emitError("the layer does not fit the scratchpad and "
+                          "accumulator of this accelerator");
+  for (int64_t n = 0; n < batch; ++n)
+    for (int64_t c0 = 0; c0 < ch; c0 += tn) {
+      int64_t nt = std::min(tn, ch - c0);
+      for (int64_t y = 0; y < oh; ++y)
+        for (int64_t x0 = 0; x0 < ow; x0 += tm) {
+          int64_t mt = std::min(tm, ow - x0);
+          spadToggle = !spadToggle;
+          accToggle = !accToggle;
+          int64_t spadA = spadBase(0, 2), spadB = spadBase(1, 2);
+          int64_t acc = accBase(0, 1);
+          load(MemSpace::spad, spadB, wAddr + c0 * taps * kF32, taps, nt,
+               kF32, taps * kF32);
+          for (int64_t t = 0; t < taps; ++t) {
+            int64_t ky = t / kw, kx = t % kw;
+            int64_t addr = in->addr + (((n * ch + c0) * hp + y * strides[0] +
+                                        ky * dil[0]) *
+                                           wp +
+                                       x0 * strides[1] + kx * dil[1]) *
+                                          kF32;
+            load(MemSpace::spad, spadA + t * mt, addr, mt, nt,
+                 strides[1] * kF32, hp * wp * kF32);
+          }
+          load(MemSpace::acc, acc, biasAddr + c0 * kF32, mt, nt, 0);
+          ComputeOp::create(code, loc, acc, spadA, spadB, mt, nt, taps, true,
+                            true, currentLayer);
+          store(MemSpace::acc, acc,
+                out.addr + (((n * ch + c0) * oh + y) * ow + x0) * kF32, mt,
+                nt, kF32, oh * ow * kF32, act);
+        }
+    }
+  buffers[conv.getResult(0)] = out;
+  buffers[last] = out;
+  return success();
+}
+
+LogicalResult Lowering::lowerMatmul(linalg::MatmulOp matmul) {
+  auto lhs = bufferOf(matmul.getInputs()[0]);
+  if (!lhs || !isFilledWith(matmul.getOutputs()[0], 0.0))
+    return unsupported(matmul, "the left operand "
+                            "must be a tensor and the init zero");
+  auto outType = cast<RankedTensorType>(matmul.getResult(0).getType());
+  int64_t m = outType.getDimSize(0), n = outType.getDimSize(1),
+          k = lhs->type.getDimSize(1);
+  if (matmul.hasUserDefinedMaps())
+    return unsupported(matmul, "broadcast or "
+                            "transposed matmul operands");
+  Value last;
+  ChannelAffine epi = foldEpilogue(matmul.getResult(0), 1, n, last);
+  beginLayer(matmul, "matmul", m * n * k);
+  Activation act = activationFor(epi.lo, epi.hi);
+  int64_t bAddr;
+  if (auto weights = constantFloats(matmul.getInputs()[1])) {
+    SmallVector<float> w(*weights);
+    for (int64_t i = 0; i < k; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        w[i * n + j] = float(w[i * n + j] * epi.a[j]);
+    bAddr = addConstant(w);
+  } else if (auto rhs = bufferOf(matmul.getInputs()[1]);
+             rhs && epi.a == SmallVector<double>(n, 1.0)) {
+    bAddr = rhs->addr;
+  } else {
+    return unsupported(matmul, "the right "
+                            "operand is neither constant nor a tensor");
+  }
+  SmallVector<float> bias(epi.b.begin(), epi.b.end());
+  int64_t biasAddr = addConstant(bias);
+  Buffer out = newBuffer(outType);
+  Gemm gemm;
+  gemm.m = m;
+  gemm.n = n;
+  gemm.k = k;
+  gemm.loadA = [&](int64_t spad, int64_t m0, int64_t mt, int64_t k0,
+                   int64_t kt) {
+    load(MemSpace::spad, spad, lhs->addr + (m0 * k + k0) * kF32, mt, kt,
+         k * kF32);
+  };
+  gemm.loadB = [&](int64_t spad, int64_t k0, int64_t kt, int64_t n0,
+                   int64_t nt) {
+    load(MemSpace::spad, spad, bAddr + (k0 * n + n0) * kF32, kt, nt, n * kF32);
+  };
+  gemm.initC = [&](int64_t acc, int64_t, int64_t mt, int64_t n0, int64_t nt) {
+    load(MemSpace::acc, acc, biasAddr + n0 * kF32, mt, nt, 0);
+  };
+  gemm.storeC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t n0,
+                    int64_t nt) {
+    store(MemSpace::acc, acc, out.addr + (m0 * n + n0) * kF32, mt, nt,
+          n * kF32, kF32, act);
+  };
+  if (failed(emitGemm(matmul, gemm)))
+    return failure();
+  buffers[matmul.getResult(0)] = out;
+  buffers[last] = out;
+  return success();
+}
+
+LogicalResult Lowering::lowerPad(tensor::PadOp pad) {
+  auto in = bufferOf(pad.getSource());
+  Value padValue = pad.getConstantPaddingValue();
+  auto padConst =
+      padValue ? padValue.getDefiningOp<arith::ConstantFloatOp>() : nullptr;
+  auto type = cast<RankedTensorType>(pad.getResult().getType());
+  if (!in || !padConst || !type.hasStaticShape() || type.getRank() < 2)
+    return unsupported(pad, "padding needs a "
+                         "tensor source and a constant value");
+  SmallVector<int64_t> low = llvm::to_vector(pad.getStaticLow());
+  int64_t rank = type.getRank();
+  for (int64_t d = 0; d + 2 < rank; ++d)
+    if (low[d] != 0 || type.getDimSize(d) != in->type.getDimSize(d))
+      return unsupported(pad, "padding of a "
+                           "dimension other than the last two");
+  int64_t h = in->type.getDimSize(rank - 2), w = in->type.getDimSize(rank - 1);
+  int64_t hp = type.getDimSize(rank - 2), wp = type.getDimSize(rank - 1);
+  int64_t planes = type.getNumElements() / (hp * wp);
+  beginLayer(pad, "pad", 0);
+  Buffer out = newBuffer(type);
+  float value = padConst.value().convertToFloat();
+  // Fill: one row of the pad value, repeated (row stride 0), or zeros.
+  int64_t fillAddr = value == 0.0f ? -1 : addConstant(SmallVector<float>(wp, value));
+  int64_t region = spadRegion(1);
+  int64_t rowsPerRow = (wp + cols() - 1) / cols();
+  int64_t chunk = std::min<int64_t>(region / rowsPerRow, 65535);
+  if (chunk < 1)
+    return pad.emitError("the padded rows do not fit the scratchpad");
+  int64_t totalRows = planes * hp;
+  for (int64_t r0 = 0; r0 < totalRows; r0 += chunk) {
+    int64_t rt = std::min(chunk, totalRows - r0);
+    spadToggle = !spadToggle;
+    int64_t spad = spadBase(0, 1);
+    if (fillAddr < 0)
+      LoadOp::create(code, loc, MemSpace::spad, spad, 0, rt, wp, 0, 0, true,
+                     currentLayer);
+    else
+      load(MemSpace::spad, spad, fillAddr, rt, wp, 0);
+    store(MemSpace::spad, spad, out.addr + r0 * wp * kF32, rt, wp, wp * kF32,
+          0, Activation::none);
+  }
+  int64_t interiorChunk = std::min<int64_t>(region / ((w + cols() - 1) / cols()),
+                                            65535);
+  for (int64_t p = 0; p < planes; ++p)
+    for (int64_t y0 = 0; y0 < h; y0 += interiorChunk) {
+      int64_t yt = std::min(interiorChunk, h - y0);
+      spadToggle = !spadToggle;
+      int64_t spad = spadBase(0, 1);
+      load(MemSpace::spad, spad, in->addr + (p * h + y0) * w * kF32, yt, w,
+           w * kF32);
+      store(MemSpace::spad, spad,
+            out.addr + ((p * hp + low[rank - 2] + y0) * wp + low[rank - 1]) *
+                           kF32,
+            yt, w, wp * kF32, 0, Activation::none);
+    }
+  buffers[pad.getResult()] = out;
+  return success();
+}
+
+LogicalResult Lowering::lowerExtractSlice(tensor::ExtractSliceOp slice) {
+  // A window of the last two dimensions (the importer trims the input of
+  // strided 1x1 convolutions this way): a strided copy per plane.
+  auto in = bufferOf(slice.getSource());
+  auto type = cast<RankedTensorType>(slice.getResult().getType());
+  int64_t rank = type.getRank();
+  bool supported = in && rank >= 2 && type.hasStaticShape() &&
+                   llvm::all_of(slice.getStaticStrides(),
+                                [](int64_t s) { return s == 1; }) &&
+                   !ShapedType::isDynamicShape(slice.getStaticOffsets()) &&
+                   type.getRank() == in->type.getRank();
+  for (int64_t d = 0; supported && d + 2 < rank; ++d)
+    supported = slice.getStaticOffsets()[d] == 0 &&
+                type.getDimSize(d) == in->type.getDimSize(d);
+  if (!supported)
+    return unsupported(slice, "only slices of "
+                           "the last two dimensions with unit strides");
+  int64_t srcH = in->type.getDimSize(rank - 2),
+          srcW = in->type.getDimSize(rank - 1);
+  int64_t h = type.getDimSize(rank - 2), w = type.getDimSize(rank - 1);
+  int64_t oy = slice.getStaticOffsets()[rank - 2],
+          ox = slice.getStaticOffsets()[rank - 1];
+  int64_t planes = type.getNumElements() / (h * w);
+  beginLayer(slice, "slice", 0);
+  Buffer out = newBuffer(type);
+  int64_t chunk = std::min<int64_t>(
+      spadRegion(1) / ((w + cols() - 1) / cols()), 65535);
+  if (chunk < 1)
+    return slice.emitError("the slice rows do not fit the scratchpad");
+  for (int64_t p = 0; p < planes; ++p)
+    for (int64_t y0 = 0; y0 < h; y0 += chunk) {
+      int64_t yt = std::min(chunk, h - y0);
+      spadToggle = !spadToggle;
+      int64_t spad = spadBase(0, 1);
+      load(MemSpace::spad, spad,
+           in->addr + ((p * srcH + oy + y0) * srcW + ox) * kF32, yt, w,
+           srcW * kF32);
+      store(MemSpace::spad, spad, out.addr + (p * h + y0) * w * kF32, yt, w,
+            w * kF32, 0, Activation::none);
+    }
+  buffers[slice.getResult()] = out;
+  return success();
+}
+
+LogicalResult Lowering::lowerPool(Operation *op, Value input, Value result,
+                                  VectorOpKind kind, int64_t kh, int64_t kw,
+                                  int64_t sh, int64_t sw, float postScale,
+                                  Activation act) {
+  auto in = bufferOf(input);
+  if (!in || in->type.getRank() != 4)
+    return unsupported(op, "pooling needs an "
+                         "NCHW tensor input");
+  int64_t batch = in->type.getDimSize(0), ch = in->type.getDimSize(1),
+          h = in->type.getDimSize(2), w = in->type.getDimSize(3);
+  int64_t oh = (h - kh) / sh + 1, ow = (w - kw) / sw + 1;
+  if (kh > 255 || kw > 255 || sh > 255 || sw > 255)
+    return unsupported(op, "pooling window or "
+                         "stride above 255");
+  auto resultType = cast<RankedTensorType>(result.getType());
+  beginLayer(op, kind == VectorOpKind::maxpool ? "maxpool" : "avgpool", 0);
+  Buffer out = newBuffer(resultType);
+  int64_t region = spadRegion(2);
+  int64_t tc = storeChannels(ch);
+  // Output rows per step: the input rows they need must fit a region.
+  int64_t tOh = oh;
+  while (tOh > 1 && (((tOh - 1) * sh + kh) * w > std::min<int64_t>(region, 65535) ||
+                     tOh * ow > region))
+    tOh = (tOh + 1) / 2;
+  if (((tOh - 1) * sh + kh) * w > std::min<int64_t>(region, 65535))
+    return op->emitError("the pooling window does not fit the scratchpad");
+  for (int64_t n = 0; n < batch; ++n)
+    for (int64_t c0 = 0; c0 < ch; c0 += tc) {
+      int64_t ct = std::min(tc, ch - c0);
+      for (int64_t y0 = 0; y0 < oh; y0 += tOh) {
+        int64_t yt = std::min(tOh, oh - y0);
+        int64_t inRows = (yt - 1) * sh + kh;
+        spadToggle = !spadToggle;
+        int64_t src = spadBase(0, 2), dst = spadBase(1, 2);
+        // Pixels as rows, channels along the row (NCHW read with strides).
+        load(MemSpace::spad, src,
+             in->addr + ((n * ch + c0) * h * w + y0 * sh * w) * kF32,
+             inRows * w, ct, kF32, h * w * kF32);
+        VectorOp::create(code, loc, kind, MemSpace::spad, dst, MemSpace::spad,
+                         src, MemSpace::spad, 0, inRows, ct, APFloat(1.0f),
+                         Activation::none, w, kh, kw, sh, sw, currentLayer);
+        if (postScale != 1.0f)
+          VectorOp::create(code, loc, VectorOpKind::scale, MemSpace::spad, dst,
+                           MemSpace::spad, dst, MemSpace::spad, 0, yt * ow, ct,
+                           APFloat(postScale), Activation::none, 0, 0, 0, 0, 0,
+                           currentLayer);
+        if (act != Activation::none)
+          VectorOp::create(code, loc,
+                           act == Activation::relu ? VectorOpKind::relu
+                                                   : VectorOpKind::clip,
+                           MemSpace::spad, dst, MemSpace::spad, dst,
+                           MemSpace::spad, 0, yt * ow, ct, APFloat(1.0f),
+                           Activation::none, 0, 0, 0, 0, 0, currentLayer);
+        store(MemSpace::spad, dst,
+              out.addr + ((n * ch + c0) * oh * ow + y0 * ow) * kF32, yt * ow,
+              ct, kF32, oh * ow * kF32, Activation::none);
+      }
+    }
+  buffers[result] = out;
+  return success();
+}
+
+LogicalResult Lowering::lowerMaxPool(linalg::PoolingNchwMaxOp pool) {
+  auto window = cast<RankedTensorType>(pool.getInputs()[1].getType());
+  SmallVector<int64_t> strides(pool.getStrides().getValues<int64_t>());
+  SmallVector<int64_t> dil(pool.getDilations().getValues<int64_t>());
+  if (dil[0] != 1 || dil[1] != 1 ||
+      !isFilledWith(pool.getOutputs()[0], -kInf))
+    return unsupported(pool, "dilated max "
+                          "pooling or an init other than -inf");
+  return lowerPool(pool, pool.getInputs()[0], pool.getResult(0),
+                   VectorOpKind::maxpool, window.getDimSize(0),
+                   window.getDimSize(1), strides[0], strides[1], 1.0f,
+                   Activation::none);
+}
+
+LogicalResult Lowering::lowerReduce(linalg::ReduceOp reduce) {
+  // Global average pooling: a sum over H and W of NCHW (then a division).
+  auto inType = cast<RankedTensorType>(reduce.getInputs()[0].getType());
+  Block &body = reduce.getRegion().front();
+  bool isSum = body.getOperations().size() == 2 &&
+               isa<arith::AddFOp>(body.front());
+  if (reduce.getNumDpsInputs() != 1 || inType.getRank() != 4 || !isSum ||
+      reduce.getDimensions() != ArrayRef<int64_t>{2, 3} ||
+      !isFilledWith(reduce.getInits()[0], 0.0))
+    return unsupported(reduce, "only sums over "
+                            "H and W of an NCHW tensor (global average "
+                            "pooling) are supported reductions");
+  int64_t h = inType.getDimSize(2), w = inType.getDimSize(3);
+  int64_t ch = inType.getDimSize(1);
+  // Average pooling computes sum / (h * w); fold a following division.
+  Value result = reduce.getResult(0), last = result;
+  while (last.hasOneUse() &&
+         isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(
+             *last.getUsers().begin()))
+    last = last.getUsers().begin()->getResult(0);
+  float postScale = float(h * w);
+  Activation act = Activation::none;
+  SmallVector<Value> aliases;
+  if (last.hasOneUse())
+    if (auto generic = dyn_cast<linalg::GenericOp>(*last.getUsers().begin())) {
+      auto lastType = cast<RankedTensorType>(last.getType());
+      if (lastType.getRank() >= 2 && lastType.getDimSize(1) == ch)
+        if (auto epi = matchChannelAffine(generic, last, 1, ch);
+            epi && llvm::all_of(epi->b, [](double b) { return b == 0; }) &&
+            llvm::all_of(epi->a, [&](double a) { return a == epi->a[0]; }) &&
+            (epi->lo == -kInf || epi->lo == 0) && epi->hi == kInf) {
+          postScale = float(epi->a[0] * h * w);
+          if (std::abs(postScale - 1.0f) < 1e-6f)
+            postScale = 1.0f;
+          act = epi->lo == 0 ? Activation::relu : Activation::none;
+          folded.insert(generic);
+          aliases.push_back(generic->getResult(0));
+        }
+    }
+  if (failed(lowerPool(reduce, reduce.getInputs()[0], result,
+                       VectorOpKind::avgpool, h, w, 1, 1, postScale, act)))
+    return failure();
+  Buffer out = buffers[result];
+  for (Value v = result; v != last;) {
+    v = v.getUsers().begin()->getResult(0);
+    buffers[v] = {out.addr, cast<RankedTensorType>(v.getType())};
+  }
+  for (Value alias : aliases)
+    buffers[alias] = {out.addr, cast<RankedTensorType>(alias.getType())};
+  return success();
+}
+
+LogicalResult Lowering::lowerBinary(linalg::GenericOp generic,
+                                    VectorOpKind kind, Buffer lhs,
+                                    Buffer rhs) {
+  auto type = cast<RankedTensorType>(generic.getResult(0).getType());
+  int64_t channels = type.getRank() >= 2 ? type.getDimSize(1) : 1;
+  Value last;
+  // Only activations fold into the STORE (there are no weights to scale).
+  ChannelAffine epi = foldEpilogue(generic.getResult(0), 1, channels, last,
+                                   /*activationsOnly=*/true);
+  beginLayer(generic, stringifyVectorOpKind(kind), 0);
+  Activation act = activationFor(epi.lo, epi.hi);
+  Buffer out = newBuffer(type);
+  int64_t total = type.getNumElements();
+  int64_t fullRows = total / cols(), tail = total % cols();
+  int64_t chunk = std::min<int64_t>(accRegion(2), 65535);
+  auto step = [&](int64_t offset, int64_t r, int64_t c) {
+    accToggle = !accToggle;
+    int64_t a = accBase(0, 2), b = accBase(1, 2);
+    load(MemSpace::acc, a, lhs.addr + offset * kF32, r, c, c * kF32);
+    load(MemSpace::acc, b, rhs.addr + offset * kF32, r, c, c * kF32);
+    VectorOp::create(code, loc, kind, MemSpace::acc, a, MemSpace::acc, a,
+                     MemSpace::acc, b, r, c, APFloat(1.0f), Activation::none,
+                     0, 0, 0,
+                     0, 0, currentLayer);
+    store(MemSpace::acc, a, out.addr + offset * kF32, r, c, c * kF32, 0, act);
+  };
+  for (int64_t r0 = 0; r0 < fullRows; r0 += chunk)
+    step(r0 * cols(), std::min(chunk, fullRows - r0), cols());
+  if (tail)
+    step(fullRows * cols(), 1, tail);
+  buffers[generic.getResult(0)] = out;
+  buffers[last] = out;
+  return success();
+}
+
+LogicalResult Lowering::lowerGeneric(linalg::GenericOp generic) {
+  // Elementwise add/mul/max of two tensors of the same shape.
+  if (generic.getNumDpsInputs() == 2 && generic.getNumResults() == 1 &&
+      generic.getNumReductionLoops() == 0 &&
+      llvm::all_of(generic.getIndexingMapsArray(),
+                   [](AffineMap map) { return map.isIdentity(); })) {
+    auto lhs = bufferOf(generic.getDpsInputs()[0]);
+    auto rhs = bufferOf(generic.getDpsInputs()[1]);
+    Block &body = generic.getRegion().front();
+    if (lhs && rhs && body.getOperations().size() == 2) {
+      Operation &op = body.front();
+      bool onArgs = op.getNumOperands() == 2 &&
+                    isa<BlockArgument>(op.getOperand(0)) &&
+                    isa<BlockArgument>(op.getOperand(1));
+      std::optional<VectorOpKind> kind;
+      if (isa<arith::AddFOp>(op))
+        kind = VectorOpKind::add;
+      else if (isa<arith::MulFOp>(op))
+        kind = VectorOpKind::mul;
+      else if (isa<arith::MaximumFOp, arith::MaxNumFOp>(op))
+        kind = VectorOpKind::max;
+      if (onArgs && kind)
+        return lowerBinary(generic, *kind, *lhs, *rhs);
+    }
+  }
+  // A lone activation (ReLU/clip) on a tensor: a copy through ACC with the
+  // STORE's activation.
+  if (generic.getNumDpsInputs() >= 1 && generic.getNumResults() == 1) {
+    Value x = generic.getDpsInputs()[0];
+    auto in = bufferOf(x);
+    auto type = cast<RankedTensorType>(generic.getResult(0).getType());
+    int64_t channels = type.getRank() >= 2 ? type.getDimSize(1) : 1;
+    if (in) {
+      auto epi = matchChannelAffine(generic, x, 1, channels);
+      if (epi && llvm::all_of(epi->a, [](double a) { return a == 1; }) &&
+          llvm::all_of(epi->b, [](double b) { return b == 0; })) {
+        beginLayer(generic, "activation", 0);
+        Activation act = activationFor(epi->lo, epi->hi);
+        Buffer out = newBuffer(type);
+        int64_t total = type.getNumElements();
+        int64_t fullRows = total / cols(), tail = total % cols();
+        int64_t chunk = std::min<int64_t>(accRegion(1), 65535);
+        auto step = [&](int64_t offset, int64_t r, int64_t c) {
+          accToggle = !accToggle;
+          int64_t a = accBase(0, 1);
+          load(MemSpace::acc, a, in->addr + offset * kF32, r, c, c * kF32);
+          store(MemSpace::acc, a, out.addr + offset * kF32, r, c, c * kF32, 0,
+                act);
+        };
+        for (int64_t r0 = 0; r0 < fullRows; r0 += chunk)
+          step(r0 * cols(), std::min(chunk, fullRows - r0), cols());
+        if (tail)
+          step(fullRows * cols(), 1, tail);
+        buffers[generic.getResult(0)] = out;
+        return success();
+      }
+    }
+  }
+  return unsupported(generic, "this elementwise computation is not a "
+      "per-channel affine epilogue of a convolution or matmul, an "
+      "activation, or an add/mul/max of two tensors");
+}
+
+LogicalResult Lowering::lowerFunction(func::FuncOp func) {
+  FunctionType type = func.getFunctionType();
+  auto tensorName = [&](DictionaryAttr attrs, StringRef fallback) {
+    if (attrs)
+      if (auto name = attrs.getAs<StringAttr>("onnx.name"))
+        return name.getValue().str();
+    return fallback.str();
+  };
+  for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
+    auto tensor = dyn_cast<RankedTensorType>(arg.getType());
+    if (!tensor || !tensor.hasStaticShape() ||
+        !tensor.getElementType().isF32())
+      return func.emitError() << "cannot run on the accelerator: input " << i
+                              << " is not a static-shaped f32 tensor";
+    Buffer buffer = newBuffer(tensor);
+    InputOp::create(items, loc,
+                    tensorName(func.getArgAttrDict(i), "input" + std::to_string(i)),
+                    buffer.addr, tensor, 0, APFloat(1.0f));
+    buffers[arg] = buffer;
+  }
+  ConfigOp::create(code, loc, config.getDataflow(), ElemType::fp32,
+                   APFloat(0.0f), APFloat(0.0f), 0);
+
+  for (Operation &op : func.getBody().front()) {
+    if (folded.contains(&op))
+      continue;
+    LogicalResult result =
+        TypeSwitch<Operation *, LogicalResult>(&op)
+            .Case<arith::ConstantOp, tensor::EmptyOp, linalg::FillOp,
+                  linalg::TransposeOp>([&](Operation *op) -> LogicalResult {
+              // Materialised where used (constants, weights) or the init of
+              // a layer; a non-constant transpose has no use we support.
+              if (auto transpose = dyn_cast<linalg::TransposeOp>(op))
+                if (!constantFloats(transpose.getResult()[0]))
+                  return unsupported(op, ""
+                                       "transpose of a non-constant tensor");
+              return success();
+            })
+            .Case<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(
+                [&](Operation *op) {
+                  if (auto in = bufferOf(op->getOperand(0)))
+                    buffers[op->getResult(0)] = {
+                        in->addr,
+                        cast<RankedTensorType>(op->getResult(0).getType())};
+                  return success();
+                })
+            .Case([&](tensor::PadOp pad) { return lowerPad(pad); })
+            .Case([&](tensor::ExtractSliceOp slice) {
+              return lowerExtractSlice(slice);
+            })
+            .Case([&](linalg::Conv2DNchwFchwOp conv) { return lowerConv(conv); })
+            .Case([&](linalg::DepthwiseConv2DNchwChwOp conv) {
+              return lowerDepthwise(conv);
+            })
+            .Case([&](linalg::MatmulOp matmul) { return lowerMatmul(matmul); })
+            .Case([&](linalg::PoolingNchwMaxOp pool) {
+              return lowerMaxPool(pool);
+            })
+            .Case([&](linalg::ReduceOp reduce) { return lowerReduce(reduce); })
+            .Case([&](linalg::GenericOp generic) {
+              return lowerGeneric(generic);
+            })
+            .Case([&](func::ReturnOp) { return success(); })
+            .Default([&](Operation *op) {
+              return unsupported(op, "no accelerator lowering for this op");
+            });
+    if (failed(result))
+      return failure();
+  }
+
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  llvm::DenseSet<int64_t> seen;
+  for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
+    auto buffer = bufferOf(value);
+    if (!buffer || isa<BlockArgument>(value) || !seen.insert(buffer->addr).second)
+      return ret.emitError() << "cannot run on the accelerator: output " << i
+                             << " is not computed by the program";
+    OutputOp::create(items, loc,
+                     tensorName(func.getResultAttrDict(i),
+                                "output" + std::to_string(i)),
+                     buffer->addr, cast<RankedTensorType>(type.getResult(i)),
+                     0, APFloat(1.0f));
+  }
+  HaltOp::create(code, loc, currentLayer);
+  if (numLayers == 0)
+    LayerOp::create(items, loc, "program", "none", 0);
+  return success();
+}
+
+struct ConvertLinalgToAccel
+    : public spade::impl::ConvertLinalgToAccelBase<ConvertLinalgToAccel> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto func = module.lookupSymbol<func::FuncOp>(entry);
+    if (!func) {
+      module.emitError() << "no function '" << entry << "' to lower";
+      return signalPassFailure();
+    }
+    std::optional<Dataflow> flow =
+        dataflow == "st-os" ? Dataflow::st_os : symbolizeDataflow(dataflow);
+    if (!flow) {
+      module.emitError() << "unknown dataflow '" << dataflow
+                         << "' (os, ws, is or st-os)";
+      return signalPassFailure();
+    }
+    MLIRContext *ctx = &getContext();
+    auto emitError = [&] { return module.emitError(); };
+    // One accelerator, the default sparse unit, fp32 operands.
+    ConfigAttr config = ConfigAttr::getChecked(
+        function_ref<InFlightDiagnostic()>(emitError), ctx, int64_t(rows),
+        int64_t(cols), *flow, int64_t(spadRows), int64_t(accRows), int64_t(1),
+        int64_t(16), int64_t(1), int64_t(0));
+    if (!config)
+      return signalPassFailure();
+
+    OpBuilder builder(ctx);
+    builder.setInsertionPoint(func);
+    auto program = ProgramOp::create(
+        builder, func.getLoc(), config, 0,
+        simConfig.empty() ? StringAttr() : builder.getStringAttr(simConfig));
+    Block *body = builder.createBlock(&program.getBody());
+    OpBuilder items = OpBuilder::atBlockBegin(body);
+    auto codeOp = CodeOp::create(items, func.getLoc(), 0);
+    OpBuilder code = OpBuilder::atBlockBegin(
+        builder.createBlock(&codeOp.getBody()));
+    items.setInsertionPoint(codeOp);
+
+    Lowering lowering(config, bool(doubleBuffer), items, code);
+    if (failed(lowering.lowerFunction(func))) {
+      program.erase();
+      return signalPassFailure();
+    }
+    program.setDramBytes(std::max<int64_t>(lowering.dramSize(), kDramAlign));
+    func.erase();
+  }
+};
+
+} // namespace

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Compiles models for the accelerator and checks spade-sim against the CPU.
+
+check-accel-vs-cpu.py --tools DIR --work DIR [--accel-config C] [--array RxC]
+                      [--dataflow DF] [--rtol R] [--atol A] MODEL...
+
+MODEL is an .onnx/.onnxtxt file or the name of a model exported by
+scripts/export-torch-models.py (resnet18, mobilenet_v2, ...; exported into
+the cache on first use). Each model is compiled with
+`spade-compile --target=accel`, run by `spade-sim` on seeded random inputs
+(or the exported model's inputs/input.npy) and by `spade-run` (the CPU
+backend, JIT) on the same inputs, and the outputs are compared. Prints one
+line per model, "NAME: max abs error E, max rel error R, cycles C: PASS|FAIL",
+then "N passed, M failed"; exits 1 if any failed.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+
+
+def model_path(name):
+    if os.path.exists(name):
+        return name
+    script = os.path.join(os.path.dirname(__file__), "export-torch-models.py")
+    root = subprocess.run([sys.executable, script, "--cached"], check=True,
+                          capture_output=True, text=True).stdout.strip()
+    return os.path.join(root, name, "model.onnx")
+
+
+def make_inputs(path, work, seed):
+    model = onnx.load(path, load_external_data=False)
+    initializers = {i.name for i in model.graph.initializer}
+    exported = os.path.join(os.path.dirname(path), "inputs", "input.npy")
+    files = []
+    rng = np.random.default_rng(seed)
+    for value in model.graph.input:
+        if value.name in initializers:
+            continue
+        dims = [d.dim_value for d in value.type.tensor_type.shape.dim]
+        if os.path.exists(exported) and not files:
+            data = np.load(exported).astype(np.float32)
+        else:
+            data = rng.standard_normal(dims).astype(np.float32)
+        file = os.path.join(work, f"in{len(files)}.npy")
+        np.save(file, data)
+        files.append((value.name, file))
+    return files, [o.name for o in model.graph.output]
+
+
+def run(cmd):
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(" ".join(cmd) + ":\n" + result.stderr.strip())
+    return result
+
+
+def check(name, args):
+    path = model_path(name)
+    short = os.path.splitext(os.path.basename(name))[0]
+    if short == "model":
+        short = os.path.basename(os.path.dirname(path))
+    work = os.path.join(args.work, short)
+    os.makedirs(work, exist_ok=True)
+    inputs, outputs = make_inputs(path, work, args.seed)
+    binary = os.path.join(work, "model.spadebin")
+    accel = [f"--accel-config={args.accel_config}"]
+    if args.array:
+        accel.append(f"--array={args.array}")
+    if args.dataflow:
+        accel.append(f"--dataflow={args.dataflow}")
+    run([os.path.join(args.tools, "spade-compile"), path, "-o", binary,
+         "--target=accel"] + accel)
+    sim_out, cpu_out = os.path.join(work, "sim"), os.path.join(work, "cpu")
+    stats = os.path.join(work, "stats.json")
+    run([os.path.join(args.tools, "spade-sim"), binary, "--output-dir",
+         sim_out, "--stats", stats] + [f"--input={n}={f}" for n, f in inputs])
+    run([os.path.join(args.tools, "spade-run"), path, "--output-dir", cpu_out]
+        + [f"--input={n}={f}" for n, f in inputs])
+    ok, abs_err, rel_err = True, 0.0, 0.0
+    for out in outputs:
+        got = np.load(os.path.join(sim_out, out + ".npy"))
+        want = np.load(os.path.join(cpu_out, out + ".npy"))
+        if got.shape != want.shape:
+            ok = False
+            continue
+        diff = np.abs(got.astype(np.float64) - want)
+        abs_err = max(abs_err, float(diff.max()))
+        rel_err = max(rel_err, float((diff / (np.abs(want) + 1e-30)).max()))
+        ok = ok and bool(np.all(diff <= args.atol + args.rtol * np.abs(want)))
+    with open(stats) as f:
+        cycles = json.load(f).get("total", {}).get("cycles", "?")
+    print(f"{short}: max abs error {abs_err:.3g}, max rel error {rel_err:.3g}, "
+          f"cycles {cycles}: {'PASS' if ok else 'FAIL'}", flush=True)
+    return ok
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("models", nargs="+")
+    parser.add_argument("--tools", required=True)
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--accel-config", default="gemmini")
+    parser.add_argument("--array")
+    parser.add_argument("--dataflow")
+    parser.add_argument("--rtol", type=float, default=1e-4)
+    parser.add_argument("--atol", type=float, default=1e-5)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    passed = failed = 0
+    for name in args.models:
+        try:
+            ok = check(name, args)
+        except RuntimeError as error:
+            print(f"{name}: {error}: FAIL", flush=True)
+            ok = False
+        passed += ok
+        failed += not ok
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
