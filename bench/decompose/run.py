@@ -133,7 +133,7 @@ def resources(mlir):
     out = {}
     m = re.search(r"\{-#\s*dialect_resources:(.*)#-\}", mlir, re.S)
     if m:
-        for name, hexdata in re.findall(r'^\s*([\w.]+): "0x([0-9A-Fa-f]+)"',
+        for name, hexdata in re.findall(r'^\s*"?([^"\s]+?)"?: "0x([0-9A-Fa-f]+)"',
                                         m.group(1), re.M):
             out[name] = bytes.fromhex(hexdata)[4:]
     return out
@@ -149,7 +149,7 @@ def constant_values(mlir, blobs, name, shape, elem):
     count = int(np.prod(shape))
     np_type = {"f32": np.float32, "i8": np.int8, "i4": np.int8}[elem]
     if attr.startswith("dense_resource<"):
-        data = blobs[attr[len("dense_resource<"):-1]]
+        data = blobs[attr[len("dense_resource<"):-1].strip('"')]
         return np.frombuffer(data, np_type)[:count]
     body = attr[len("dense<"):-1]
     if body.startswith('"0x'):
@@ -459,6 +459,8 @@ def main():
     ap.add_argument("--out")
     ap.add_argument("--settings", help="only settings whose label contains "
                     "one of these comma-separated strings")
+    ap.add_argument("--skip", help="skip settings whose label contains one "
+                    "of these comma-separated strings")
     args = ap.parse_args()
     r = Runner(args)
     node_path = setup_output(["bash", os.path.join(SCRIPTS,
@@ -495,6 +497,10 @@ def main():
         if args.settings:
             keep = args.settings.split(",")
             settings = [s for s in settings if any(k in s[0] for k in keep)]
+        if args.skip:
+            skip = args.skip.split(",")
+            settings = [s for s in settings
+                        if not any(k in s[0] for k in skip)]
         orig_mlir = os.path.join(mdir, "original.mlir")
         r.import_onnx(onnx_path, orig_mlir)
         input_file = os.path.join(mdir, "input.npy")
