@@ -421,7 +421,7 @@ class Runner:
         m = re.search(r"min ([0-9.]+) ms, median ([0-9.]+) ms", out)
         return float(m.group(1)), float(m.group(2))
 
-    def record_conv_inputs(self, onnx_path, inputs, out_dir):
+    def record_conv_inputs(self, onnx_path, inputs, out_dir, mlir=None):
         """conv<i>.npy: the input of the i-th Conv node (graph order) on
         `inputs`, zero-padded as the convolution reads it (what the passes
         expect), and unpadded<i>.npy as recorded, by running the original
@@ -440,6 +440,11 @@ class Runner:
         probe = self.compile(path)
         per_input = [probe.run(x[None]) for x in inputs]
         nodes = model_conv_nodes(onnx_path)
+        shapes = [dims(m)[0] for m in re.findall(
+            r"linalg\.(?:depthwise_)?conv_2d\w* .*?ins\(.*? : "
+            r"(tensor<[0-9x]+xf32>)", mlir or "")]
+        if len(shapes) != len(convs):
+            shapes = None
         for i, name in enumerate(convs):
             k = outputs.index(name)
             x = np.concatenate([r[k] for r in per_input])
@@ -448,6 +453,9 @@ class Runner:
             if pads:
                 t, l, b, rr = pads[0]
                 x = np.pad(x, ((0, 0), (0, 0), (t, b), (l, rr)))
+            if shapes:
+                # The importer drops padding no window reaches.
+                x = x[:, :, :shapes[i][2], :shapes[i][3]]
             np.save(os.path.join(out_dir, f"conv{i}.npy"), x)
             np.save(os.path.join(out_dir, f"unpadded{i}.npy"),
                     np.concatenate([r[k] for r in per_input]))
@@ -519,7 +527,8 @@ def main():
         act = os.path.join(mdir, "act")
         os.makedirs(act, exist_ok=True)
         if any("{act}" in p or "refit" in p for _, p in settings):
-            r.record_conv_inputs(onnx_path, calib, act)
+            with open(orig_mlir) as f:
+                r.record_conv_inputs(onnx_path, calib, act, f.read())
 
         with open(orig_mlir) as f:
             orig_bytes, orig_macs = conv_stats(f.read())
