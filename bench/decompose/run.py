@@ -274,7 +274,8 @@ def numpy_decompose(mlir, onnx_path, spec, act_dir=None):
         if refit:
             attrs = {a.name: onnx.helper.get_attribute_value(a)
                      for a in node.attribute}
-            recorded = np.load(os.path.join(act_dir, f"conv{index - 1}.npy"))
+            recorded = np.load(os.path.join(act_dir,
+                                            f"unpadded{index - 1}.npy"))
             patches = sample_patches(recorded, kh, kw, int(stride),
                                      attrs.get("pads", [0, 0, 0, 0]), 4096,
                                      rng)
@@ -420,9 +421,11 @@ class Runner:
         m = re.search(r"min ([0-9.]+) ms, median ([0-9.]+) ms", out)
         return float(m.group(1)), float(m.group(2))
 
-    def record_conv_inputs(self, onnx_path, inputs, out_dir):
+    def record_conv_inputs(self, onnx_path, inputs, out_dir, mlir=None):
         """conv<i>.npy: the input of the i-th Conv node (graph order) on
-        `inputs`, recorded by running the original with them as outputs."""
+        `inputs`, zero-padded as the convolution reads it (what the passes
+        expect), and unpadded<i>.npy as recorded, by running the original
+        with those inputs exposed as outputs."""
         model = onnx.shape_inference.infer_shapes(onnx.load(onnx_path))
         convs = [n.input[0] for n in model.graph.node if n.op_type == "Conv"]
         known = {v.name: v for v in list(model.graph.value_info) +
@@ -436,9 +439,25 @@ class Runner:
         onnx.save(model, path)
         probe = self.compile(path)
         per_input = [probe.run(x[None]) for x in inputs]
+        nodes = model_conv_nodes(onnx_path)
+        shapes = [dims(m)[0] for m in re.findall(
+            r"linalg\.(?:depthwise_)?conv_2d\w* .*?ins\(.*? : "
+            r"(tensor<[0-9x]+xf32>)", mlir or "")]
+        if len(shapes) != len(convs):
+            shapes = None
         for i, name in enumerate(convs):
             k = outputs.index(name)
-            np.save(os.path.join(out_dir, f"conv{i}.npy"),
+            x = np.concatenate([r[k] for r in per_input])
+            # The passes read the input of the (padded) linalg convolution.
+            pads = [a.ints for a in nodes[i].attribute if a.name == "pads"]
+            if pads:
+                t, l, b, rr = pads[0]
+                x = np.pad(x, ((0, 0), (0, 0), (t, b), (l, rr)))
+            if shapes:
+                # The importer drops padding no window reaches.
+                x = x[:, :, :shapes[i][2], :shapes[i][3]]
+            np.save(os.path.join(out_dir, f"conv{i}.npy"), x)
+            np.save(os.path.join(out_dir, f"unpadded{i}.npy"),
                     np.concatenate([r[k] for r in per_input]))
 
 
@@ -508,7 +527,8 @@ def main():
         act = os.path.join(mdir, "act")
         os.makedirs(act, exist_ok=True)
         if any("{act}" in p or "refit" in p for _, p in settings):
-            r.record_conv_inputs(onnx_path, calib, act)
+            with open(orig_mlir) as f:
+                r.record_conv_inputs(onnx_path, calib, act, f.read())
 
         with open(orig_mlir) as f:
             orig_bytes, orig_macs = conv_stats(f.read())
