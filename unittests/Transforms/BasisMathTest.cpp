@@ -96,10 +96,13 @@ TEST(BasisMath, RefitHoldsPrunedEntriesAtZero) {
   for (size_t i = 0; i < support.size(); i += 3)
     support[i] = false;
   Matrix c = fit.refit(k, &support);
-  for (int64_t r = 0; r < c.rows(); ++r)
-    for (int64_t j = 0; j < c.cols(); ++j)
-      if (!support[r * c.cols() + j])
+  for (int64_t r = 0; r < c.rows(); ++r) {
+    for (int64_t j = 0; j < c.cols(); ++j) {
+      if (!support[r * c.cols() + j]) {
         EXPECT_EQ(c(r, j), 0.0);
+      }
+    }
+  }
 }
 
 TEST(BasisMath, LargestEntriesKeepsTheBiggest) {
