@@ -75,6 +75,18 @@ FMNIST_SETTINGS = [
      "spade-decompose-basis{num-basis=3 activations={act}},"
      "spade-prune-coefficients{sparsity=0.6 activations={act}},"
      "spade-quantize-coefficients{bits=4}"),
+    ("K=6 refit + 30% + int8",
+     "spade-decompose-basis{num-basis=6 activations={act}},"
+     "spade-prune-coefficients{sparsity=0.3 activations={act}},"
+     "spade-quantize-coefficients{bits=8}"),
+    ("K=5 refit + 40% + int8",
+     "spade-decompose-basis{num-basis=5 activations={act}},"
+     "spade-prune-coefficients{sparsity=0.4 activations={act}},"
+     "spade-quantize-coefficients{bits=8}"),
+    ("budget 0.02 refit + budget 0.04 + int8",
+     "spade-decompose-basis{error-budget=0.02 activations={act}},"
+     "spade-prune-coefficients{error-budget=0.04 activations={act}},"
+     "spade-quantize-coefficients{bits=8}"),
 ]
 NUMPY_SETTINGS = [
     ("numpy svd K=6", "numpy:6:0:32"),
