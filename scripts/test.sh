@@ -21,7 +21,7 @@ run_suite() { # build-dir [cmake args...]
 
 run_suite "$root/build"
 if [ "${SPADE_SKIP_SANITIZERS:-0}" != 1 ]; then
-  ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
+  ASAN_OPTIONS=detect_leaks=0:allow_user_poisoning=0 UBSAN_OPTIONS=print_stacktrace=1 \
     run_suite "$root/build-asan" -DSPADE_ENABLE_SANITIZERS=ON
 fi
 
