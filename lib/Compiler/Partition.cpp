@@ -7,6 +7,7 @@
 #include "spade/Compiler/Partition.h"
 
 #include "spade/Conversion/Passes.h"
+#include "spade/Partition/Passes.h"
 
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/ADT/StringExtras.h"
@@ -65,6 +66,7 @@ LogicalResult spade::buildPartitionPipeline(OpPassManager &pm,
                                             const PartitionOptions &options) {
   static const bool registered = [] {
     registerSpadeConversionPasses();
+    registerSpadePartitionPasses();
     return true;
   }();
   (void)registered;
