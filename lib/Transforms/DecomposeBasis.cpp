@@ -156,7 +156,8 @@ LogicalResult DecomposeBasisPass::checkOptions() {
     return failure();
   };
   if (numBasis < 0)
-    return fail("num-basis must be positive, got " + Twine(numBasis.getValue()));
+    return fail("num-basis must be positive, got " +
+                Twine(numBasis.getValue()));
   if (numBasis > 0 && errorBudget >= 0)
     return fail("give num-basis or error-budget, not both");
   if (!(rankTolerance >= 0 && rankTolerance < 1))
