@@ -122,11 +122,9 @@ struct BasisConvToCSR : OpRewritePattern<spade::BasisConvOp> {
     auto basisTy = cast<RankedTensorType>(op.getBasis().getType());
     auto coeffTy = cast<RankedTensorType>(op.getCoefficients().getType());
     auto resultTy = cast<RankedTensorType>(op.getResult().getType());
-    if (!inputTy.hasStaticShape() || !basisTy.hasStaticShape() ||
-        !coeffTy.hasStaticShape() || !resultTy.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shapes");
-    if (coeffTy.getEncoding())
-      return rewriter.notifyMatchFailure(op, "sparse-encoded coefficients");
+    if (!op.hasStaticDenseOperands())
+      return rewriter.notifyMatchFailure(
+          op, "dynamic shapes or sparse-encoded coefficients");
     Type elemTy = inputTy.getElementType();
     if (!elemTy.isF32() || !basisTy.getElementType().isF32() ||
         !resultTy.getElementType().isF32())

@@ -55,21 +55,6 @@ std::string spade::activationPath(llvm::StringRef dir, int64_t index) {
   return path.str().str();
 }
 
-std::optional<std::vector<float>> spade::constantFloats(Value value) {
-  auto constant = value.getDefiningOp<arith::ConstantOp>();
-  if (!constant || !cast<ShapedType>(value.getType()).getElementType().isF32())
-    return std::nullopt;
-  if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue())) {
-    auto range = dense.getValues<float>();
-    return std::vector<float>(range.begin(), range.end());
-  }
-  if (auto resource =
-          dyn_cast<DenseF32ResourceElementsAttr>(constant.getValue()))
-    if (std::optional<ArrayRef<float>> data = resource.tryGetAsArrayRef())
-      return std::vector<float>(data->begin(), data->end());
-  return std::nullopt;
-}
-
 std::optional<spade::basis::Matrix> spade::loadCalibrationPatches(
     llvm::StringRef dir, int64_t index, RankedTensorType inputType,
     llvm::ArrayRef<int64_t> pads, basis::ConvGeometry geometry,

@@ -12,6 +12,7 @@
 #ifndef SPADE_TRANSFORMS_CONVLAYERS_H
 #define SPADE_TRANSFORMS_CONVLAYERS_H
 
+#include "spade/Support/ConstantData.h"
 #include "spade/Transforms/BasisMath.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -45,8 +46,6 @@ std::string convLayerName(mlir::Operation *op, int64_t index);
 /// Where layer `index`'s calibration input lives in `dir`.
 std::string activationPath(llvm::StringRef dir, int64_t index);
 
-/// The f32 values of a constant tensor (dense or dense_resource), or none.
-std::optional<std::vector<float>> constantFloats(mlir::Value value);
 
 /// A spade.basis_conv's geometry (input before its pads), its basis (K x
 /// taps) and f32 coefficients ((Cout * Cin/groups) x K), or none when they

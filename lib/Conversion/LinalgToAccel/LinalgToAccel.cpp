@@ -26,6 +26,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "spade/Conversion/Passes.h"
+#include "spade/Support/ConstantData.h"
 #include "spade/Dialect/Accel/AccelOps.h"
 #include "spade/Dialect/Spade/SpadeOps.h"
 
@@ -75,18 +76,18 @@ struct ChannelAffine {
 
 /// The float contents of a constant tensor value, following reshapes and
 /// 2-D transposes of constants.
-std::optional<SmallVector<float>> constantFloats(Value value) {
+std::optional<SmallVector<float>> foldedConstantFloats(Value value) {
   Operation *def = value.getDefiningOp();
   if (!def)
     return std::nullopt;
   if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def))
-    return constantFloats(def->getOperand(0));
+    return foldedConstantFloats(def->getOperand(0));
   if (auto transpose = dyn_cast<linalg::TransposeOp>(def)) {
     auto type = cast<RankedTensorType>(transpose.getInput().getType());
     if (type.getRank() != 2 ||
         transpose.getPermutation() != ArrayRef<int64_t>{1, 0})
       return std::nullopt;
-    auto in = constantFloats(transpose.getInput());
+    auto in = foldedConstantFloats(transpose.getInput());
     if (!in)
       return std::nullopt;
     int64_t r = type.getDimSize(0), c = type.getDimSize(1);
@@ -96,31 +97,8 @@ std::optional<SmallVector<float>> constantFloats(Value value) {
         out[j * r + i] = (*in)[i * c + j];
     return out;
   }
-  auto constant = dyn_cast<arith::ConstantOp>(def);
-  if (!constant)
-    return std::nullopt;
-  auto type = dyn_cast<RankedTensorType>(constant.getType());
-  if (!type || !type.getElementType().isF32() || !type.hasStaticShape())
-    return std::nullopt;
-  if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue())) {
-    SmallVector<float> out;
-    out.reserve(type.getNumElements());
-    for (float v : dense.getValues<float>())
-      out.push_back(v);
-    return out;
-  }
-  if (auto resource =
-          dyn_cast<DenseResourceElementsAttr>(constant.getValue())) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob)
-      return std::nullopt;
-    ArrayRef<char> bytes = blob->getData();
-    if (bytes.size() != size_t(type.getNumElements()) * sizeof(float))
-      return std::nullopt;
-    SmallVector<float> out(type.getNumElements());
-    std::memcpy(out.data(), bytes.data(), bytes.size());
-    return out;
-  }
+  if (auto values = spade::constantFloats(value))
+    return SmallVector<float>(values->begin(), values->end());
   return std::nullopt;
 }
 
@@ -161,7 +139,7 @@ std::optional<ChannelAffine> matchChannelAffine(linalg::GenericOp generic,
     if (input->get() == x && map.isIdentity() && !sawX) {
       operand.isX = sawX = true;
     } else {
-      auto data = constantFloats(input->get());
+      auto data = foldedConstantFloats(input->get());
       if (!data)
         return std::nullopt;
       bool perChannel = false;
@@ -685,7 +663,7 @@ LogicalResult Lowering::emitConvGemm(Operation *op, const ConvShape &shape,
 LogicalResult Lowering::lowerConv(linalg::Conv2DNchwFchwOp conv) {
   Value input = conv.getInputs()[0];
   auto in = bufferOf(input);
-  auto weights = constantFloats(conv.getInputs()[1]);
+  auto weights = foldedConstantFloats(conv.getInputs()[1]);
   if (!in || !weights)
     return unsupported(conv, "the input must be "
                              "a tensor and the weights constant");
@@ -732,7 +710,7 @@ LogicalResult Lowering::lowerConv(linalg::Conv2DNchwFchwOp conv) {
 
 LogicalResult Lowering::lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
   auto in = bufferOf(conv.getInputs()[0]);
-  auto weights = constantFloats(conv.getInputs()[1]);
+  auto weights = foldedConstantFloats(conv.getInputs()[1]);
   if (!in || !weights)
     return unsupported(conv, "the input must be "
                              "a tensor and the weights constant");
@@ -823,7 +801,7 @@ LogicalResult Lowering::lowerMatmul(linalg::MatmulOp matmul) {
   beginLayer(matmul, "matmul", m * n * k);
   Activation act = activationFor(epi.lo, epi.hi);
   int64_t bAddr;
-  if (auto weights = constantFloats(matmul.getInputs()[1])) {
+  if (auto weights = foldedConstantFloats(matmul.getInputs()[1])) {
     SmallVector<float> w(*weights);
     for (int64_t i = 0; i < k; ++i)
       for (int64_t j = 0; j < n; ++j)
@@ -944,11 +922,11 @@ LogicalResult Lowering::lowerBasisConv(BasisConvOp conv) {
     return unsupported(conv, "this accelerator has no sparse coefficient "
                              "unit");
   auto in = bufferOf(conv.getInput());
-  auto basis = constantFloats(conv.getBasis());
-  auto coeffs = constantFloats(conv.getCoefficients());
+  auto basis = foldedConstantFloats(conv.getBasis());
+  auto coeffs = foldedConstantFloats(conv.getCoefficients());
   std::optional<SmallVector<float>> bias;
   if (conv.getBias())
-    bias = constantFloats(conv.getBias());
+    bias = foldedConstantFloats(conv.getBias());
   if (!in || !basis || !coeffs || (conv.getBias() && !bias))
     return unsupported(conv, "the input must be a tensor and the basis, "
                              "fp32 coefficients and bias constant");
@@ -1371,7 +1349,7 @@ LogicalResult Lowering::lowerFunction(func::FuncOp func) {
               // Materialised where used (constants, weights) or the init of
               // a layer; a non-constant transpose has no use we support.
               if (auto transpose = dyn_cast<linalg::TransposeOp>(op))
-                if (!constantFloats(transpose.getResult()[0]))
+                if (!foldedConstantFloats(transpose.getResult()[0]))
                   return unsupported(op, ""
                                          "transpose of a non-constant tensor");
               return success();

@@ -54,11 +54,9 @@ struct BasisConvLowering : OpConversionPattern<BasisConvOp> {
     auto basisTy = cast<RankedTensorType>(op.getBasis().getType());
     auto coeffTy = cast<RankedTensorType>(op.getCoefficients().getType());
     auto resultTy = cast<RankedTensorType>(op.getResult().getType());
-    if (!inputTy.hasStaticShape() || !basisTy.hasStaticShape() ||
-        !coeffTy.hasStaticShape() || !resultTy.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shapes");
-    if (coeffTy.getEncoding())
-      return rewriter.notifyMatchFailure(op, "sparse coefficients");
+    if (!op.hasStaticDenseOperands())
+      return rewriter.notifyMatchFailure(
+          op, "dynamic shapes or sparse coefficients");
 
     Type elemTy = inputTy.getElementType();
     int64_t n = inputTy.getDimSize(0), cin = inputTy.getDimSize(1);

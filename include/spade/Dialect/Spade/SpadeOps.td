@@ -61,6 +61,18 @@ def Spade_BasisConvOp : Spade_Op<"basis_conv",
       return ::llvm::cast<::mlir::RankedTensorType>(getBasis().getType())
           .getDimSize(0);
     }
+    /// True when the operands and the result have static shapes and the
+    /// coefficients are not sparse_tensor-encoded: what the lowerings take.
+    bool hasStaticDenseOperands() {
+      auto isStatic = [](::mlir::Value v) {
+        return ::llvm::cast<::mlir::RankedTensorType>(v.getType())
+            .hasStaticShape();
+      };
+      return isStatic(getInput()) && isStatic(getBasis()) &&
+             isStatic(getCoefficients()) && isStatic(getResult()) &&
+             !::llvm::cast<::mlir::RankedTensorType>(
+                  getCoefficients().getType()).getEncoding();
+    }
     /// True when the coefficients are integers dequantised by `scales`.
     bool hasQuantizedCoefficients() {
       return ::llvm::isa<::mlir::IntegerType>(
