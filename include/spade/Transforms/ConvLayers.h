@@ -46,7 +46,6 @@ std::string convLayerName(mlir::Operation *op, int64_t index);
 /// Where layer `index`'s calibration input lives in `dir`.
 std::string activationPath(llvm::StringRef dir, int64_t index);
 
-
 /// A spade.basis_conv's geometry (input before its pads), its basis (K x
 /// taps) and f32 coefficients ((Cout * Cin/groups) x K), or none when they
 /// are not constants of that kind.

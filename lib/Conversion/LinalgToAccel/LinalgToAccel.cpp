@@ -26,9 +26,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "spade/Conversion/Passes.h"
-#include "spade/Support/ConstantData.h"
 #include "spade/Dialect/Accel/AccelOps.h"
 #include "spade/Dialect/Spade/SpadeOps.h"
+#include "spade/Support/ConstantData.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
