@@ -51,6 +51,8 @@ StringRef spade::sim::opcodeName(Opcode opcode) {
     return "recv";
   case Opcode::Halt:
     return "halt";
+  case Opcode::Host:
+    return "host";
   }
   return "?";
 }
@@ -262,6 +264,9 @@ static Slot encode(const Instruction &in) {
     s.u32(16, in.localAddr);
     s.u32(20, in.bytes);
     break;
+  case Opcode::Host:
+    s.u32(16, in.hostFunction);
+    break;
   case Opcode::Fence:
   case Opcode::Barrier:
   case Opcode::Halt:
@@ -404,6 +409,9 @@ spade::sim::decodeInstruction(llvm::ArrayRef<uint8_t> bytes) {
     in.dramAddr = r.u64(8);
     in.localAddr = r.u32(16);
     in.bytes = r.u32(20);
+    break;
+  case Opcode::Host:
+    in.hostFunction = r.u32(16);
     break;
   case Opcode::Fence:
   case Opcode::Barrier:

@@ -1,4 +1,4 @@
-// RUN: spade-opt %s -split-input-file -verify-diagnostics --convert-linalg-to-accel="rows=4 cols=4 spad-rows=256 acc-rows=64"
+// RUN: spade-opt %s -split-input-file -verify-diagnostics --convert-linalg-to-accel="rows=4 cols=4 spad-rows=256 acc-rows=64 host-fallback=false"
 
 // Operations the accelerator has no instruction for are errors naming them.
 
