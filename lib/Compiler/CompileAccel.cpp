@@ -114,7 +114,7 @@ compileHostFunctions(ModuleOp module, accel::ProgramOp program) {
       return emitError(loc) << "the host target cannot emit object files";
     codegen.run(*llvmModule);
   }
-  if (failed(linkModel(loc, objectPath, libraryPath, /*shared=*/true)))
+  if (failed(linkHostLibrary(loc, objectPath, libraryPath)))
     return failure();
   auto bytes = llvm::MemoryBuffer::getFile(libraryPath, /*IsText=*/false,
                                            /*RequiresNullTerminator=*/false);
@@ -127,7 +127,10 @@ compileHostFunctions(ModuleOp module, accel::ProgramOp program) {
 
 LogicalResult spade::compileForAccel(ModuleOp module,
                                      const AccelCompileOptions &options,
-                                     StringRef output) {
+                                     StringRef outputArg) {
+  // A copy: lld, which links the host library, resets the command-line
+  // options the caller's string may live in.
+  std::string output = outputArg.str();
   auto progress = [&](StringRef what) {
     if (options.progress)
       options.progress(what);

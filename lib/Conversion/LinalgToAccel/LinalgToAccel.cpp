@@ -1624,9 +1624,14 @@ LogicalResult Lowering::lowerOrFallBack(Operation *op) {
 }
 
 void Lowering::addToHost(Operation *op, StringRef reason) {
-  if (!reason.empty())
-    op->emitRemark() << "'" << op->getName().getStringRef()
-                     << "' runs on the host: " << reason;
+  if (!reason.empty()) {
+    StringRef name = op->getName().getStringRef();
+    std::string node = layerName(op);
+    InFlightDiagnostic remark = op->emitRemark() << "'" << name << "'";
+    if (node != name)
+      remark << " of node '" << node << "'";
+    remark << " runs on the host: " << reason;
+  }
   hostOps.push_back(op);
   hostSet.insert(op);
   // Every result gets its DRAM tensor now, so that accelerator layers
