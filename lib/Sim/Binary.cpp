@@ -57,7 +57,8 @@ static std::string checkTensor(const TensorBinding &t, const Program &p) {
   if (t.name.empty())
     return "has an empty name";
   if (t.type != ElemType::I8 && t.type != ElemType::F32 &&
-      t.type != ElemType::BF16 && t.type != ElemType::I32)
+      t.type != ElemType::BF16 && t.type != ElemType::I32 &&
+      t.type != ElemType::I64)
     return "has an invalid element type";
   if (t.shape.size() > kMaxTensorRank)
     return llvm::formatv("has rank {0} > {1}", t.shape.size(), kMaxTensorRank);
@@ -409,7 +410,7 @@ static bool readTensor(ByteReader &r, TensorBinding &t) {
   t.accel = r.u32();
   t.dramAddr = r.u64();
   t.quantScale = r.f32();
-  if (!r.ok || reserved != 0 || type > static_cast<uint8_t>(ElemType::I32) ||
+  if (!r.ok || reserved != 0 || type > static_cast<uint8_t>(ElemType::I64) ||
       rank > kMaxTensorRank)
     return false;
   t.type = static_cast<ElemType>(type);

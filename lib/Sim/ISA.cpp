@@ -504,6 +504,7 @@ static bool supported(const AccelConfig &config, ElemType type) {
   case ElemType::BF16:
     return config.supportsBF16;
   case ElemType::I32:
+  case ElemType::I64:
     return false;
   }
   return false;
@@ -670,6 +671,7 @@ llvm::Error spade::sim::checkInstruction(const Instruction &in,
   case Opcode::Fence:
   case Opcode::Barrier:
   case Opcode::Halt:
+  case Opcode::Host: // its ranges are in the host table (verifyProgram)
     break;
   }
   if (!c.error.empty())

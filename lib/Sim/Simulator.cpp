@@ -421,6 +421,7 @@ void Simulator::Impl::computeTile(Accel &a, const Instruction &in) {
              sc, in.m, in.n, in.k, accumulate);
     break;
   case ElemType::I32:
+  case ElemType::I64:
     break; // rejected by checkInstruction (CONFIG)
   }
 }
@@ -462,6 +463,7 @@ void Simulator::Impl::computeDepthwise(Accel &a, const Instruction &in) {
         break;
       }
       case ElemType::I32:
+      case ElemType::I64:
         break;
       }
     }
@@ -546,6 +548,7 @@ double Simulator::Impl::readElement(Accel &a, MemSpace space, uint64_t base,
   case ElemType::BF16:
     return bf16ToFloat(uint16_t(p[0] | (p[1] << 8)));
   case ElemType::I32:
+  case ElemType::I64:
     break;
   }
   return 0;
@@ -584,6 +587,7 @@ void Simulator::Impl::writeElement(Accel &a, MemSpace space, uint64_t base,
     break;
   }
   case ElemType::I32:
+  case ElemType::I64:
     break;
   }
 }

@@ -1591,6 +1591,10 @@ LogicalResult Lowering::lowerOrFallBack(Operation *op) {
     addToHost(op, "");
     return success();
   }
+  // Constants, empty tensors and fills emit nothing: they are materialised
+  // where used (as weights, or recomputed inside host functions).
+  if (isa<arith::ConstantOp, tensor::EmptyOp, linalg::FillOp>(op))
+    return success();
   std::string reason;
   if (!hasOnlyF32Tensors(op)) {
     reason = "its tensors are not fp32";
@@ -1847,6 +1851,15 @@ LogicalResult Lowering::lowerOp(Operation *op) {
             });
 }
 
+/// Whether a .spadebin can bind `tensor` as an input or output.
+static bool isBindable(RankedTensorType tensor) {
+  if (!tensor || !tensor.hasStaticShape())
+    return false;
+  Type elem = tensor.getElementType();
+  return elem.isF32() || elem.isBF16() || elem.isInteger(8) ||
+         elem.isInteger(32) || elem.isInteger(64);
+}
+
 LogicalResult Lowering::lowerFunction(func::FuncOp func) {
   FunctionType type = func.getFunctionType();
   auto tensorName = [&](DictionaryAttr attrs, StringRef fallback) {
@@ -1856,10 +1869,13 @@ LogicalResult Lowering::lowerFunction(func::FuncOp func) {
     return fallback.str();
   };
   for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
+    // Inputs other than fp32 (e.g. int64 indices) can only be read by host
+    // code.
     auto tensor = dyn_cast<RankedTensorType>(arg.getType());
-    if (!tensor || !tensor.hasStaticShape() || !tensor.getElementType().isF32())
-      return func.emitError() << "cannot run on the accelerator: input " << i
-                              << " is not a static-shaped f32 tensor";
+    if (!isBindable(tensor))
+      return func.emitError()
+             << "cannot run on the accelerator: input " << i
+             << " is not a static-shaped tensor of f32, bf16, i8, i32 or i64";
     Buffer buffer = newBuffer(tensor);
     InputOp::create(
         items, loc,
@@ -1887,6 +1903,10 @@ LogicalResult Lowering::lowerFunction(func::FuncOp func) {
         !seen.insert(buffer->addr).second)
       return ret.emitError() << "cannot run on the accelerator: output " << i
                              << " is not computed by the program";
+    if (!isBindable(dyn_cast<RankedTensorType>(value.getType())))
+      return ret.emitError()
+             << "cannot run on the accelerator: output " << i
+             << " is not a static-shaped tensor of f32, bf16, i8, i32 or i64";
     OutputOp::create(
         items, loc,
         tensorName(func.getResultAttrDict(i), "output" + std::to_string(i)),

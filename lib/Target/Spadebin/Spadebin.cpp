@@ -32,6 +32,8 @@ std::optional<sim::ElemType> simElemType(Type type) {
     return sim::ElemType::I8;
   if (type.isInteger(32))
     return sim::ElemType::I32;
+  if (type.isInteger(64))
+    return sim::ElemType::I64;
   if (type.isF32())
     return sim::ElemType::F32;
   if (type.isBF16())

@@ -50,7 +50,7 @@ func.func @main_graph(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
 
 // -----
 
-// expected-error @+1 {{cannot run on the accelerator: input 0 is not a static-shaped f32 tensor}}
+// expected-error @+1 {{cannot run on the accelerator: input 0 is not a static-shaped tensor of f32, bf16, i8, i32 or i64}}
 func.func @main_graph(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
   return %x : tensor<?x4xf32>
 }

@@ -63,7 +63,7 @@ accel.program #accel.config<rows = 4, cols = 4, spad_rows = 64, acc_rows = 16, s
 // -----
 
 accel.program #accel.config<rows = 4, cols = 4, spad_rows = 64, acc_rows = 16, sparse_lanes = 16, bf16 = 0, num_accels = 1> dram 1024 {
-  // expected-error @+1 {{element type 'f16' is not one of i8, i32, f32, bf16}}
+  // expected-error @+1 {{element type 'f16' is not one of i8, i32, i64, f32, bf16}}
   accel.input "x" at 0 : tensor<4xf16>
   accel.layer "l" kind "k" macs 0
   accel.code 0 {
@@ -74,7 +74,7 @@ accel.program #accel.config<rows = 4, cols = 4, spad_rows = 64, acc_rows = 16, s
 // -----
 
 accel.program #accel.config<rows = 4, cols = 4, spad_rows = 64, acc_rows = 16, sparse_lanes = 16, bf16 = 0, num_accels = 1> dram 1024 {
-  // expected-error @+1 {{element type 'f64' is not one of i8, i32, f32, bf16}}
+  // expected-error @+1 {{element type 'f64' is not one of i8, i32, i64, f32, bf16}}
   accel.constant at 0 = dense<1.0> : tensor<4xf64>
   accel.layer "l" kind "k" macs 0
   accel.code 0 {

@@ -40,7 +40,8 @@ int64_t spade::accel::elemTypeBytes(ElemType type) {
 
 /// Bytes of a tensor element type the program can bind, if it is one.
 static std::optional<int64_t> tensorElemBytes(Type type) {
-  if (type.isInteger(8) || type.isInteger(32) || type.isF32() || type.isBF16())
+  if (type.isInteger(8) || type.isInteger(32) || type.isInteger(64) ||
+      type.isF32() || type.isBF16())
     return type.getIntOrFloatBitWidth() / 8;
   return std::nullopt;
 }
@@ -528,7 +529,7 @@ LogicalResult ProgramOp::verifyRegions() {
       std::optional<int64_t> esize = tensorElemBytes(type.getElementType());
       if (!esize)
         return op.emitOpError() << "element type " << type.getElementType()
-                                << " is not one of i8, i32, f32, bf16";
+                                << " is not one of i8, i32, i64, f32, bf16";
       if (failed(checkAccel(&op, accel)) ||
           failed(checkBytes(&op, "tensor", addr, type.getNumElements() * *esize,
                             *esize)))
@@ -539,7 +540,7 @@ LogicalResult ProgramOp::verifyRegions() {
       if (!esize)
         return constant.emitOpError()
                << "element type " << type.getElementType()
-               << " is not one of i8, i32, f32, bf16";
+               << " is not one of i8, i32, i64, f32, bf16";
       if (failed(checkAccel(constant, constant.getAccel())) ||
           failed(checkBytes(constant, "constant", constant.getDramAddr(),
                             type.getNumElements() * *esize, *esize)))
