@@ -22,6 +22,7 @@ import sys
 
 import numpy as np
 import onnx
+import onnx.mapping
 import onnx.parser
 
 
@@ -48,10 +49,15 @@ def make_inputs(path, work, seed):
         if value.name in initializers:
             continue
         dims = [d.dim_value for d in value.type.tensor_type.shape.dim]
+        dtype = onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[
+            value.type.tensor_type.elem_type]
         if os.path.exists(exported) and not files:
             data = np.load(exported).astype(np.float32)
+        elif np.issubdtype(dtype, np.integer):
+            # Indices (e.g. into embedding tables): small valid ones.
+            data = rng.integers(0, 2, dims).astype(dtype)
         else:
-            data = rng.standard_normal(dims).astype(np.float32)
+            data = rng.standard_normal(dims).astype(dtype)
         file = os.path.join(work, f"in{len(files)}.npy")
         np.save(file, data)
         files.append((value.name, file))
