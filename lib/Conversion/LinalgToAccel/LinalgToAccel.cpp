@@ -464,6 +464,8 @@ private:
   LogicalResult copyContiguous(Operation *op, int64_t src, int64_t dst,
                                int64_t count);
   LogicalResult lowerInsertSlice(tensor::InsertSliceOp insert);
+  LogicalResult lowerTranspose(linalg::TransposeOp transpose);
+  LogicalResult lowerBatchMatmul(linalg::BatchMatmulOp matmul);
   LogicalResult lowerSumPool(linalg::PoolingNchwSumOp pool);
   LogicalResult lowerPool(Operation *op, Value input, Value result,
                           VectorOpKind kind, int64_t kh, int64_t kw, int64_t sh,
@@ -1255,6 +1257,103 @@ LogicalResult Lowering::lowerInsertSlice(tensor::InsertSliceOp insert) {
   return success();
 }
 
+LogicalResult Lowering::lowerTranspose(linalg::TransposeOp transpose) {
+  // Transposes of constants fold into the weights that use them.
+  if (foldedConstantFloats(transpose.getResult()[0]))
+    return success();
+  // Any permutation is a strided gather: each plane of the result's last
+  // two dimensions is one LOAD whose row and column strides walk the input
+  // dimensions they come from, then a contiguous STORE.
+  auto in = bufferOf(transpose.getInput());
+  auto type = cast<RankedTensorType>(transpose.getResult()[0].getType());
+  if (!in || !type.hasStaticShape())
+    return unsupported(transpose, "transpose of a tensor not in memory");
+  ArrayRef<int64_t> perm = transpose.getPermutation();
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> inStrides(rank, 1);
+  for (int64_t d = rank - 2; d >= 0; --d)
+    inStrides[d] = inStrides[d + 1] * in->type.getDimSize(d + 1);
+  int64_t w = type.getDimSize(rank - 1);
+  int64_t h = rank >= 2 ? type.getDimSize(rank - 2) : 1;
+  int64_t colStride = inStrides[perm[rank - 1]] * kF32;
+  int64_t rowStride = rank >= 2 ? inStrides[perm[rank - 2]] * kF32 : 0;
+  if (w > 65535 || colStride > UINT32_MAX || rowStride > UINT32_MAX)
+    return unsupported(transpose, "a row or stride exceeds the DMA's fields");
+  int64_t chunk =
+      std::min<int64_t>(spadRegion(1) / ((w + cols() - 1) / cols()), 65535);
+  if (chunk < 1)
+    return transpose.emitError("the transposed rows do not fit the "
+                               "scratchpad");
+  beginLayer(transpose, "transpose", 0);
+  Buffer out = newBuffer(type);
+  int64_t planes = h * w ? type.getNumElements() / (h * w) : 0;
+  for (int64_t p = 0; p < planes; ++p) {
+    // Input offset of plane p (multi-index over the outer dimensions).
+    int64_t rest = p, base = 0;
+    for (int64_t d = rank - 3; d >= 0; --d) {
+      base += (rest % type.getDimSize(d)) * inStrides[perm[d]];
+      rest /= type.getDimSize(d);
+    }
+    for (int64_t y0 = 0; y0 < h; y0 += chunk) {
+      int64_t yt = std::min(chunk, h - y0);
+      spadToggle = !spadToggle;
+      int64_t spad = spadBase(0, 1);
+      load(MemSpace::spad, spad, in->addr + base * kF32 + y0 * rowStride, yt,
+           w, rowStride, colStride == kF32 ? 0 : colStride);
+      store(MemSpace::spad, spad, out.addr + (p * h + y0) * w * kF32, yt, w,
+            w * kF32, Activation::none);
+    }
+  }
+  buffers[transpose.getResult()[0]] = out;
+  return success();
+}
+
+LogicalResult Lowering::lowerBatchMatmul(linalg::BatchMatmulOp matmul) {
+  // One GEMM per batch entry, both operands in memory (attention's Q K^T
+  // and softmax(.) V).
+  auto lhs = bufferOf(matmul.getInputs()[0]);
+  auto rhs = bufferOf(matmul.getInputs()[1]);
+  if (!lhs || !rhs || !isFilledWith(matmul.getOutputs()[0], 0.0) ||
+      matmul.hasUserDefinedMaps())
+    return unsupported(matmul, "the operands must be tensors in memory, "
+                               "not broadcast or transposed, and the init "
+                               "zero");
+  auto outType = cast<RankedTensorType>(matmul.getResult(0).getType());
+  int64_t batch = outType.getDimSize(0), m = outType.getDimSize(1),
+          n = outType.getDimSize(2), k = lhs->type.getDimSize(2);
+  beginLayer(matmul, "matmul", batch * m * n * k);
+  Buffer out = newBuffer(outType);
+  for (int64_t b = 0; b < batch; ++b) {
+    int64_t aAddr = lhs->addr + b * m * k * kF32;
+    int64_t bAddr = rhs->addr + b * k * n * kF32;
+    int64_t cAddr = out.addr + b * m * n * kF32;
+    Gemm gemm;
+    gemm.m = m;
+    gemm.k = k;
+    for (int64_t n0 = 0; n0 < n; n0 += cols())
+      gemm.nTiles.push_back({n0, std::min(cols(), n - n0)});
+    gemm.loadA = [&](int64_t spad, int64_t m0, int64_t mt, int64_t k0,
+                     int64_t kt) {
+      load(MemSpace::spad, spad, aAddr + (m0 * k + k0) * kF32, mt, kt,
+           k * kF32);
+    };
+    gemm.loadB = [&](int64_t spad, int64_t k0, int64_t kt, int64_t n0,
+                     int64_t nt) {
+      load(MemSpace::spad, spad, bAddr + (k0 * n + n0) * kF32, kt, nt,
+           n * kF32);
+    };
+    gemm.storeC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t n0,
+                      int64_t nt) {
+      store(MemSpace::acc, acc, cAddr + (m0 * n + n0) * kF32, mt, nt, n * kF32,
+            Activation::none);
+    };
+    if (failed(emitGemm(matmul, gemm)))
+      return failure();
+  }
+  buffers[matmul.getResult(0)] = out;
+  return success();
+}
+
 LogicalResult Lowering::lowerSumPool(linalg::PoolingNchwSumOp pool) {
   // Average pooling is a sum pool (the vector unit's avgpool scaled back by
   // the window size) followed by a division by the window counts; equal
@@ -1803,15 +1902,17 @@ LogicalResult Lowering::flushHost(Operation *codeMark, bool atEnd) {
 
 LogicalResult Lowering::lowerOp(Operation *op) {
   return TypeSwitch<Operation *, LogicalResult>(op)
-            .Case<arith::ConstantOp, tensor::EmptyOp, linalg::FillOp,
-                  linalg::TransposeOp>([&](Operation *op) -> LogicalResult {
-              // Materialised where used (constants, weights) or the init of
-              // a layer; a non-constant transpose has no use we support.
-              if (auto transpose = dyn_cast<linalg::TransposeOp>(op))
-                if (!foldedConstantFloats(transpose.getResult()[0]))
-                  return unsupported(op, ""
-                                         "transpose of a non-constant tensor");
-              return success();
+            .Case<arith::ConstantOp, tensor::EmptyOp, linalg::FillOp>(
+                [&](Operation *op) {
+                  // Materialised where used (constants, weights) or the
+                  // init of a layer.
+                  return success();
+                })
+            .Case([&](linalg::TransposeOp transpose) {
+              return lowerTranspose(transpose);
+            })
+            .Case([&](linalg::BatchMatmulOp matmul) {
+              return lowerBatchMatmul(matmul);
             })
             .Case<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(
                 [&](Operation *op) {

@@ -4,7 +4,8 @@
 // Host fallback: what the accelerator cannot run is outlined into
 // @spade_host_N on tensors and called with accel.host_call, right before the
 // first instruction that reads its results; runs of host ops (exp, then a
-// transpose of its result) become one call.
+// log of its result) become one call. The transpose of the host result runs
+// on the accelerator (a strided LOAD), then the matmul.
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
 func.func @main_graph(%x: tensor<2x4xf32>) -> tensor<2x2xf32> {
@@ -16,32 +17,40 @@ func.func @main_graph(%x: tensor<2x4xf32>) -> tensor<2x2xf32> {
     %r = math.exp %in : f32
     linalg.yield %r : f32
   } -> tensor<2x4xf32>
+  // expected-remark @+1 {{'linalg.generic' runs on the host: this elementwise computation}}
+  %l = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%y : tensor<2x4xf32>) outs(%e : tensor<2x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = math.log %in : f32
+    linalg.yield %r : f32
+  } -> tensor<2x4xf32>
   %et = tensor.empty() : tensor<4x2xf32>
-  // expected-remark @+1 {{'linalg.transpose' runs on the host: transpose of a non-constant tensor}}
-  %t = linalg.transpose ins(%y : tensor<2x4xf32>) outs(%et : tensor<4x2xf32>) permutation = [1, 0]
+  %t = linalg.transpose ins(%l : tensor<2x4xf32>) outs(%et : tensor<4x2xf32>) permutation = [1, 0]
   %em = tensor.empty() : tensor<2x2xf32>
   %f = linalg.fill ins(%zero : f32) outs(%em : tensor<2x2xf32>) -> tensor<2x2xf32>
   %m = linalg.matmul ins(%x, %t : tensor<2x4xf32>, tensor<4x2xf32>) outs(%f : tensor<2x2xf32>) -> tensor<2x2xf32>
   return %m : tensor<2x2xf32>
 }
 
-// The exp's result is only read by the transpose: one result.
+// The exp's result is only read by the log: one result, the log's at 128.
+// The transpose reads it by columns: rows of 2 (stride 4 bytes), column
+// stride 16 bytes.
 // CHECK-LABEL: accel.program
 // CHECK: accel.input "input0" at 0 : tensor<2x4xf32>
-// CHECK: accel.layer "linalg.matmul" kind "matmul"
+// CHECK: accel.layer "linalg.transpose" kind "transpose"
 // CHECK: accel.layer "linalg.generic" kind "host" macs 0
 // CHECK: accel.code 0
 // CHECK: accel.config
 // CHECK-NEXT: accel.host_call @spade_host_0 args [0] bytes [32] results [128] bytes [32] ops 16 {layer = 1 : i64}
-// CHECK-NEXT: accel.load acc[{{[0-9]+}}], dram[{{[0-9]+}}] 2 x 2 stride 0
-// CHECK-NEXT: accel.load spad[{{[0-9]+}}], dram[0] 2 x 4 stride 16
-// CHECK-NEXT: accel.load spad[{{[0-9]+}}], dram[128] 4 x 2 stride 8
+// CHECK-NEXT: accel.load spad[{{[0-9]+}}], dram[128] 4 x 2 stride 4 {col_stride = 16 : i64}
+// CHECK-NEXT: accel.store spad[{{[0-9]+}}], dram[[[T:[0-9]+]]] 4 x 2 stride 8
+// CHECK: accel.load spad[{{[0-9]+}}], dram[[[T]]] 4 x 2 stride 8
 // CHECK: accel.compute
 // CHECK: accel.halt
-// CHECK: func.func @spade_host_0(%[[X:.*]]: tensor<2x4xf32>) -> tensor<4x2xf32>
+// CHECK: func.func @spade_host_0(%[[X:.*]]: tensor<2x4xf32>) -> tensor<2x4xf32>
 // CHECK: math.exp
-// CHECK: %[[T:.*]] = linalg.transpose
-// CHECK: return %[[T]] : tensor<4x2xf32>
+// CHECK: %[[L:.*]] = linalg.generic
+// CHECK: math.log
+// CHECK: return %[[L]] : tensor<2x4xf32>
 // CHECK-NOT: func.func @main_graph
 
 // NOFALLBACK: error: 'linalg.generic' cannot run on the accelerator: this elementwise
