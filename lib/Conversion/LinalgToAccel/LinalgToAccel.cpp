@@ -1286,7 +1286,7 @@ LogicalResult Lowering::lowerTranspose(linalg::TransposeOp transpose) {
                                "scratchpad");
   beginLayer(transpose, "transpose", 0);
   Buffer out = newBuffer(type);
-  int64_t planes = h * w ? type.getNumElements() / (h * w) : 0;
+  int64_t planes = h * w != 0 ? type.getNumElements() / (h * w) : 0;
   for (int64_t p = 0; p < planes; ++p) {
     // Input offset of plane p (multi-index over the outer dimensions).
     int64_t rest = p, base = 0;
@@ -2000,14 +2000,28 @@ LogicalResult Lowering::lowerFunction(func::FuncOp func) {
   llvm::DenseSet<int64_t> seen;
   for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
     auto buffer = bufferOf(value);
-    if (!buffer || isa<BlockArgument>(value) ||
-        !seen.insert(buffer->addr).second)
+    auto tensor = dyn_cast<RankedTensorType>(value.getType());
+    if (!buffer)
       return ret.emitError() << "cannot run on the accelerator: output " << i
-                             << " is not computed by the program";
-    if (!isBindable(dyn_cast<RankedTensorType>(value.getType())))
+                             << " is a constant, not computed by the program";
+    if (!isBindable(tensor))
       return ret.emitError()
              << "cannot run on the accelerator: output " << i
              << " is not a static-shaped tensor of f32, bf16, i8, i32 or i64";
+    // An input returned as it is, or a tensor returned twice: outputs need
+    // their own memory, so copy it.
+    if (isa<BlockArgument>(value) || !seen.insert(buffer->addr).second) {
+      if (!tensor.getElementType().isF32())
+        return ret.emitError() << "cannot run on the accelerator: output " << i
+                               << " repeats a non-fp32 tensor";
+      beginLayer(ret, "copy", 0);
+      Buffer copy = newBuffer(tensor);
+      if (failed(copyContiguous(ret, buffer->addr, copy.addr,
+                                tensor.getNumElements())))
+        return failure();
+      buffer = copy;
+      seen.insert(copy.addr);
+    }
     OutputOp::create(
         items, loc,
         tensorName(func.getResultAttrDict(i), "output" + std::to_string(i)),

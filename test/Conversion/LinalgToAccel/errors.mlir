@@ -69,9 +69,10 @@ module {
 
 // -----
 
-func.func @main_graph(%x: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{cannot run on the accelerator: output 0 is not computed by the program}}
-  return %x : tensor<4xf32>
+func.func @main_graph(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %c = arith.constant dense<1.0> : tensor<4xf32>
+  // expected-error @+1 {{cannot run on the accelerator: output 0 is a constant, not computed by the program}}
+  return %c, %x : tensor<4xf32>, tensor<4xf32>
 }
 
 // -----

@@ -125,3 +125,21 @@ func.func @main_graph(%a: tensor<1x2x2x3xf32>, %b: tensor<1x1x2x3xf32>) -> tenso
 // CHECK: accel.load spad[{{[0-9]+}}], dram[80] 1 x 2 stride 8
 // CHECK: accel.store spad[{{[0-9]+}}], dram[192] 1 x 2 stride 8
 // CHECK-NOT: host_call
+
+// -----
+
+// Non-fp32 tensors run on the host, but a program output must be a type
+// the binary can bind.
+
+func.func @main_graph(%x: tensor<4xf32>) -> tensor<4xi1> {
+  %e = tensor.empty() : tensor<4xi1>
+  // expected-remark @+1 {{'linalg.generic' runs on the host: its tensors are not fp32}}
+  %c = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} ins(%x : tensor<4xf32>) outs(%e : tensor<4xi1>) {
+  ^bb0(%in: f32, %out: i1):
+    %z = arith.constant 0.0 : f32
+    %r = arith.cmpf ogt, %in, %z : f32
+    linalg.yield %r : i1
+  } -> tensor<4xi1>
+  // expected-error @+1 {{cannot run on the accelerator: output 0 is not a static-shaped tensor of f32, bf16, i8, i32 or i64}}
+  return %c : tensor<4xi1>
+}
