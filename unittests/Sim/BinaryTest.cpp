@@ -62,6 +62,18 @@ Program smallProgram() {
   p.constants.push_back({0, 16, std::vector<uint8_t>(16, 3)});
   return p;
 }
+
+/// smallProgram plus a HOST call of one host function (a stand-in library:
+/// only its ELF magic is checked before it is loaded to run).
+Program hostProgram() {
+  Program p = smallProgram();
+  Instruction host = make(Opcode::Host);
+  host.hostFunction = 0;
+  p.code[0].code.insert(p.code[0].code.end() - 1, host);
+  p.hostFunctions.push_back({"spade_host_0", {{64, 64}}, {{128, 64}}, 48});
+  p.hostLibrary = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0};
+  return p;
+}
 } // namespace
 
 TEST(ISA, EncodeDecodeEveryOpcode) {
@@ -230,4 +242,60 @@ TEST(Binary, EveryByteFlipIsHandled) {
     ASSERT_FALSE(bool(p)) << "flip at " << i << " loaded";
     llvm::consumeError(p.takeError());
   }
+}
+
+TEST(Binary, HostSectionRoundTrip) {
+  Program p = hostProgram();
+  ASSERT_FALSE(bool(verifyProgram(p, "p")));
+  std::vector<uint8_t> bytes = writeBinary(p);
+  llvm::Expected<Program> back = loadBinary(bytes, "p.spadebin");
+  ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
+  EXPECT_EQ(writeBinary(*back), bytes);
+  ASSERT_EQ(back->hostFunctions.size(), 1u);
+  EXPECT_EQ(back->hostFunctions[0].name, "spade_host_0");
+  EXPECT_EQ(back->hostFunctions[0].ops, 48u);
+  EXPECT_EQ(back->hostFunctions[0].results[0].dramAddr, 128u);
+  EXPECT_EQ(back->hostLibrary, p.hostLibrary);
+  llvm::Expected<Program> text = assemble(disassemble(p), "p.s");
+  ASSERT_TRUE(bool(text)) << llvm::toString(text.takeError());
+  EXPECT_EQ(writeBinary(*text), bytes);
+  // Every byte of the host section is covered by its CRC.
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    std::vector<uint8_t> bad = bytes;
+    bad[i] ^= 0xA5;
+    llvm::Expected<Program> q = loadBinary(bad, "f.spadebin");
+    ASSERT_FALSE(bool(q)) << "flip at " << i << " loaded";
+    llvm::consumeError(q.takeError());
+  }
+}
+
+TEST(Binary, HostTableLimits) {
+  auto check = [](const Program &p) {
+    llvm::Error err = verifyProgram(p, "p");
+    return err ? llvm::toString(std::move(err)) : std::string();
+  };
+  Program p = hostProgram();
+  p.hostFunctions[0].name = "not-an-identifier";
+  EXPECT_EQ(check(p), "p: host function 0: 'not-an-identifier' is not a C "
+                      "identifier");
+  p = hostProgram();
+  p.hostFunctions[0].results.clear();
+  EXPECT_EQ(check(p), "p: host function 0: has no results");
+  p = hostProgram();
+  p.hostFunctions[0].args[0] = {250, 16};
+  EXPECT_EQ(check(p), "p: host function 0: buffer [250, +16) is empty or "
+                      "exceeds the program's 256 DRAM bytes");
+  p = hostProgram();
+  p.hostFunctions[0].args.assign(kMaxHostBuffers, {0, 4});
+  EXPECT_EQ(check(p), "p: host function 0: has 33 buffers, more than 32");
+  p = hostProgram();
+  p.hostLibrary[1] = 'X';
+  EXPECT_EQ(check(p), "p: the host library is not an ELF file");
+  p = hostProgram();
+  p.hostLibrary.clear();
+  EXPECT_EQ(check(p), "p: host functions without a host library");
+  p = hostProgram();
+  p.code[0].code[6].hostFunction = 1;
+  EXPECT_EQ(check(p), "p: accelerator 0 instruction 6: host: function 1 is "
+                      "not in the host table (1 functions)");
 }

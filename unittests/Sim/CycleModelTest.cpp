@@ -66,6 +66,10 @@ TEST(CycleModel, Units) {
   EXPECT_EQ(sparseCoeffCycles(gemmini, 40, 100), 37u);
   // 16 bytes per cycle over the link.
   EXPECT_EQ(linkTransferCycles(gemmini, 1024), 64u);
+  // Host fallback: 1000-cycle call + ceil(1000 ops / 8) = 125 + ceil(1000 B
+  // / 16 B per cycle) = 63.
+  EXPECT_EQ(hostCycles(gemmini, 1000, 1000), 1188u);
+  EXPECT_EQ(hostCycles(gemmini, 0, 0), kHostCallCycles);
 }
 
 TEST(CycleModel, Hops) {

@@ -163,3 +163,36 @@ sparse_coeff a=0 b=8 c=0 m=4 n=2 k=4 nnz=2
             "accelerator 0 instruction 2 (sparse_coeff): coefficient counts "
             "sum to 3, nnz is 2");
 }
+
+TEST(Simulator, HostCallIsChargedNotRun) {
+  // STORE 64 B of ACC to the host function's argument: 100 + 4 = 104
+  // cycles, [0, 104). HOST reads it (waits for the STORE) and charges
+  // 1000 + ceil(800 / 8) + ceil(128 B / 16) = 1108: [104, 1212). The LOAD
+  // of its result waits for it: 100 + 4 = 104, [1212, 1316). With
+  // runHostCode off nothing is loaded (the library is a stand-in).
+  llvm::Expected<Program> p = assemble(std::string(header) + R"(
+store space=acc dram=0x0 local=0 rows=1 cols=16 row_stride=64 type=i32
+host function=0
+load space=acc dram=0x40 local=0 rows=1 cols=16 row_stride=64
+.host name="spade_host_0" ops=800 args=[0x0:64] results=[0x40:64]
+.host_library data=7f454c46
+)",
+                                       "host.s");
+  ASSERT_TRUE(bool(p)) << llvm::toString(p.takeError());
+  SimOptions options;
+  options.runHostCode = false;
+  llvm::Expected<std::unique_ptr<Simulator>> sim =
+      Simulator::create(*p, options);
+  ASSERT_TRUE(bool(sim)) << llvm::toString(sim.takeError());
+  ASSERT_FALSE(bool((*sim)->run()));
+  const SimStats &s = (*sim)->stats();
+  EXPECT_EQ(s.makespanCycles, 1316u);
+  EXPECT_EQ(s.unitBusyCycles[0][size_t(Unit::Host)], 1108u);
+  EXPECT_EQ(s.unitBusyCycles[0][size_t(Unit::DMA)], 208u);
+  // Run for real, the stand-in library cannot be loaded: a one-line error.
+  llvm::Expected<std::unique_ptr<Simulator>> real = Simulator::create(*p);
+  ASSERT_FALSE(bool(real));
+  EXPECT_EQ(llvm::toString(real.takeError()).rfind(
+                "cannot load the host library: ", 0),
+            0u);
+}
