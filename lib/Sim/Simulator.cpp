@@ -299,6 +299,12 @@ llvm::Error Simulator::Impl::loadHostLibrary() {
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
     os.write(reinterpret_cast<const char *>(program.hostLibrary.data()),
              program.hostLibrary.size());
+    os.close();
+    if (os.has_error()) {
+      llvm::sys::fs::remove(path);
+      return fail("cannot write the host library to " + path + ": " +
+                  os.error().message());
+    }
   }
   hostLibrary = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   std::string reason = hostLibrary ? "" : dlerror();

@@ -3,10 +3,12 @@
 // Runs a verified Program on N simulated accelerators: the functional model
 // (int8 with int32 accumulation bit-exact, fp32/bf16 with fp32 accumulation)
 // updates DRAM/SPAD/ACC in program order, while the timing model schedules
-// every instruction on its unit (DMA, array, vector, link) after the
+// every instruction on its unit (DMA, array, vector, link, host) after the
 // instructions it depends on through memory, with the cycle formulas of
-// CycleModel.h. It reports per-layer statistics, energy per component, bytes
-// per link and, on request, a per-unit timeline (Chrome/Perfetto trace).
+// CycleModel.h. HOST instructions call the program's host library (loaded
+// with dlopen when the simulator is created). It reports per-layer
+// statistics, energy per component, bytes per link and, on request, a
+// per-unit timeline (Chrome/Perfetto trace).
 // docs/AccelSim.md describes the model.
 //
 //===----------------------------------------------------------------------===//

@@ -23,6 +23,14 @@
 // the weights and the bias when the convolution/matmul is their only
 // producer; a trailing ReLU/clip becomes the STORE's activation.
 //
+// Host fallback: every op is lowered in a transaction; one the accelerator
+// cannot run is rolled back and joins a host segment that is outlined into
+// a func.func on tensors (compiled later by the CPU pipeline) and called
+// with accel.host_call just before the first instruction that needs its
+// results, so that runs of host ops become one call. Why not a fixed list
+// of host kernels: the CPU backend already compiles every op the importer
+// produces, so anything the accelerator lacks still runs.
+//
 //===----------------------------------------------------------------------===//
 
 #include "spade/Conversion/Passes.h"

@@ -60,3 +60,24 @@ accel.program #accel.config<rows = 4, cols = 4, spad_rows = 256, acc_rows = 64, 
     accel.halt
   }
 }
+
+// The host fallback: HOST calls a function of the module on DRAM tensors
+// (an i64 tensor only the host reads is a valid input).
+
+// CHECK-LABEL: func.func @spade_host_0
+func.func @spade_host_0(%x: tensor<4xf32>, %i: tensor<2xi64>) -> tensor<4xf32> {
+  return %x : tensor<4xf32>
+}
+// CHECK: accel.program
+accel.program #accel.config<rows = 4, cols = 4, spad_rows = 256, acc_rows = 64> dram 256 {
+  // CHECK: accel.input "i" at 64 : tensor<2xi64>
+  accel.input "x" at 0 : tensor<4xf32>
+  accel.input "i" at 64 : tensor<2xi64>
+  accel.output "y" at 128 : tensor<4xf32>
+  accel.layer "softmax" kind "host" macs 0
+  accel.code 0 {
+    // CHECK: accel.host_call @spade_host_0 args [0, 64] bytes [16, 16] results [128] bytes [16] ops 12
+    accel.host_call @spade_host_0 args [0, 64] bytes [16, 16] results [128] bytes [16] ops 12
+    accel.halt
+  }
+}
