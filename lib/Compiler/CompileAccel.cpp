@@ -97,13 +97,11 @@ compileHostFunctions(ModuleOp module, accel::ProgramOp program) {
   int objectFd, libraryFd;
   if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
           "spade-host", "o", objectFd, objectPath))
-    return emitError(loc) << "cannot create a temporary file: "
-                          << ec.message();
+    return emitError(loc) << "cannot create a temporary file: " << ec.message();
   llvm::FileRemover removeObject(objectPath);
   if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
           "spade-host", "so", libraryFd, libraryPath))
-    return emitError(loc) << "cannot create a temporary file: "
-                          << ec.message();
+    return emitError(loc) << "cannot create a temporary file: " << ec.message();
   llvm::sys::Process::SafelyCloseFileDescriptor(libraryFd);
   llvm::FileRemover removeLibrary(libraryPath);
   {

@@ -73,10 +73,11 @@ LogicalResult spade::linkHostLibrary(Location loc, StringRef object,
   std::string outputArg = output.str(), objectArg = object.str();
   // Plain functions: no model ABI, no runtime, no OpenMP; symbols stay
   // exported for dlsym.
-  std::vector<const char *> args = {
-      "ld.lld", "-o", outputArg.c_str(), "-shared", "--eh-frame-hdr", "-z",
-      "relro", "-z", "now", "-z", "noexecstack", "--hash-style=gnu",
-      "-Bsymbolic", objectArg.c_str(), "-L" SPADE_SYSTEM_LIBRARY_DIR,
-      "-l:libm.so.6", "-l:libc.so.6"};
+  std::vector<const char *> args = {"ld.lld", "-o", outputArg.c_str(),
+                                    "-shared", objectArg.c_str()};
+  args.insert(args.end(),
+              {"--eh-frame-hdr", "-z", "relro", "-z", "now", "-z",
+               "noexecstack", "--hash-style=gnu", "-Bsymbolic",
+               "-L" SPADE_SYSTEM_LIBRARY_DIR, "-l:libm.so.6", "-l:libc.so.6"});
   return runLinker(loc, args, output);
 }

@@ -150,8 +150,8 @@ llvm::Error spade::sim::verifyProgram(const Program &p, StringRef source) {
       return hostError(llvm::formatv("has {0} buffers, more than {1}",
                                      f.args.size() + f.results.size(),
                                      kMaxHostBuffers));
-    for (const HostBuffer &b : llvm::concat<const HostBuffer>(f.args,
-                                                              f.results))
+    for (const HostBuffer &b :
+         llvm::concat<const HostBuffer>(f.args, f.results))
       if (b.bytes == 0 || b.dramAddr > p.dramBytes ||
           p.dramBytes - b.dramAddr < b.bytes)
         return hostError(llvm::formatv("buffer [{0}, +{1}) is empty or "
@@ -289,8 +289,8 @@ std::vector<uint8_t> spade::sim::writeBinary(const Program &p) {
       w.u32(f.args.size());
       w.u32(f.results.size());
       w.u64(f.ops);
-      for (const HostBuffer &b : llvm::concat<const HostBuffer>(f.args,
-                                                                f.results)) {
+      for (const HostBuffer &b :
+           llvm::concat<const HostBuffer>(f.args, f.results)) {
         w.u64(b.dramAddr);
         w.u64(b.bytes);
       }
@@ -575,8 +575,7 @@ llvm::Expected<Program> spade::sim::loadBinary(llvm::ArrayRef<uint8_t> bytes,
       haveHost = true;
       ByteReader r{payload};
       uint32_t count = r.u32();
-      if (r.u32() != 0 || !r.ok || count == 0 ||
-          count > payload.size() / 24)
+      if (r.u32() != 0 || !r.ok || count == 0 || count > payload.size() / 24)
         return sectionError("corrupt host section (function count)");
       p.hostFunctions.resize(count);
       for (HostFunction &f : p.hostFunctions) {
@@ -585,8 +584,8 @@ llvm::Expected<Program> spade::sim::loadBinary(llvm::ArrayRef<uint8_t> bytes,
         f.ops = r.u64();
         if (!r.ok || uint64_t(nArgs) + nResults > kMaxHostBuffers)
           return sectionError("corrupt host function entry");
-        for (auto [n, list] : {std::pair{nArgs, &f.args},
-                               std::pair{nResults, &f.results}})
+        for (auto [n, list] :
+             {std::pair{nArgs, &f.args}, std::pair{nResults, &f.results}})
           for (uint32_t b = 0; b < n; ++b) {
             HostBuffer &buffer = list->emplace_back();
             buffer.dramAddr = r.u64();

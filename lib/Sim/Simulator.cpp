@@ -30,8 +30,8 @@
 #include <array>
 #include <cmath>
 #include <cstring>
-#include <dlfcn.h>
 #include <deque>
+#include <dlfcn.h>
 #include <limits>
 #include <map>
 #include <utility>
@@ -1055,8 +1055,8 @@ void Simulator::Impl::schedule(Accel &a, const Instruction &in, const Effect &e,
   if (finish > start && (!e.reads.empty() || !e.writes.empty()))
     a.inflight.push_back({finish, e.reads, e.writes});
 
-  bool computeUnit = e.unit == Unit::Array || e.unit == Unit::Vector ||
-                     e.unit == Unit::Host;
+  bool computeUnit =
+      e.unit == Unit::Array || e.unit == Unit::Vector || e.unit == Unit::Host;
   attribute(a, in.layer, !e.fence && computeUnit, finish, e.duration);
   LayerStats &l = stats.layers[in.layer];
   l.macs += e.macs;

@@ -192,7 +192,7 @@ load space=acc dram=0x40 local=0 rows=1 cols=16 row_stride=64
   // Run for real, the stand-in library cannot be loaded: a one-line error.
   llvm::Expected<std::unique_ptr<Simulator>> real = Simulator::create(*p);
   ASSERT_FALSE(bool(real));
-  EXPECT_EQ(llvm::toString(real.takeError()).rfind(
-                "cannot load the host library: ", 0),
+  EXPECT_EQ(llvm::toString(real.takeError())
+                .rfind("cannot load the host library: ", 0),
             0u);
 }

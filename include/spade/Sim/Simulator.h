@@ -32,7 +32,13 @@
 namespace spade::sim {
 
 /// The units that run concurrently inside one accelerator.
-enum class Unit : uint8_t { DMA = 0, Array = 1, Vector = 2, Link = 3, Host = 4 };
+enum class Unit : uint8_t {
+  DMA = 0,
+  Array = 1,
+  Vector = 2,
+  Link = 3,
+  Host = 4
+};
 inline constexpr unsigned kNumUnits = 5;
 /// "DMA", "array", "vector", "link", "host"
 llvm::StringRef unitName(Unit unit);

@@ -49,8 +49,8 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/RegionUtils.h"
-#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
@@ -1152,9 +1152,8 @@ LogicalResult Lowering::lowerExtractSlice(tensor::ExtractSliceOp slice) {
   return success();
 }
 
-LogicalResult Lowering::copyRows(Operation *op, int64_t src,
-                                 int64_t srcStride, int64_t dst,
-                                 int64_t dstStride, int64_t rows,
+LogicalResult Lowering::copyRows(Operation *op, int64_t src, int64_t srcStride,
+                                 int64_t dst, int64_t dstStride, int64_t rows,
                                  int64_t width) {
   if (width > 65535)
     return unsupported(op, "a copied row is longer than 65535 elements");
@@ -1177,8 +1176,8 @@ LogicalResult Lowering::copyContiguous(Operation *op, int64_t src, int64_t dst,
                                        int64_t count) {
   // As rows of the array's width, then the tail.
   int64_t width = cols(), full = count / width, tail = count % width;
-  if (full && failed(copyRows(op, src, width * kF32, dst, width * kF32, full,
-                              width)))
+  if (full &&
+      failed(copyRows(op, src, width * kF32, dst, width * kF32, full, width)))
     return failure();
   int64_t done = full * width * kF32;
   if (tail && failed(copyRows(op, src + done, tail * kF32, dst + done,
@@ -1196,11 +1195,10 @@ LogicalResult Lowering::lowerInsertSlice(tensor::InsertSliceOp insert) {
   auto type = cast<RankedTensorType>(insert.getResult().getType());
   auto srcType = cast<RankedTensorType>(insert.getSource().getType());
   int64_t rank = type.getRank();
-  bool supported =
-      src && type.hasStaticShape() && srcType.getRank() == rank &&
-      llvm::all_of(insert.getStaticStrides(),
-                   [](int64_t s) { return s == 1; }) &&
-      !ShapedType::isDynamicShape(insert.getStaticOffsets());
+  bool supported = src && type.hasStaticShape() && srcType.getRank() == rank &&
+                   llvm::all_of(insert.getStaticStrides(),
+                                [](int64_t s) { return s == 1; }) &&
+                   !ShapedType::isDynamicShape(insert.getStaticOffsets());
   if (!supported)
     return unsupported(insert, "only static unit-stride insertions of a "
                                "tensor of the same rank");
@@ -1306,8 +1304,8 @@ LogicalResult Lowering::lowerTranspose(linalg::TransposeOp transpose) {
       int64_t yt = std::min(chunk, h - y0);
       spadToggle = !spadToggle;
       int64_t spad = spadBase(0, 1);
-      load(MemSpace::spad, spad, in->addr + base * kF32 + y0 * rowStride, yt,
-           w, rowStride, colStride == kF32 ? 0 : colStride);
+      load(MemSpace::spad, spad, in->addr + base * kF32 + y0 * rowStride, yt, w,
+           rowStride, colStride == kF32 ? 0 : colStride);
       store(MemSpace::spad, spad, out.addr + (p * h + y0) * w * kF32, yt, w,
             w * kF32, Activation::none);
     }
@@ -1648,27 +1646,21 @@ Lowering::Snapshot Lowering::snapshot() {
           codeBlock->empty() ? nullptr : &codeBlock->back()};
 }
 
+/// Erases the ops of `block` after `mark` (all if null) up to `end` (the
+/// block's end if null).
+static void eraseBetween(Block *block, Operation *mark, Operation *end) {
+  Block::iterator it = mark ? std::next(Block::iterator(mark)) : block->begin();
+  Block::iterator stop = end ? Block::iterator(end) : block->end();
+  while (it != stop)
+    (it++)->erase();
+}
+
 void Lowering::rollback(const Snapshot &snap) {
   // Items go right before the accel.code op, instructions at the stream's
   // end: erase what was added after the marks.
-  Block *itemsBlock = items.getInsertionBlock();
-  Operation *end = &*items.getInsertionPoint();
-  for (Operation *op = snap.itemsMark ? snap.itemsMark->getNextNode()
-                                      : &itemsBlock->front();
-       op != end;) {
-    Operation *next = op->getNextNode();
-    op->erase();
-    op = next;
-  }
-  Block *codeBlock = code.getInsertionBlock();
-  for (Operation *op = snap.codeMark ? snap.codeMark->getNextNode()
-                       : codeBlock->empty() ? nullptr
-                                            : &codeBlock->front();
-       op;) {
-    Operation *next = op->getNextNode();
-    op->erase();
-    op = next;
-  }
+  eraseBetween(items.getInsertionBlock(), snap.itemsMark,
+               &*items.getInsertionPoint());
+  eraseBetween(code.getInsertionBlock(), snap.codeMark, nullptr);
   dramTop = snap.dramTop;
   numLayers = snap.numLayers;
   currentLayer = snap.currentLayer;
@@ -1690,9 +1682,8 @@ static bool hasOnlyF32Tensors(Operation *op) {
 }
 
 LogicalResult Lowering::lowerOrFallBack(Operation *op) {
-  bool readsHost = llvm::any_of(op->getOperands(), [&](Value v) {
-    return isPendingOnHost(v);
-  });
+  bool readsHost = llvm::any_of(op->getOperands(),
+                                [&](Value v) { return isPendingOnHost(v); });
   // A reshape of a host result is free on the host too.
   if (readsHost && isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(op)) {
     addToHost(op, "");
@@ -1727,8 +1718,8 @@ LogicalResult Lowering::lowerOrFallBack(Operation *op) {
     StringRef why = reason;
     size_t at = why.find("cannot run on the accelerator: ");
     if (at != StringRef::npos)
-      reason = why.drop_front(at + strlen("cannot run on the accelerator: "))
-                   .str();
+      reason =
+          why.drop_front(at + strlen("cannot run on the accelerator: ")).str();
   }
   addToHost(op, reason);
   return success();
@@ -1910,54 +1901,45 @@ LogicalResult Lowering::flushHost(Operation *codeMark, bool atEnd) {
 
 LogicalResult Lowering::lowerOp(Operation *op) {
   return TypeSwitch<Operation *, LogicalResult>(op)
-            .Case<arith::ConstantOp, tensor::EmptyOp, linalg::FillOp>(
-                [&](Operation *op) {
-                  // Materialised where used (constants, weights) or the
-                  // init of a layer.
-                  return success();
-                })
-            .Case([&](linalg::TransposeOp transpose) {
-              return lowerTranspose(transpose);
-            })
-            .Case([&](linalg::BatchMatmulOp matmul) {
-              return lowerBatchMatmul(matmul);
-            })
-            .Case<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(
-                [&](Operation *op) {
-                  if (auto in = bufferOf(op->getOperand(0)))
-                    buffers[op->getResult(0)] = {
-                        in->addr,
-                        cast<RankedTensorType>(op->getResult(0).getType())};
-                  return success();
-                })
-            .Case([&](tensor::PadOp pad) { return lowerPad(pad); })
-            .Case([&](BasisConvOp conv) { return lowerBasisConv(conv); })
-            .Case([&](tensor::ExtractSliceOp slice) {
-              return lowerExtractSlice(slice);
-            })
-            .Case(
-                [&](linalg::Conv2DNchwFchwOp conv) { return lowerConv(conv); })
-            .Case([&](linalg::DepthwiseConv2DNchwChwOp conv) {
-              return lowerDepthwise(conv);
-            })
-            .Case([&](linalg::MatmulOp matmul) { return lowerMatmul(matmul); })
-            .Case([&](linalg::PoolingNchwMaxOp pool) {
-              return lowerMaxPool(pool);
-            })
-            .Case([&](linalg::ReduceOp reduce) { return lowerReduce(reduce); })
-            .Case([&](tensor::InsertSliceOp insert) {
-              return lowerInsertSlice(insert);
-            })
-            .Case([&](linalg::PoolingNchwSumOp pool) {
-              return lowerSumPool(pool);
-            })
-            .Case([&](linalg::GenericOp generic) {
-              return lowerGeneric(generic);
-            })
-            .Case([&](func::ReturnOp) { return success(); })
-            .Default([&](Operation *op) {
-              return unsupported(op, "no accelerator lowering for this op");
-            });
+      .Case<arith::ConstantOp, tensor::EmptyOp, linalg::FillOp>(
+          [&](Operation *op) {
+            // Materialised where used (constants, weights) or the
+            // init of a layer.
+            return success();
+          })
+      .Case([&](linalg::TransposeOp transpose) {
+        return lowerTranspose(transpose);
+      })
+      .Case([&](linalg::BatchMatmulOp matmul) {
+        return lowerBatchMatmul(matmul);
+      })
+      .Case<tensor::ExpandShapeOp, tensor::CollapseShapeOp>([&](Operation *op) {
+        if (auto in = bufferOf(op->getOperand(0)))
+          buffers[op->getResult(0)] = {
+              in->addr, cast<RankedTensorType>(op->getResult(0).getType())};
+        return success();
+      })
+      .Case([&](tensor::PadOp pad) { return lowerPad(pad); })
+      .Case([&](BasisConvOp conv) { return lowerBasisConv(conv); })
+      .Case([&](tensor::ExtractSliceOp slice) {
+        return lowerExtractSlice(slice);
+      })
+      .Case([&](linalg::Conv2DNchwFchwOp conv) { return lowerConv(conv); })
+      .Case([&](linalg::DepthwiseConv2DNchwChwOp conv) {
+        return lowerDepthwise(conv);
+      })
+      .Case([&](linalg::MatmulOp matmul) { return lowerMatmul(matmul); })
+      .Case([&](linalg::PoolingNchwMaxOp pool) { return lowerMaxPool(pool); })
+      .Case([&](linalg::ReduceOp reduce) { return lowerReduce(reduce); })
+      .Case([&](tensor::InsertSliceOp insert) {
+        return lowerInsertSlice(insert);
+      })
+      .Case([&](linalg::PoolingNchwSumOp pool) { return lowerSumPool(pool); })
+      .Case([&](linalg::GenericOp generic) { return lowerGeneric(generic); })
+      .Case([&](func::ReturnOp) { return success(); })
+      .Default([&](Operation *op) {
+        return unsupported(op, "no accelerator lowering for this op");
+      });
 }
 
 /// Whether a .spadebin can bind `tensor` as an input or output.

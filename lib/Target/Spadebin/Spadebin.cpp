@@ -255,7 +255,7 @@ FailureOr<sim::Program> spade::toSimProgram(ProgramOp program) {
 }
 
 LogicalResult spade::writeSpadebin(ProgramOp program, StringRef path,
-                                  ArrayRef<uint8_t> hostLibrary) {
+                                   ArrayRef<uint8_t> hostLibrary) {
   FailureOr<sim::Program> simProgram = toSimProgram(program);
   if (failed(simProgram))
     return failure();

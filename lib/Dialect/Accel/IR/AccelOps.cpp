@@ -13,8 +13,8 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
-#include "mlir/IR/SymbolTable.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <optional>
@@ -303,8 +303,7 @@ LogicalResult StreamChecker::checkHostCall(HostCallOp op) {
   ArrayRef<int64_t> argAddrs = op.getArgAddrs(), argBytes = op.getArgBytes();
   ArrayRef<int64_t> resAddrs = op.getResultAddrs(),
                     resBytes = op.getResultBytes();
-  if (argAddrs.size() != argBytes.size() ||
-      resAddrs.size() != resBytes.size())
+  if (argAddrs.size() != argBytes.size() || resAddrs.size() != resBytes.size())
     return op.emitOpError("needs one byte count per address");
   if (resAddrs.empty())
     return op.emitOpError("needs at least one result");
