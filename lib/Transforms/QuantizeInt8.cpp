@@ -115,10 +115,10 @@ Value roundActivateSaturate(OpBuilder &b, Location loc, Value x,
 
 /// The ISA's STORE of an i32 accumulator to int8: f32(acc) * scale in fp32,
 /// rounded to nearest even, activation, saturation.
-Value requantize(OpBuilder &b, Location loc, Value acc, float scale,
+Value requantize(OpBuilder &b, Location loc, Value acc, Value scale,
                  std::optional<double> lo, std::optional<double> hi) {
   Value f = arith::SIToFPOp::create(b, loc, b.getF32Type(), acc);
-  Value y = arith::MulFOp::create(b, loc, f, f32Const(b, loc, scale));
+  Value y = arith::MulFOp::create(b, loc, f, scale);
   return roundActivateSaturate(b, loc, y, lo, hi);
 }
 
@@ -135,7 +135,8 @@ boundsInUnits(const ChannelAffine &epi, double scale) {
 
 class Quantizer {
 public:
-  explicit Quantizer(func::FuncOp func) : func(func), b(func.getContext()) {}
+  Quantizer(func::FuncOp func, bool perChannel)
+      : func(func), b(func.getContext()), perChannel(perChannel) {}
   LogicalResult run();
 
 private:
@@ -155,6 +156,7 @@ private:
 
   func::FuncOp func;
   OpBuilder b;
+  bool perChannel;
   /// Original fp32 values whose int8 version is authoritative (the fp32 op
   /// computing them is replaced), and int8 versions made for fp32 values.
   DenseMap<Value, QTensor> int8Of;
@@ -254,25 +256,39 @@ FailureOr<bool> Quantizer::contraction(linalg::LinalgOp op, std::string &why) {
     return failure();
 
   // Fold the per-channel scale into the weights (channel = dim 0 of conv
-  // weights, the column of a matmul's right operand), then one scale.
+  // weights, the column of a matmul's right operand), then quantise them
+  // with one scale per output channel or one for the tensor.
   SmallVector<double> folded(weights->begin(), weights->end());
-  int64_t perChannel = isMatmul ? 1 : int64_t(folded.size()) / channels;
+  int64_t channelSize = isMatmul ? 1 : int64_t(folded.size()) / channels;
+  auto channelOf = [&](size_t i) {
+    return isMatmul ? int64_t(i) % channels : int64_t(i) / channelSize;
+  };
+  SmallVector<double> wMax(channels, 0.0);
   for (size_t i = 0; i < folded.size(); ++i) {
-    int64_t c = isMatmul ? int64_t(i) % channels : int64_t(i) / perChannel;
+    int64_t c = channelOf(i);
     folded[i] *= epi.a[c];
+    wMax[c] = std::max(wMax[c], std::abs(folded[i]));
   }
-  double wMax = 0;
-  for (double v : folded)
-    wMax = std::max(wMax, std::abs(v));
-  double sw = scaleFor(wMax), sy = scaleFor(*outRange);
+  if (!perChannel)
+    wMax.assign(channels, *llvm::max_element(wMax));
+  SmallVector<double> sw;
+  for (double m : wMax)
+    sw.push_back(scaleFor(m));
+  double sy = scaleFor(*outRange);
   SmallVector<int8_t> wq;
-  for (double v : folded)
-    wq.push_back(quantizeScalar(v / sw));
+  for (size_t i = 0; i < folded.size(); ++i)
+    wq.push_back(quantizeScalar(folded[i] / sw[channelOf(i)]));
+  // The accumulator of channel c counts units of sx * sw[c]; the bias is in
+  // those units, and the STORE scale takes them to the output's.
   SmallVector<int32_t> bias;
-  double accScale = in->scale * sw;
-  for (double v : epi.b)
-    bias.push_back(static_cast<int32_t>(std::clamp(
-        std::nearbyint(v / accScale), double(INT32_MIN), double(INT32_MAX))));
+  SmallVector<float> storeScale;
+  for (int64_t c = 0; c < channels; ++c) {
+    double accScale = in->scale * sw[c];
+    bias.push_back(static_cast<int32_t>(
+        std::clamp(std::nearbyint(epi.b[c] / accScale), double(INT32_MIN),
+                   double(INT32_MAX))));
+    storeScale.push_back(static_cast<float>(accScale / sy));
+  }
 
   auto wqType = wType.clone(b.getI8Type());
   Value wConst = arith::ConstantOp::create(
@@ -309,15 +325,19 @@ FailureOr<bool> Quantizer::contraction(linalg::LinalgOp op, std::string &why) {
   unsigned rank = accType.getRank();
   AffineMap channelMap =
       AffineMap::get(rank, 0, b.getAffineDimExpr(1), b.getContext());
-  float scale = static_cast<float>(accScale / sy);
+  Value scaleConst = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(biasType.clone(b.getF32Type()),
+                             ArrayRef<float>(storeScale)));
   auto [lo, hi] = boundsInUnits(epi, sy);
   Value y = elementwise(
-      b, loc, {acc, biasConst}, {b.getMultiDimIdentityMap(rank), channelMap},
+      b, loc, {acc, biasConst, scaleConst},
+      {b.getMultiDimIdentityMap(rank), channelMap, channelMap},
       outType.clone(b.getI8Type()),
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
         // The bias is the accumulator's initial value: a wrapping add.
         Value sum = arith::AddIOp::create(nb, nloc, args[0], args[1]);
-        return requantize(nb, nloc, sum, scale, lo, hi);
+        return requantize(nb, nloc, sum, args[2], lo, hi);
       });
   for (linalg::GenericOp g : epilogue)
     consumed.insert(g);
@@ -501,7 +521,8 @@ FailureOr<bool> Quantizer::residualAdd(linalg::GenericOp op, std::string &why) {
         s = arith::MaximumFOp::create(nb, nloc, s, f64(INT32_MIN));
         s = arith::MinimumFOp::create(nb, nloc, s, f64(INT32_MAX));
         Value acc = arith::FPToSIOp::create(nb, nloc, nb.getI32Type(), s);
-        return requantize(nb, nloc, acc, float(1 / kAddFractionScale), lo, hi);
+        return requantize(nb, nloc, acc,
+                          f32Const(nb, nloc, 1 / kAddFractionScale), lo, hi);
       });
   for (linalg::GenericOp g : activations)
     consumed.insert(g);
@@ -653,8 +674,9 @@ LogicalResult Quantizer::run() {
 
 struct QuantizeInt8Pass
     : public spade::impl::QuantizeInt8Base<QuantizeInt8Pass> {
+  using QuantizeInt8Base::QuantizeInt8Base;
   void runOnOperation() override {
-    if (failed(Quantizer(getOperation()).run()))
+    if (failed(Quantizer(getOperation(), perChannel).run()))
       signalPassFailure();
   }
 };

@@ -1,10 +1,12 @@
 // RUN: spade-opt %s --split-input-file --spade-quantize-int8 --verify-diagnostics | FileCheck %s
+// RUN: spade-opt %s --split-input-file --spade-quantize-int8=per-channel=false --verify-diagnostics | FileCheck %s --check-prefix=TENSOR
 
 // A conv + bias + ReLU, a residual add with the model input, max pooling,
 // global average pooling and a matmul become int8 with the ISA's
 // arithmetic; the exp after them stays fp32 with a remark, on the
 // dequantised matmul result. Scales: input 2/127, conv+ReLU 1.5/127, add
-// 3/127, matmul 4/127; weights 1/127 (conv) and 2/127 (matmul).
+// 3/127, matmul 4/127; weights per output channel: conv 1/127 and 0.5/127,
+// matmul 1/127, 1/127 and 2/127 (per tensor: 1/127 and 2/127).
 
 // CHECK-LABEL: func.func @main_graph
 // CHECK-SAME: (%[[X:.*]]: tensor<1x2x4x4xf32>) -> tensor<1x3xf32>
@@ -13,15 +15,17 @@
 // CHECK: arith.constant 6.350000e+01 : f32
 // CHECK: math.roundeven
 // CHECK: arith.fptosi {{.*}} : f32 to i8
-// Weights scaled by 127 / max |w|; bias 0.1 / (2/127 * 1/127) = 806.45.
-// CHECK: %[[W:.*]] = arith.constant dense<{{\[\[\[\[}}64]], {{\[\[}}-127]]], {{\[\[\[}}32]], {{\[\[}}64]]]]> : tensor<2x2x1x1xi8>
+// Weights scaled by 127 / max |w| of their channel; bias 0.1 / (2/127 *
+// 1/127) = 806.45 and -0.2 / (2/127 * 0.5/127) = -3225.8; STORE scales
+// (2/127 * sw) / (1.5/127) in f32.
+// CHECK: %[[W:.*]] = arith.constant dense<{{\[\[\[\[}}64]], {{\[\[}}-127]]], {{\[\[\[}}64]], {{\[\[}}127]]]]> : tensor<2x2x1x1xi8>
 // CHECK: %[[ACC:.*]] = linalg.conv_2d_nchw_fchw {{.*}} ins(%[[XQ]], %[[W]] : tensor<1x2x4x4xi8>, tensor<2x2x1x1xi8>) outs({{.*}} : tensor<1x2x4x4xi32>)
-// CHECK: %[[B:.*]] = arith.constant dense<[806, -1613]> : tensor<2xi32>
-// CHECK: %[[CONV:.*]] = linalg.generic {{.*}} ins(%[[ACC]], %[[B]] : tensor<1x2x4x4xi32>, tensor<2xi32>) outs({{.*}} : tensor<1x2x4x4xi8>)
+// CHECK: %[[B:.*]] = arith.constant dense<[806, -3226]> : tensor<2xi32>
+// CHECK: %[[S:.*]] = arith.constant dense<[0.0104986876, 0.00524934381]> : tensor<2xf32>
+// CHECK: %[[CONV:.*]] = linalg.generic {{.*}} ins(%[[ACC]], %[[B]], %[[S]] : tensor<1x2x4x4xi32>, tensor<2xi32>, tensor<2xf32>) outs({{.*}} : tensor<1x2x4x4xi8>)
 // CHECK: arith.addi {{.*}} : i32
 // CHECK: arith.sitofp {{.*}} : i32 to f32
-// (2/127 * 1/127) / (1.5/127) in f32:
-// CHECK: arith.constant 0.0104986876 : f32
+// CHECK: arith.mulf
 // CHECK: math.roundeven
 // The ReLU, in output units:
 // CHECK: arith.maximumf {{.*}}, %cst{{.*}}
@@ -42,9 +46,9 @@
 // CHECK: arith.sitofp {{.*}} : i32 to f64
 // CHECK: arith.divf {{.*}} : f64
 // CHECK: math.roundeven {{.*}} : f64
-// CHECK: %[[FCW:.*]] = arith.constant dense<{{\[\[}}64, 32, -32], [16, -64, 127]]> : tensor<2x3xi8>
+// CHECK: %[[FCW:.*]] = arith.constant dense<{{\[\[}}127, 64, -32], [32, -127, 127]]> : tensor<2x3xi8>
 // CHECK: %[[FCACC:.*]] = linalg.matmul ins(%[[AVG]], %[[FCW]] : tensor<1x2xi8>, tensor<2x3xi8>) outs({{.*}} : tensor<1x3xi32>)
-// CHECK: %[[FC:.*]] = linalg.generic {{.*}} ins(%[[FCACC]], {{.*}} : tensor<1x3xi32>, tensor<3xi32>) outs({{.*}} : tensor<1x3xi8>)
+// CHECK: %[[FC:.*]] = linalg.generic {{.*}} ins(%[[FCACC]], {{.*}} : tensor<1x3xi32>, tensor<3xi32>, tensor<3xf32>) outs({{.*}} : tensor<1x3xi8>)
 // Back to fp32 for the exp: q * 4/127.
 // CHECK: %[[DEQ:.*]] = linalg.generic {{.*}} ins(%[[FC]] : tensor<1x3xi8>) outs({{.*}} : tensor<1x3xf32>)
 // CHECK: arith.constant 0.0314960629 : f32
@@ -52,6 +56,13 @@
 // CHECK: math.exp
 // CHECK: return %[[EXP]]
 // CHECK-NOT: spade.absmax
+
+// With one weight scale per tensor:
+// TENSOR-LABEL: func.func @main_graph
+// TENSOR: arith.constant dense<{{\[\[\[\[}}64]], {{\[\[}}-127]]], {{\[\[\[}}32]], {{\[\[}}64]]]]> : tensor<2x2x1x1xi8>
+// TENSOR: arith.constant dense<[806, -1613]> : tensor<2xi32>
+// TENSOR: arith.constant dense<0.0104986876> : tensor<2xf32>
+// TENSOR: arith.constant dense<{{\[\[}}64, 32, -32], [16, -64, 127]]> : tensor<2x3xi8>
 
 #id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 #ch4 = affine_map<(d0, d1, d2, d3) -> (d1)>

@@ -133,9 +133,10 @@ def QuantizeInt8 : Pass<"spade-quantize-int8", "::mlir::func::FuncOp"> {
       `matmul` with constant weights and a zero init, with the chain of
       per-channel affine epilogues after them (bias, BatchNorm, ReLU/clip)
       folded into the weights as the accelerator lowering does: int8 weights
-      (one scale per tensor, as one STORE scale covers all output channels
-      of a tile), int32 bias, i8 x i8 products summed in i32 with wrap-around,
-      then y = sat8(act(roundeven(f32(acc) * (sx * sw / sy)))) with the
+      with one scale sw per output channel (`per-channel`; the accelerator
+      then STOREs each channel's row with its own scale) or per tensor,
+      int32 bias, i8 x i8 products summed in i32 with wrap-around, then
+      y = sat8(act(roundeven(f32(acc) * f32(sx * sw / sy)))) with the
       activation's bounds in output units.
     - Max pooling on int8 (an init of -inf becomes -128); global average
       pooling (sum over H, W and the division by H * W) as the vector unit
@@ -152,6 +153,10 @@ def QuantizeInt8 : Pass<"spade-quantize-int8", "::mlir::func::FuncOp"> {
     quantise stay fp32 with a remark saying why; an activation without a
     calibration range is an error.
   }];
+  let options = [
+    Option<"perChannel", "per-channel", "bool", /*default=*/"true",
+           "one weight scale per output channel (else one per tensor)">
+  ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
                            "::mlir::math::MathDialect",
