@@ -2,6 +2,7 @@
 //
 // spade-compile MODEL -o OUT [--emit=shared|obj|llvm|mlir] [--target=cpu]
 //               [-O0..3] [--input-shape NAME=DIMS]... [--time-passes]
+// spade-compile MODEL -o OUT [--quantize=int8 --calibration X.npy] ...
 // spade-compile MODEL -o OUT.spadebin --target=accel [--emit=mlir]
 //               [--accel-config PRESET|FILE] [--array RxC] [--dataflow DF]
 //               [--partition=hypar:num-devices=N]
@@ -21,6 +22,7 @@
 #include "spade/Compiler/Compile.h"
 #include "spade/Compiler/CompileAccel.h"
 #include "spade/Compiler/Decompose.h"
+#include "spade/Compiler/Quantize.h"
 #include "spade/Dialect/Accel/AccelDialect.h"
 #include "spade/Import/ONNX/ONNXImporter.h"
 #include "spade/Support/FileDiagnostics.h"
@@ -97,6 +99,16 @@ static cl::opt<std::string> decomposeReport(
     "decompose-report",
     cl::desc("Write the per-layer decomposition report (JSON) here"),
     cl::value_desc("file"), cl::cat(toolOptions));
+static cl::opt<std::string> quantizeMode(
+    "quantize",
+    cl::desc("Quantise the model: int8 (as the accelerator computes; needs "
+             "--calibration)"),
+    cl::value_desc("mode"), cl::cat(toolOptions));
+static cl::opt<std::string> calibrationFile(
+    "calibration",
+    cl::desc("--quantize: a model input (.npy/.pb) the activation ranges are "
+             "taken from"),
+    cl::value_desc("file"), cl::cat(toolOptions));
 static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Pin a graph input's shape (ONNX models)"),
@@ -148,6 +160,13 @@ int main(int argc, char **argv) {
       return fail("--decompose-report needs --decompose");
     decomposeOptions.report = decomposeReport;
   }
+  spade::QuantizeOptions quantizeOptions;
+  if (auto bad = spade::parseQuantizeFlags(quantizeMode, calibrationFile,
+                                           quantizeOptions))
+    return fail(*bad);
+  if (forAccel && quantizeOptions.enabled)
+    return fail("--quantize=int8 with --target=accel is not supported yet "
+                "(the accelerator lowering emits fp32 programs only)");
   spade::OutputFiles files = spade::outputFilesFor(outputFile, emitKind);
   if (!forAccel && !files.header.empty() && outputFile == "-")
     return fail("--emit=obj and --emit=shared write files: give -o a name");
@@ -195,6 +214,12 @@ int main(int argc, char **argv) {
     phase("decomposing convolutions (" + decomposeFlag + ")");
     mlir::TimingScope decomposeTiming = timing.nest("decompose");
     if (failed(spade::decomposeModel(*module, decomposeOptions)))
+      return 1;
+  }
+  if (quantizeOptions.enabled) {
+    phase("quantising to int8 (calibration " + calibrationFile + ")");
+    mlir::TimingScope quantizeTiming = timing.nest("quantize");
+    if (failed(spade::quantizeModel(*module, quantizeOptions)))
       return 1;
   }
 
