@@ -10,7 +10,8 @@ the cache on first use). Each model is compiled with
 `spade-compile --target=accel`, run by `spade-sim` on seeded random inputs
 (or the exported model's inputs/input.npy) and by `spade-run` (the CPU
 backend, JIT) on the same inputs, and the outputs are compared. Prints one
-line per model, "NAME: max abs error E, max rel error R, cycles C: PASS|FAIL",
+line per model, "NAME: max abs error E, max rel error R, cycles C, host H%:
+PASS|FAIL" (H: the share of the cycles the host fallback was busy),
 then "N passed, M failed"; exits 1 if any failed.
 """
 import argparse
@@ -21,6 +22,8 @@ import sys
 
 import numpy as np
 import onnx
+import onnx.mapping
+import onnx.parser
 
 
 def model_path(name):
@@ -33,7 +36,11 @@ def model_path(name):
 
 
 def make_inputs(path, work, seed):
-    model = onnx.load(path, load_external_data=False)
+    if path.endswith(".onnxtxt"):
+        with open(path) as f:
+            model = onnx.parser.parse_model(f.read())
+    else:
+        model = onnx.load(path, load_external_data=False)
     initializers = {i.name for i in model.graph.initializer}
     exported = os.path.join(os.path.dirname(path), "inputs", "input.npy")
     files = []
@@ -42,10 +49,15 @@ def make_inputs(path, work, seed):
         if value.name in initializers:
             continue
         dims = [d.dim_value for d in value.type.tensor_type.shape.dim]
+        dtype = onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[
+            value.type.tensor_type.elem_type]
         if os.path.exists(exported) and not files:
             data = np.load(exported).astype(np.float32)
+        elif np.issubdtype(dtype, np.integer):
+            # Indices (e.g. into embedding tables): small valid ones.
+            data = rng.integers(0, 2, dims).astype(dtype)
         else:
-            data = rng.standard_normal(dims).astype(np.float32)
+            data = rng.standard_normal(dims).astype(dtype)
         file = os.path.join(work, f"in{len(files)}.npy")
         np.save(file, data)
         files.append((value.name, file))
@@ -93,9 +105,13 @@ def check(name, args):
         rel_err = max(rel_err, float((diff / (np.abs(want) + 1e-30)).max()))
         ok = ok and bool(np.all(diff <= args.atol + args.rtol * np.abs(want)))
     with open(stats) as f:
-        cycles = json.load(f).get("total", {}).get("cycles", "?")
+        report = json.load(f)
+    cycles = report["total"]["cycles"]
+    host = sum(a["busy_cycles"].get("host", 0) for a in report["accelerators"])
+    share = 100.0 * host / max(1, report["makespan_cycles"])
     print(f"{short}: max abs error {abs_err:.3g}, max rel error {rel_err:.3g}, "
-          f"cycles {cycles}: {'PASS' if ok else 'FAIL'}", flush=True)
+          f"cycles {cycles}, host {share:.1f}%: {'PASS' if ok else 'FAIL'}",
+          flush=True)
     return ok
 
 

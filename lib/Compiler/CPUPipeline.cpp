@@ -129,8 +129,10 @@ LogicalResult spade::buildCPULoweringPipeline(OpPassManager &pm,
               "convert-math-to-funcs,"
               "func.func(convert-math-to-llvm),"
               "convert-math-to-libm,"
-              "convert-vector-to-llvm,"
-              "convert-to-llvm,"
+              "convert-vector-to-llvm,";
+  if (opts.barePointerCalls)
+    pipeline += "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},";
+  pipeline += "convert-to-llvm,"
               "reconcile-unrealized-casts";
   return parsePassPipeline(pipeline, pm, llvm::errs());
 }

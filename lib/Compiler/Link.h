@@ -59,6 +59,11 @@ mlir::LogicalResult linkModel(mlir::Location loc, llvm::StringRef object,
                               llvm::StringRef output, bool shared,
                               bool mpi = false);
 
+/// Links `object` into a shared library of plain functions (the
+/// accelerator's host fallback): libc and libm only, every symbol exported.
+mlir::LogicalResult linkHostLibrary(mlir::Location loc, llvm::StringRef object,
+                                    llvm::StringRef output);
+
 } // namespace spade
 
 #endif // SPADE_LIB_COMPILER_LINK_H

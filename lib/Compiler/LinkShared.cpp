@@ -16,6 +16,23 @@ LLD_HAS_DRIVER(elf)
 
 using namespace mlir;
 
+/// Runs lld's ELF driver in process; errors name `output` and lld's first
+/// message.
+static LogicalResult runLinker(Location loc, std::vector<const char *> &args,
+                               StringRef output) {
+  std::string out, err;
+  llvm::raw_string_ostream outStream(out), errStream(err);
+  lld::Result result =
+      lld::lldMain(args, outStream, errStream, {{lld::Gnu, &lld::elf::link}});
+  if (result.retCode == 0)
+    return success();
+  StringRef message = StringRef(err).trim();
+  message = message.take_until([](char c) { return c == '\n'; });
+  message.consume_front("ld.lld: ");
+  message.consume_front("error: ");
+  return emitError(loc) << "linking " << output << " failed: " << message;
+}
+
 LogicalResult spade::linkModel(Location loc, StringRef object, StringRef output,
                                bool shared, bool mpi) {
   std::string outputArg = output.str(), objectArg = object.str();
@@ -48,15 +65,18 @@ LogicalResult spade::linkModel(Location loc, StringRef object, StringRef output,
       args.push_back(SPADE_MPICH_LIBRARY);
   }
 
-  std::string out, err;
-  llvm::raw_string_ostream outStream(out), errStream(err);
-  lld::Result result =
-      lld::lldMain(args, outStream, errStream, {{lld::Gnu, &lld::elf::link}});
-  if (result.retCode == 0)
-    return success();
-  StringRef message = StringRef(err).trim();
-  message = message.take_until([](char c) { return c == '\n'; });
-  message.consume_front("ld.lld: ");
-  message.consume_front("error: ");
-  return emitError(loc) << "linking " << output << " failed: " << message;
+  return runLinker(loc, args, output);
+}
+
+LogicalResult spade::linkHostLibrary(Location loc, StringRef object,
+                                     StringRef output) {
+  std::string outputArg = output.str(), objectArg = object.str();
+  // Plain functions: no model ABI, no runtime, no OpenMP; symbols stay
+  // exported for dlsym.
+  std::vector<const char *> args = {
+      "ld.lld", "-o", outputArg.c_str(), "-shared", "--eh-frame-hdr", "-z",
+      "relro", "-z", "now", "-z", "noexecstack", "--hash-style=gnu",
+      "-Bsymbolic", objectArg.c_str(), "-L" SPADE_SYSTEM_LIBRARY_DIR,
+      "-l:libm.so.6", "-l:libc.so.6"};
+  return runLinker(loc, args, output);
 }

@@ -30,6 +30,8 @@ unsigned spade::sim::elemSize(ElemType type) {
   case ElemType::F32:
   case ElemType::I32:
     return 4;
+  case ElemType::I64:
+    return 8;
   }
   return 0;
 }
@@ -62,6 +64,8 @@ StringRef spade::sim::elemTypeName(ElemType type) {
     return "bf16";
   case ElemType::I32:
     return "i32";
+  case ElemType::I64:
+    return "i64";
   }
   return "?";
 }
@@ -93,6 +97,7 @@ std::optional<ElemType> spade::sim::parseElemType(StringRef name) {
       .Case("f32", ElemType::F32)
       .Case("bf16", ElemType::BF16)
       .Case("i32", ElemType::I32)
+      .Case("i64", ElemType::I64)
       .Default(std::nullopt);
 }
 

@@ -119,6 +119,9 @@ std::string spade::sim::disassembleInstruction(const Instruction &in) {
        << " dram=" << hex(in.dramAddr) << " local=" << in.localAddr
        << " bytes=" << in.bytes;
     break;
+  case Opcode::Host:
+    os << " function=" << in.hostFunction;
+    break;
   case Opcode::Fence:
   case Opcode::Barrier:
   case Opcode::Halt:
@@ -158,6 +161,24 @@ std::string spade::sim::disassemble(const Program &p) {
   for (const ConstantSection &c : p.constants)
     os << ".const accel=" << c.accel << " addr=" << hex(c.dramAddr)
        << " data=" << llvm::toHex(c.data, /*LowerCase=*/true) << "\n";
+  auto printBuffers = [&](const std::vector<HostBuffer> &buffers) {
+    os << "[";
+    llvm::interleave(
+        buffers, os,
+        [&](const HostBuffer &b) { os << hex(b.dramAddr) << ":" << b.bytes; },
+        ",");
+    os << "]";
+  };
+  for (const HostFunction &f : p.hostFunctions) {
+    os << ".host name=" << quote(f.name) << " ops=" << f.ops << " args=";
+    printBuffers(f.args);
+    os << " results=";
+    printBuffers(f.results);
+    os << "\n";
+  }
+  if (!p.hostLibrary.empty())
+    os << ".host_library data="
+       << llvm::toHex(p.hostLibrary, /*LowerCase=*/true) << "\n";
   return s;
 }
 
@@ -498,6 +519,42 @@ llvm::Error Parser::directive(StringRef rest, const Line &line) {
     constants.push_back(std::move(c));
     return finishLine();
   }
+  if (name == ".host") {
+    HostFunction f;
+    std::optional<std::string> functionName = take("name");
+    std::optional<std::string> args = take("args"), results = take("results");
+    if (!functionName || !args || !results)
+      return error(".host needs name=, args=[ADDR:BYTES,...] and results=");
+    f.name = *functionName;
+    for (auto [text, list] :
+         {std::pair{*args, &f.args}, std::pair{*results, &f.results}}) {
+      StringRef body = text;
+      if (!body.consume_front("[") || !body.consume_back("]"))
+        return error(".host buffers must be [ADDR:BYTES,...]");
+      llvm::SmallVector<StringRef> items;
+      if (!body.empty())
+        body.split(items, ',');
+      for (StringRef item : items) {
+        auto [addr, bytes] = item.split(':');
+        HostBuffer &b = list->emplace_back();
+        if (!parseUInt(addr, b.dramAddr) || !parseUInt(bytes, b.bytes))
+          return error(".host buffer '" + item + "' is not ADDR:BYTES");
+      }
+    }
+    if (llvm::Error err = takeUInt("ops", UINT64_MAX, f.ops))
+      return err;
+    program.hostFunctions.push_back(std::move(f));
+    return finishLine();
+  }
+  if (name == ".host_library") {
+    std::optional<std::string> data = take("data");
+    std::string bytes;
+    if (!data || data->size() % 2 || !llvm::tryGetFromHex(*data, bytes))
+      return error(".host_library needs data= with an even number of hex "
+                   "digits");
+    program.hostLibrary.assign(bytes.begin(), bytes.end());
+    return finishLine();
+  }
   return error("unknown directive " + name);
 }
 
@@ -597,6 +654,9 @@ llvm::Error Parser::instruction(const Line &line) {
     chain(takeUInt("dram", UINT64_MAX, in.dramAddr));
     chain(takeField("local", in.localAddr));
     chain(takeField("bytes", in.bytes));
+    break;
+  case Opcode::Host:
+    chain(takeField("function", in.hostFunction));
     break;
   case Opcode::Fence:
   case Opcode::Barrier:

@@ -11,6 +11,7 @@
 #include "spade/Sim/Binary.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CRC.h"
 #include "llvm/Support/Endian.h"
@@ -56,7 +57,8 @@ static std::string checkTensor(const TensorBinding &t, const Program &p) {
   if (t.name.empty())
     return "has an empty name";
   if (t.type != ElemType::I8 && t.type != ElemType::F32 &&
-      t.type != ElemType::BF16 && t.type != ElemType::I32)
+      t.type != ElemType::BF16 && t.type != ElemType::I32 &&
+      t.type != ElemType::I64)
     return "has an invalid element type";
   if (t.shape.size() > kMaxTensorRank)
     return llvm::formatv("has rank {0} > {1}", t.shape.size(), kMaxTensorRank);
@@ -122,6 +124,40 @@ llvm::Error spade::sim::verifyProgram(const Program &p, StringRef source) {
                                  "program's {2} DRAM bytes",
                                  c.dramAddr, c.data.size(), p.dramBytes));
   }
+  if (p.hostFunctions.empty() != p.hostLibrary.empty())
+    return error(p.hostFunctions.empty()
+                     ? "a host library without host functions"
+                     : "host functions without a host library");
+  static constexpr uint8_t kElfMagic[4] = {0x7f, 'E', 'L', 'F'};
+  if (!p.hostLibrary.empty() &&
+      (p.hostLibrary.size() < 4 ||
+       std::memcmp(p.hostLibrary.data(), kElfMagic, 4) != 0))
+    return error("the host library is not an ELF file");
+  llvm::StringSet<> hostNames;
+  for (auto [i, f] : llvm::enumerate(p.hostFunctions)) {
+    auto hostError = [&, i = i](const llvm::Twine &message) {
+      return error(llvm::formatv("host function {0}: ", i) + message);
+    };
+    if (f.name.empty() || !llvm::all_of(f.name, [](char c) {
+          return llvm::isAlnum(c) || c == '_';
+        }))
+      return hostError("'" + f.name + "' is not a C identifier");
+    if (!hostNames.insert(f.name).second)
+      return hostError("'" + f.name + "' appears twice");
+    if (f.results.empty())
+      return hostError("has no results");
+    if (f.args.size() + f.results.size() > kMaxHostBuffers)
+      return hostError(llvm::formatv("has {0} buffers, more than {1}",
+                                     f.args.size() + f.results.size(),
+                                     kMaxHostBuffers));
+    for (const HostBuffer &b : llvm::concat<const HostBuffer>(f.args,
+                                                              f.results))
+      if (b.bytes == 0 || b.dramAddr > p.dramBytes ||
+          p.dramBytes - b.dramAddr < b.bytes)
+        return hostError(llvm::formatv("buffer [{0}, +{1}) is empty or "
+                                       "exceeds the program's {2} DRAM bytes",
+                                       b.dramAddr, b.bytes, p.dramBytes));
+  }
   for (const CodeSection &section : p.code) {
     // Programs are straight-line: the CONFIG state at every instruction is
     // known here, so tile limits are checked against the dataflow in effect.
@@ -140,6 +176,12 @@ llvm::Error spade::sim::verifyProgram(const Program &p, StringRef source) {
       if (llvm::Error err = checkInstruction(inst, p.config, dataflow, elemType,
                                              p.dramBytes, section.accel))
         return error(where() + toString(std::move(err)));
+      if (inst.opcode == Opcode::Host &&
+          inst.hostFunction >= p.hostFunctions.size())
+        return error(where() + llvm::formatv("host: function {0} is not in "
+                                             "the host table ({1} functions)",
+                                             inst.hostFunction,
+                                             p.hostFunctions.size()));
       if (inst.opcode == Opcode::Config) {
         dataflow = inst.dataflow;
         elemType = inst.elemType;
@@ -237,6 +279,25 @@ std::vector<uint8_t> spade::sim::writeBinary(const Program &p) {
     w.u64(c.dramAddr);
     w.bytes.insert(w.bytes.end(), c.data.begin(), c.data.end());
     sections.push_back({SectionKind::Const, c.accel, std::move(w.bytes)});
+  }
+  if (!p.hostFunctions.empty()) {
+    ByteWriter w;
+    w.u32(p.hostFunctions.size());
+    w.u32(0);
+    for (const HostFunction &f : p.hostFunctions) {
+      w.str(f.name);
+      w.u32(f.args.size());
+      w.u32(f.results.size());
+      w.u64(f.ops);
+      for (const HostBuffer &b : llvm::concat<const HostBuffer>(f.args,
+                                                                f.results)) {
+        w.u64(b.dramAddr);
+        w.u64(b.bytes);
+      }
+    }
+    w.u64(p.hostLibrary.size());
+    w.bytes.insert(w.bytes.end(), p.hostLibrary.begin(), p.hostLibrary.end());
+    sections.push_back({SectionKind::Host, 0, std::move(w.bytes)});
   }
 
   ByteWriter table;
@@ -349,7 +410,7 @@ static bool readTensor(ByteReader &r, TensorBinding &t) {
   t.accel = r.u32();
   t.dramAddr = r.u64();
   t.quantScale = r.f32();
-  if (!r.ok || reserved != 0 || type > static_cast<uint8_t>(ElemType::I32) ||
+  if (!r.ok || reserved != 0 || type > static_cast<uint8_t>(ElemType::I64) ||
       rank > kMaxTensorRank)
     return false;
   t.type = static_cast<ElemType>(type);
@@ -400,7 +461,7 @@ llvm::Expected<Program> spade::sim::loadBinary(llvm::ArrayRef<uint8_t> bytes,
     return error("corrupt section table (CRC32 mismatch)");
 
   Program p;
-  bool haveConfig = false, haveMeta = false;
+  bool haveConfig = false, haveMeta = false, haveHost = false;
   ByteReader table{tableBytes};
   uint64_t expectedOffset = tableEnd;
   for (uint32_t i = 0; i < count; ++i) {
@@ -476,7 +537,8 @@ llvm::Expected<Program> spade::sim::loadBinary(llvm::ArrayRef<uint8_t> bytes,
       break;
     }
     case uint32_t(SectionKind::Code): {
-      if (!haveMeta || !p.constants.empty() || accel != p.code.size())
+      if (!haveMeta || !p.constants.empty() || haveHost ||
+          accel != p.code.size())
         return sectionError("misplaced code section");
       if (size % kInstructionBytes)
         return sectionError(llvm::formatv("code size {0} is not a multiple of "
@@ -497,7 +559,7 @@ llvm::Expected<Program> spade::sim::loadBinary(llvm::ArrayRef<uint8_t> bytes,
       break;
     }
     case uint32_t(SectionKind::Const): {
-      if (!haveMeta || p.code.empty())
+      if (!haveMeta || p.code.empty() || haveHost)
         return sectionError("misplaced constant section");
       if (size < 8)
         return sectionError("truncated constant section");
@@ -505,6 +567,36 @@ llvm::Expected<Program> spade::sim::loadBinary(llvm::ArrayRef<uint8_t> bytes,
       c.accel = accel;
       c.dramAddr = llvm::support::endian::read64le(payload.data());
       c.data.assign(payload.begin() + 8, payload.end());
+      break;
+    }
+    case uint32_t(SectionKind::Host): {
+      if (!haveMeta || p.code.empty() || haveHost || accel != 0)
+        return sectionError("misplaced host section");
+      haveHost = true;
+      ByteReader r{payload};
+      uint32_t count = r.u32();
+      if (r.u32() != 0 || !r.ok || count == 0 ||
+          count > payload.size() / 24)
+        return sectionError("corrupt host section (function count)");
+      p.hostFunctions.resize(count);
+      for (HostFunction &f : p.hostFunctions) {
+        f.name = r.str();
+        uint32_t nArgs = r.u32(), nResults = r.u32();
+        f.ops = r.u64();
+        if (!r.ok || uint64_t(nArgs) + nResults > kMaxHostBuffers)
+          return sectionError("corrupt host function entry");
+        for (auto [n, list] : {std::pair{nArgs, &f.args},
+                               std::pair{nResults, &f.results}})
+          for (uint32_t b = 0; b < n; ++b) {
+            HostBuffer &buffer = list->emplace_back();
+            buffer.dramAddr = r.u64();
+            buffer.bytes = r.u64();
+          }
+      }
+      uint64_t libraryBytes = r.u64();
+      if (!r.ok || r.bytes.size() - r.pos != libraryBytes)
+        return sectionError("corrupt host section (library size)");
+      p.hostLibrary.assign(payload.begin() + r.pos, payload.end());
       break;
     }
     default:

@@ -91,6 +91,12 @@ uint64_t spade::sim::linkTransferCycles(const AccelConfig &config,
   return static_cast<uint64_t>(std::ceil(bytes / config.link.bytesPerCycle));
 }
 
+uint64_t spade::sim::hostCycles(const AccelConfig &config, uint64_t ops,
+                                uint64_t bytes) {
+  return kHostCallCycles + ceilDiv(ops, kHostOpsPerCycle) +
+         static_cast<uint64_t>(std::ceil(bytes / config.dmaBytesPerCycle));
+}
+
 uint32_t spade::sim::linkHops(const AccelConfig &config, uint32_t a,
                               uint32_t b) {
   if (a == b)

@@ -51,6 +51,8 @@ StringRef spade::sim::opcodeName(Opcode opcode) {
     return "recv";
   case Opcode::Halt:
     return "halt";
+  case Opcode::Host:
+    return "host";
   }
   return "?";
 }
@@ -262,6 +264,9 @@ static Slot encode(const Instruction &in) {
     s.u32(16, in.localAddr);
     s.u32(20, in.bytes);
     break;
+  case Opcode::Host:
+    s.u32(16, in.hostFunction);
+    break;
   case Opcode::Fence:
   case Opcode::Barrier:
   case Opcode::Halt:
@@ -405,6 +410,9 @@ spade::sim::decodeInstruction(llvm::ArrayRef<uint8_t> bytes) {
     in.localAddr = r.u32(16);
     in.bytes = r.u32(20);
     break;
+  case Opcode::Host:
+    in.hostFunction = r.u32(16);
+    break;
   case Opcode::Fence:
   case Opcode::Barrier:
   case Opcode::Halt:
@@ -496,6 +504,7 @@ static bool supported(const AccelConfig &config, ElemType type) {
   case ElemType::BF16:
     return config.supportsBF16;
   case ElemType::I32:
+  case ElemType::I64:
     return false;
   }
   return false;
@@ -662,6 +671,7 @@ llvm::Error spade::sim::checkInstruction(const Instruction &in,
   case Opcode::Fence:
   case Opcode::Barrier:
   case Opcode::Halt:
+  case Opcode::Host: // its ranges are in the host table (verifyProgram)
     break;
   }
   if (!c.error.empty())

@@ -23,14 +23,18 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
+#include <dlfcn.h>
 #include <deque>
 #include <limits>
 #include <map>
+#include <utility>
 
 using namespace spade::sim;
 using llvm::StringRef;
@@ -45,6 +49,8 @@ llvm::StringRef spade::sim::unitName(Unit unit) {
     return "vector";
   case Unit::Link:
     return "link";
+  case Unit::Host:
+    return "host";
   }
   return "?";
 }
@@ -176,6 +182,7 @@ class Simulator::Impl {
 public:
   Impl(const Program &program, SimOptions options)
       : program(program), config(program.config), options(options) {}
+  ~Impl();
 
   llvm::Error init();
   llvm::Error run();
@@ -191,8 +198,12 @@ public:
   /// Link index by (a, b), a < b, for adjacent accelerators; free time.
   std::map<std::pair<uint32_t, uint32_t>, uint32_t> linkIndex;
   std::vector<uint64_t> linkFree;
+  /// The dlopen handle of the host library and its functions, by index.
+  void *hostLibrary = nullptr;
+  std::vector<void *> hostEntries;
 
 private:
+  llvm::Error loadHostLibrary();
   enum class Step { Continue, Blocked, Done };
   llvm::Expected<Step> step(Accel &a);
   llvm::Error execute(Accel &a, const Instruction &in, Effect &e);
@@ -266,8 +277,61 @@ llvm::Error Simulator::Impl::init() {
   }
   stats.accelCycles.assign(n, 0);
   stats.unitBusyCycles.assign(n, {});
+  if (options.runHostCode && !program.hostFunctions.empty())
+    return loadHostLibrary();
   return llvm::Error::success();
 }
+
+Simulator::Impl::~Impl() {
+  if (hostLibrary)
+    dlclose(hostLibrary);
+}
+
+llvm::Error Simulator::Impl::loadHostLibrary() {
+  // dlopen needs a file: write the section to a temporary one, load it, and
+  // remove it (the mapping outlives the name).
+  llvm::SmallString<128> path;
+  int fd;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("spade-host", "so", fd, path))
+    return fail("cannot create a file for the host library: " + ec.message());
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os.write(reinterpret_cast<const char *>(program.hostLibrary.data()),
+             program.hostLibrary.size());
+  }
+  hostLibrary = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  std::string reason = hostLibrary ? "" : dlerror();
+  llvm::sys::fs::remove(path);
+  if (!hostLibrary)
+    return fail("cannot load the host library: " + reason);
+  for (const HostFunction &f : program.hostFunctions) {
+    void *entry = dlsym(hostLibrary, f.name.c_str());
+    if (!entry)
+      return fail("the host library has no function '" + f.name + "'");
+    hostEntries.push_back(entry);
+  }
+  return llvm::Error::success();
+}
+
+/// Calls `fn` with the `N` pointers of `args` (the bare-pointer convention
+/// of the compiled host functions: one pointer per argument and result).
+template <size_t... I>
+static void callWithPointers(void *fn, void *const *args,
+                             std::index_sequence<I...>) {
+  using Fn = void (*)(decltype((void)I, static_cast<void *>(nullptr))...);
+  reinterpret_cast<Fn>(fn)(args[I]...);
+}
+template <size_t N> static void callHost(void *fn, void *const *args) {
+  callWithPointers(fn, args, std::make_index_sequence<N>{});
+}
+template <size_t... N>
+static constexpr auto hostCallers(std::index_sequence<N...>) {
+  return std::array<void (*)(void *, void *const *), sizeof...(N)>{
+      &callHost<N>...};
+}
+static constexpr auto kHostCallers =
+    hostCallers(std::make_index_sequence<kMaxHostBuffers + 1>{});
 
 uint32_t Simulator::Impl::link(uint32_t a, uint32_t b) {
   return linkIndex.at({std::min(a, b), std::max(a, b)});
@@ -357,6 +421,7 @@ void Simulator::Impl::computeTile(Accel &a, const Instruction &in) {
              sc, in.m, in.n, in.k, accumulate);
     break;
   case ElemType::I32:
+  case ElemType::I64:
     break; // rejected by checkInstruction (CONFIG)
   }
 }
@@ -398,6 +463,7 @@ void Simulator::Impl::computeDepthwise(Accel &a, const Instruction &in) {
         break;
       }
       case ElemType::I32:
+      case ElemType::I64:
         break;
       }
     }
@@ -482,6 +548,7 @@ double Simulator::Impl::readElement(Accel &a, MemSpace space, uint64_t base,
   case ElemType::BF16:
     return bf16ToFloat(uint16_t(p[0] | (p[1] << 8)));
   case ElemType::I32:
+  case ElemType::I64:
     break;
   }
   return 0;
@@ -520,6 +587,7 @@ void Simulator::Impl::writeElement(Accel &a, MemSpace space, uint64_t base,
     break;
   }
   case ElemType::I32:
+  case ElemType::I64:
     break;
   }
 }
@@ -889,6 +957,28 @@ llvm::Error Simulator::Impl::execute(Accel &a, const Instruction &in,
     charge(in.spaceDst, bytesOf(in.spaceDst, outRows), true);
     return llvm::Error::success();
   }
+  case Opcode::Host: {
+    // verifyProgram checked the index and every range against DRAM.
+    const HostFunction &f = program.hostFunctions[in.hostFunction];
+    uint64_t bytes = 0;
+    llvm::SmallVector<void *, kMaxHostBuffers> pointers;
+    for (const HostBuffer &b : f.args) {
+      e.reads.push_back({Space::DRAM, b.dramAddr, b.dramAddr + b.bytes});
+      pointers.push_back(a.dram.data() + b.dramAddr);
+      bytes += b.bytes;
+    }
+    for (const HostBuffer &b : f.results) {
+      e.writes.push_back({Space::DRAM, b.dramAddr, b.dramAddr + b.bytes});
+      pointers.push_back(a.dram.data() + b.dramAddr);
+      bytes += b.bytes;
+    }
+    if (!hostEntries.empty())
+      kHostCallers[pointers.size()](hostEntries[in.hostFunction],
+                                    pointers.data());
+    e.unit = Unit::Host;
+    e.duration = hostCycles(config, f.ops, bytes);
+    return llvm::Error::success();
+  }
   case Opcode::Fence:
   case Opcode::Halt:
     e.fence = true;
@@ -959,7 +1049,8 @@ void Simulator::Impl::schedule(Accel &a, const Instruction &in, const Effect &e,
   if (finish > start && (!e.reads.empty() || !e.writes.empty()))
     a.inflight.push_back({finish, e.reads, e.writes});
 
-  bool computeUnit = e.unit == Unit::Array || e.unit == Unit::Vector;
+  bool computeUnit = e.unit == Unit::Array || e.unit == Unit::Vector ||
+                     e.unit == Unit::Host;
   attribute(a, in.layer, !e.fence && computeUnit, finish, e.duration);
   LayerStats &l = stats.layers[in.layer];
   l.macs += e.macs;
@@ -1269,7 +1360,8 @@ void spade::sim::writeChromeTrace(llvm::raw_ostream &os,
       for (uint32_t a = 0; a < p.config.numAccels; ++a) {
         meta("process_name", a, 0, llvm::formatv("accelerator {0}", a).str());
         for (unsigned u = 0; u < kNumUnits; ++u)
-          if (u != unsigned(Unit::Link) || p.config.numAccels > 1)
+          if ((u != unsigned(Unit::Link) || p.config.numAccels > 1) &&
+              (u != unsigned(Unit::Host) || !p.hostFunctions.empty()))
             meta("thread_name", a, u, unitName(Unit(u)));
       }
       if (!s.links.empty()) {

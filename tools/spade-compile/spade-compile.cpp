@@ -231,9 +231,11 @@ int main(int argc, char **argv) {
       return mlir::applyPassManagerCLOptions(pm);
     };
     options.progress = phase;
-    if (failed(spade::compileForAccel(*module, options, outputFile)))
+    // A copy: linking the host library resets the command-line options.
+    std::string output = outputFile;
+    if (failed(spade::compileForAccel(*module, options, output)))
       return 1;
-    phase("wrote " + outputFile);
+    phase("wrote " + output);
     return 0;
   }
 

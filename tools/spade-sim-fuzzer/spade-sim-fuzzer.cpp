@@ -81,6 +81,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   SimOptions options;
   options.maxMemoryBytes = 64u << 20;
+  // Never load code from a fuzzed file: HOST is timed only.
+  options.runHostCode = false;
   llvm::Expected<std::unique_ptr<Simulator>> sim =
       Simulator::create(*program, options);
   if (!sim) {

@@ -98,6 +98,8 @@ static spade::ElementKind kindOf(ElemType type) {
     return spade::ElementKind::I8;
   case ElemType::I32:
     return spade::ElementKind::I32;
+  case ElemType::I64:
+    return spade::ElementKind::I64;
   case ElemType::BF16:
     return spade::ElementKind::BF16;
   case ElemType::F32:

@@ -26,6 +26,10 @@ struct CPUPipelineOptions {
   unsigned vectorWidth = 0;
   /// Print the generated transform schedule to stderr.
   bool printSchedule = false;
+  /// Functions take and return one bare pointer per memref (static shapes,
+  /// identity layouts) instead of memref descriptors: what the accelerator
+  /// simulator's host calls pass (see CompileAccel.h).
+  bool barePointerCalls = false;
 };
 
 /// Adds the passes that take an imported module (func.func on tensors in

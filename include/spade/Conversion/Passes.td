@@ -41,8 +41,18 @@ def ConvertLinalgToAccel : Pass<"convert-linalg-to-accel", "::mlir::ModuleOp"> {
     too; reshapes are aliases. `spade.basis_conv` runs in two stages: the
     basis responses as a grouped convolution, then the coefficients as one
     sparse stream per output channel on the sparse coefficient unit
-    (SPARSE_COEFF; zero coefficients are dropped). Any other op is an error
-    naming it.
+    (SPARSE_COEFF; zero coefficients are dropped). Concat (`tensor.insert_slice`)
+    is strided DMA copies, average pooling a sum pool on the vector unit.
+
+    Host fallback: each op the accelerator cannot run (Softmax, LayerNorm,
+    transposes, gathers, non-f32 tensors, ...) gets a remark "runs on the
+    host: <reason>" and joins the pending host segment; a segment becomes a
+    public `func.func @spade_host_N` on tensors in the module (its inputs
+    the DRAM tensors it reads, its results those read later) and one
+    `accel.host_call` in the stream, placed before the first instruction
+    that reads its results. Segments grow as long as no accelerator layer
+    needs their results, so runs of host ops become one call. With
+    `host-fallback=false` such ops are errors naming them.
   }];
   let options = [
     Option<"entry", "entry", "std::string", "\"main_graph\"",
@@ -58,9 +68,12 @@ def ConvertLinalgToAccel : Pass<"convert-linalg-to-accel", "::mlir::ModuleOp"> {
     Option<"doubleBuffer", "double-buffer", "bool", "true",
            "Alternate between two halves of SPAD and ACC">,
     Option<"simConfig", "sim-config", "std::string", "\"\"",
-           "JSON of the full accelerator description, kept on the program">
+           "JSON of the full accelerator description, kept on the program">,
+    Option<"hostFallback", "host-fallback", "bool", "true",
+           "Run what the accelerator cannot on the host (else an error)">
   ];
-  let dependentDialects = ["::spade::accel::AccelDialect"];
+  let dependentDialects = ["::spade::accel::AccelDialect",
+                           "::mlir::func::FuncDialect"];
 }
 
 def PartitionToShard : Pass<"spade-partition-to-shard", "::mlir::ModuleOp"> {

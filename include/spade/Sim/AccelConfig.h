@@ -46,6 +46,9 @@ enum class ElemType : uint8_t {
   F32 = 1,  ///< fp32 operands and accumulation.
   BF16 = 2, ///< bf16 operands, fp32 accumulation.
   I32 = 3,  ///< only as an accumulator / STORE output / tensor type.
+  /// Only as a tensor type: program inputs/outputs that host code reads or
+  /// writes (e.g. int64 indices); no instruction operates on it.
+  I64 = 4,
 };
 
 /// How N accelerators are connected. Links are bidirectional; a transfer

@@ -15,7 +15,8 @@
 // Sections: Config (JSON text of the AccelConfig, exactly one), Meta (DRAM
 // size, tensors, layers; exactly one), Code (kInstructionBytes per
 // instruction; exactly one per accelerator), Const (u64 DRAM address + data;
-// any number per accelerator).
+// any number per accelerator), Host (the host functions and the shared
+// library that holds them; at most one, last).
 //
 // The loader never trusts the file: every size, offset, count, enum value,
 // string length and address is checked before use, and every instruction is
@@ -50,8 +51,17 @@ inline constexpr uint32_t kBinaryVersion = 1;
 inline constexpr uint64_t kMaxDramBytes = 1ull << 34; ///< 16 GiB
 inline constexpr uint32_t kMaxSections = 1u << 16;
 inline constexpr uint32_t kMaxTensorRank = 8;
+/// Arguments + results of one host function (the simulator calls it with
+/// that many pointers).
+inline constexpr uint32_t kMaxHostBuffers = 32;
 
-enum class SectionKind : uint32_t { Config = 1, Meta = 2, Code = 3, Const = 4 };
+enum class SectionKind : uint32_t {
+  Config = 1,
+  Meta = 2,
+  Code = 3,
+  Const = 4,
+  Host = 5,
+};
 
 /// A program input or output: `shape` elements of `type`, dense row-major at
 /// `dramAddr` in the DRAM of accelerator `accel`.
@@ -86,6 +96,24 @@ struct ConstantSection {
   std::vector<uint8_t> data;
 };
 
+/// Bytes [dramAddr, dramAddr + bytes) of the DRAM of the accelerator that
+/// runs the HOST instruction.
+struct HostBuffer {
+  uint64_t dramAddr = 0;
+  uint64_t bytes = 0;
+};
+
+/// A function of the host library that a HOST instruction runs: the C
+/// symbol `name`, called as name(arg0, ..., argN, result0, ..., resultM)
+/// with pointers into DRAM (the bare-pointer convention: each tensor is
+/// dense row-major at its address). `ops` is the compiler's count of scalar
+/// operations, which the cycle model charges (never wall time).
+struct HostFunction {
+  std::string name;
+  std::vector<HostBuffer> args, results;
+  uint64_t ops = 0;
+};
+
 /// Instructions of one accelerator.
 struct CodeSection {
   uint32_t accel = 0;
@@ -104,6 +132,10 @@ struct Program {
   /// Exactly config.numAccels sections, accel ids 0..N-1 in order.
   std::vector<CodeSection> code;
   std::vector<ConstantSection> constants;
+  /// Host fallback: the functions HOST instructions name (by index) and the
+  /// ELF shared library that defines them (empty when there are none).
+  std::vector<HostFunction> hostFunctions;
+  std::vector<uint8_t> hostLibrary;
 };
 
 /// Checks a Program's internal limits (what the loader checks after

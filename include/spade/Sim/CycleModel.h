@@ -59,6 +59,16 @@ uint64_t sparseCoeffCycles(const AccelConfig &config, uint64_t m, uint64_t nnz);
 /// (ceil(bytes / link bandwidth)); the latency is added once per hop.
 uint64_t linkTransferCycles(const AccelConfig &config, uint64_t bytes);
 
+/// The host fallback (HOST) is charged, never timed: a fixed call cost
+/// (handing DRAM over to the host and back), the compiler's scalar
+/// operation count at kHostOpsPerCycle (one 8-lane fp32 SIMD core clocked
+/// like the accelerator) and the bytes it reads and writes at the DMA
+/// bandwidth: kHostCallCycles + ceil(ops / kHostOpsPerCycle) +
+/// ceil(bytes / dma_bytes_per_cycle).
+inline constexpr uint64_t kHostCallCycles = 1000;
+inline constexpr uint64_t kHostOpsPerCycle = 8;
+uint64_t hostCycles(const AccelConfig &config, uint64_t ops, uint64_t bytes);
+
 /// Number of links between accelerators `a` and `b` in the topology.
 uint32_t linkHops(const AccelConfig &config, uint32_t a, uint32_t b);
 

@@ -59,8 +59,12 @@ enum class Opcode : uint8_t {
   Send = 10,
   Recv = 11,
   Halt = 12,
+  /// Runs host function `hostFunction` of the program (Program::host) on
+  /// its DRAM argument and result ranges: the host fallback for what the
+  /// accelerator cannot run. Timed on the "host" unit.
+  Host = 13,
 };
-inline constexpr uint8_t kMaxOpcode = 12;
+inline constexpr uint8_t kMaxOpcode = 13;
 
 enum class MemSpace : uint8_t { DRAM = 0, SPAD = 1, ACC = 2 };
 
@@ -179,6 +183,10 @@ struct Instruction {
   // in program order.
   uint16_t peer = 0;
   uint32_t bytes = 0;
+
+  // HOST: index into Program::host.functions (its DRAM ranges are there;
+  //   verifyProgram checks them, checkInstruction cannot).
+  uint32_t hostFunction = 0;
 
   bool operator==(const Instruction &other) const;
 };

@@ -30,9 +30,10 @@
 namespace spade::sim {
 
 /// The units that run concurrently inside one accelerator.
-enum class Unit : uint8_t { DMA = 0, Array = 1, Vector = 2, Link = 3 };
-inline constexpr unsigned kNumUnits = 4;
-llvm::StringRef unitName(Unit unit); ///< "DMA", "array", "vector", "link"
+enum class Unit : uint8_t { DMA = 0, Array = 1, Vector = 2, Link = 3, Host = 4 };
+inline constexpr unsigned kNumUnits = 5;
+/// "DMA", "array", "vector", "link", "host"
+llvm::StringRef unitName(Unit unit);
 
 /// Energy in picojoules per component.
 struct EnergyBreakdown {
@@ -104,6 +105,10 @@ struct SimOptions {
   /// Programs whose memories (DRAM + SPAD + ACC of every accelerator) need
   /// more bytes than this are refused with an error.
   uint64_t maxMemoryBytes = 4ull << 30;
+  /// Load the program's host library and run its functions on HOST. Off
+  /// (the fuzzer), HOST is timed but runs nothing and no code from the
+  /// file is loaded.
+  bool runHostCode = true;
 };
 
 class Simulator {

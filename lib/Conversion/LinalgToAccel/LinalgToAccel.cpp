@@ -40,6 +40,9 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -93,12 +96,14 @@ InFlightDiagnostic unsupported(Operation *op, const Twine &reason) {
 /// Lowers one function; owns the DRAM map and the instruction builder.
 class Lowering {
 public:
-  Lowering(ConfigAttr config, bool doubleBuffer, OpBuilder &items,
-           OpBuilder &code)
-      : config(config), doubleBuffer(doubleBuffer), items(items), code(code) {}
+  Lowering(ConfigAttr config, bool doubleBuffer, bool hostFallback,
+           OpBuilder &items, OpBuilder &code, OpBuilder &hostFunctions)
+      : config(config), doubleBuffer(doubleBuffer), hostFallback(hostFallback),
+        items(items), code(code), hostFunctions(hostFunctions) {}
 
   LogicalResult lowerFunction(func::FuncOp func);
   int64_t dramSize() const { return dramTop; }
+  ArrayRef<func::FuncOp> hostFunctionOps() const { return createdFunctions; }
 
 private:
   // Memory.
@@ -108,7 +113,11 @@ private:
     return addr;
   }
   Buffer newBuffer(RankedTensorType type) {
-    return {allocDram(type.getNumElements() * kF32), type};
+    return {allocDram(type.getNumElements() * elementBytes(type)), type};
+  }
+  /// Bytes per element in DRAM (i1 takes a byte, as in host memory).
+  static int64_t elementBytes(RankedTensorType type) {
+    return llvm::divideCeil(type.getElementTypeBitWidth(), 8);
   }
   int64_t addConstant(ArrayRef<float> data) {
     auto type = RankedTensorType::get({int64_t(data.size())},
@@ -229,6 +238,18 @@ private:
                             int64_t top, int64_t left, float value);
   LogicalResult lowerBasisConv(BasisConvOp conv);
   LogicalResult lowerExtractSlice(tensor::ExtractSliceOp slice);
+  /// Copies `rows` rows of `width` elements from DRAM `src` (row stride
+  /// `srcStride` bytes) to `dst` (row stride `dstStride`) through SPAD.
+  LogicalResult copyRows(Operation *op, int64_t src, int64_t srcStride,
+                         int64_t dst, int64_t dstStride, int64_t rows,
+                         int64_t width);
+  /// Copies `count` contiguous elements from `src` to `dst`.
+  LogicalResult copyContiguous(Operation *op, int64_t src, int64_t dst,
+                               int64_t count);
+  LogicalResult lowerInsertSlice(tensor::InsertSliceOp insert);
+  LogicalResult lowerTranspose(linalg::TransposeOp transpose);
+  LogicalResult lowerBatchMatmul(linalg::BatchMatmulOp matmul);
+  LogicalResult lowerSumPool(linalg::PoolingNchwSumOp pool);
   LogicalResult lowerPool(Operation *op, Value input, Value result,
                           VectorOpKind kind, int64_t kh, int64_t kw, int64_t sh,
                           int64_t sw, float postScale, Activation act);
@@ -238,10 +259,42 @@ private:
   LogicalResult lowerBinary(linalg::GenericOp generic, VectorOpKind kind,
                             Buffer lhs, Buffer rhs);
 
+  /// Lowers one op of the entry function on the accelerator.
+  LogicalResult lowerOp(Operation *op);
+
+  // Host fallback (see lowerOrFallBack).
+  struct Snapshot {
+    int64_t dramTop, numLayers, currentLayer;
+    bool spadToggle, accToggle;
+    std::pair<double, double> clip;
+    llvm::DenseSet<Operation *> folded;
+    Operation *itemsMark, *codeMark;
+  };
+  Snapshot snapshot();
+  void rollback(const Snapshot &snap);
+  /// Lowers `op` on the accelerator, or adds it to the pending host segment
+  /// with a remark giving the reason.
+  LogicalResult lowerOrFallBack(Operation *op);
+  bool isPendingOnHost(Value value) const {
+    Operation *def = value.getDefiningOp();
+    return def && hostSet.contains(def);
+  }
+  void addToHost(Operation *op, StringRef reason);
+  /// Outlines the pending host segment into a function and emits its
+  /// accel.host_call after `codeMark` (at the start of the stream if null),
+  /// or at the end of the stream when `atEnd`.
+  LogicalResult flushHost(Operation *codeMark, bool atEnd);
+
   ConfigAttr config;
   bool doubleBuffer;
+  bool hostFallback;
   OpBuilder &items;
   OpBuilder &code;
+  /// Where host functions are created (the module, after the program).
+  OpBuilder &hostFunctions;
+  SmallVector<Operation *> hostOps;
+  llvm::DenseSet<Operation *> hostSet;
+  SmallVector<func::FuncOp> createdFunctions;
   Location loc = UnknownLoc::get(items.getContext());
   int64_t dramTop = 0;
   int64_t numLayers = 0, currentLayer = 0;
@@ -855,6 +908,260 @@ LogicalResult Lowering::lowerExtractSlice(tensor::ExtractSliceOp slice) {
   return success();
 }
 
+LogicalResult Lowering::copyRows(Operation *op, int64_t src,
+                                 int64_t srcStride, int64_t dst,
+                                 int64_t dstStride, int64_t rows,
+                                 int64_t width) {
+  if (width > 65535)
+    return unsupported(op, "a copied row is longer than 65535 elements");
+  int64_t chunk =
+      std::min<int64_t>(spadRegion(1) / ((width + cols() - 1) / cols()), 65535);
+  if (chunk < 1)
+    return op->emitError("the copied rows do not fit the scratchpad");
+  for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
+    int64_t rt = std::min(chunk, rows - r0);
+    spadToggle = !spadToggle;
+    int64_t spad = spadBase(0, 1);
+    load(MemSpace::spad, spad, src + r0 * srcStride, rt, width, srcStride);
+    store(MemSpace::spad, spad, dst + r0 * dstStride, rt, width, dstStride,
+          Activation::none);
+  }
+  return success();
+}
+
+LogicalResult Lowering::copyContiguous(Operation *op, int64_t src, int64_t dst,
+                                       int64_t count) {
+  // As rows of the array's width, then the tail.
+  int64_t width = cols(), full = count / width, tail = count % width;
+  if (full && failed(copyRows(op, src, width * kF32, dst, width * kF32, full,
+                              width)))
+    return failure();
+  int64_t done = full * width * kF32;
+  if (tail && failed(copyRows(op, src + done, tail * kF32, dst + done,
+                              tail * kF32, 1, tail)))
+    return failure();
+  return success();
+}
+
+LogicalResult Lowering::lowerInsertSlice(tensor::InsertSliceOp insert) {
+  // Concat (and any static unit-stride insertion): the source is copied into
+  // the destination's buffer with strided DMA. A destination that is an
+  // earlier insertion used only here is updated in place (the chain the
+  // importer builds for Concat); a tensor.empty one needs no copy.
+  auto src = bufferOf(insert.getSource());
+  auto type = cast<RankedTensorType>(insert.getResult().getType());
+  auto srcType = cast<RankedTensorType>(insert.getSource().getType());
+  int64_t rank = type.getRank();
+  bool supported =
+      src && type.hasStaticShape() && srcType.getRank() == rank &&
+      llvm::all_of(insert.getStaticStrides(),
+                   [](int64_t s) { return s == 1; }) &&
+      !ShapedType::isDynamicShape(insert.getStaticOffsets());
+  if (!supported)
+    return unsupported(insert, "only static unit-stride insertions of a "
+                               "tensor of the same rank");
+  Value dest = insert.getDest();
+  auto destBuffer = bufferOf(dest);
+  bool fresh = isa_and_nonnull<tensor::EmptyOp>(dest.getDefiningOp());
+  if (!fresh && !destBuffer)
+    return unsupported(insert, "the destination is neither empty nor a "
+                               "tensor in memory");
+  beginLayer(insert, "concat", 0);
+  Buffer out;
+  if (fresh) {
+    out = newBuffer(type);
+  } else if (dest.hasOneUse() && dest.getDefiningOp<tensor::InsertSliceOp>()) {
+    out = {destBuffer->addr, type};
+  } else {
+    out = newBuffer(type);
+    if (failed(copyContiguous(insert, destBuffer->addr, out.addr,
+                              type.getNumElements())))
+      return failure();
+  }
+  // The source is a set of runs that are contiguous in both tensors: all of
+  // it from the first dimension after which the shapes agree (one run for a
+  // channel concat), else rows of the last dimension, one strided copy per
+  // plane of the last two dimensions.
+  ArrayRef<int64_t> offsets = insert.getStaticOffsets();
+  SmallVector<int64_t> strides(rank, 1);
+  for (int64_t d = rank - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * type.getDimSize(d + 1);
+  int64_t first = rank - 1;
+  while (first > 0 && srcType.getDimSize(first) == type.getDimSize(first))
+    --first;
+  bool lastFull = srcType.getDimSize(rank - 1) == type.getDimSize(rank - 1);
+  // Dimensions [0, outer) are walked; the rest is one run or one plane.
+  int64_t outer = lastFull ? first : std::max<int64_t>(0, rank - 2);
+  int64_t runElements = 1;
+  for (int64_t d = outer; d < rank; ++d)
+    runElements *= srcType.getDimSize(d);
+  int64_t runs = runElements ? srcType.getNumElements() / runElements : 0;
+  for (int64_t r = 0; r < runs; ++r) {
+    int64_t rest = r, dstOffset = 0;
+    for (int64_t d = outer - 1; d >= 0; --d) {
+      dstOffset += (offsets[d] + rest % srcType.getDimSize(d)) * strides[d];
+      rest /= srcType.getDimSize(d);
+    }
+    for (int64_t d = outer; d < rank; ++d)
+      dstOffset += offsets[d] * strides[d];
+    int64_t srcAddr = src->addr + r * runElements * kF32;
+    int64_t dstAddr = out.addr + dstOffset * kF32;
+    LogicalResult copied = success();
+    if (lastFull) {
+      copied = copyContiguous(insert, srcAddr, dstAddr, runElements);
+    } else {
+      int64_t w = srcType.getDimSize(rank - 1);
+      copied = copyRows(insert, srcAddr, w * kF32, dstAddr,
+                        type.getDimSize(rank - 1) * kF32, runElements / w, w);
+    }
+    if (failed(copied))
+      return failure();
+  }
+  buffers[insert.getResult()] = out;
+  return success();
+}
+
+LogicalResult Lowering::lowerTranspose(linalg::TransposeOp transpose) {
+  // Transposes of constants fold into the weights that use them.
+  if (foldedConstantFloats(transpose.getResult()[0]))
+    return success();
+  // Any permutation is a strided gather: each plane of the result's last
+  // two dimensions is one LOAD whose row and column strides walk the input
+  // dimensions they come from, then a contiguous STORE.
+  auto in = bufferOf(transpose.getInput());
+  auto type = cast<RankedTensorType>(transpose.getResult()[0].getType());
+  if (!in || !type.hasStaticShape())
+    return unsupported(transpose, "transpose of a tensor not in memory");
+  ArrayRef<int64_t> perm = transpose.getPermutation();
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> inStrides(rank, 1);
+  for (int64_t d = rank - 2; d >= 0; --d)
+    inStrides[d] = inStrides[d + 1] * in->type.getDimSize(d + 1);
+  int64_t w = type.getDimSize(rank - 1);
+  int64_t h = rank >= 2 ? type.getDimSize(rank - 2) : 1;
+  int64_t colStride = inStrides[perm[rank - 1]] * kF32;
+  int64_t rowStride = rank >= 2 ? inStrides[perm[rank - 2]] * kF32 : 0;
+  if (w > 65535 || colStride > UINT32_MAX || rowStride > UINT32_MAX)
+    return unsupported(transpose, "a row or stride exceeds the DMA's fields");
+  int64_t chunk =
+      std::min<int64_t>(spadRegion(1) / ((w + cols() - 1) / cols()), 65535);
+  if (chunk < 1)
+    return transpose.emitError("the transposed rows do not fit the "
+                               "scratchpad");
+  beginLayer(transpose, "transpose", 0);
+  Buffer out = newBuffer(type);
+  int64_t planes = h * w ? type.getNumElements() / (h * w) : 0;
+  for (int64_t p = 0; p < planes; ++p) {
+    // Input offset of plane p (multi-index over the outer dimensions).
+    int64_t rest = p, base = 0;
+    for (int64_t d = rank - 3; d >= 0; --d) {
+      base += (rest % type.getDimSize(d)) * inStrides[perm[d]];
+      rest /= type.getDimSize(d);
+    }
+    for (int64_t y0 = 0; y0 < h; y0 += chunk) {
+      int64_t yt = std::min(chunk, h - y0);
+      spadToggle = !spadToggle;
+      int64_t spad = spadBase(0, 1);
+      load(MemSpace::spad, spad, in->addr + base * kF32 + y0 * rowStride, yt,
+           w, rowStride, colStride == kF32 ? 0 : colStride);
+      store(MemSpace::spad, spad, out.addr + (p * h + y0) * w * kF32, yt, w,
+            w * kF32, Activation::none);
+    }
+  }
+  buffers[transpose.getResult()[0]] = out;
+  return success();
+}
+
+LogicalResult Lowering::lowerBatchMatmul(linalg::BatchMatmulOp matmul) {
+  // One GEMM per batch entry, both operands in memory (attention's Q K^T
+  // and softmax(.) V).
+  auto lhs = bufferOf(matmul.getInputs()[0]);
+  auto rhs = bufferOf(matmul.getInputs()[1]);
+  if (!lhs || !rhs || !isFilledWith(matmul.getOutputs()[0], 0.0) ||
+      matmul.hasUserDefinedMaps())
+    return unsupported(matmul, "the operands must be tensors in memory, "
+                               "not broadcast or transposed, and the init "
+                               "zero");
+  auto outType = cast<RankedTensorType>(matmul.getResult(0).getType());
+  int64_t batch = outType.getDimSize(0), m = outType.getDimSize(1),
+          n = outType.getDimSize(2), k = lhs->type.getDimSize(2);
+  beginLayer(matmul, "matmul", batch * m * n * k);
+  Buffer out = newBuffer(outType);
+  for (int64_t b = 0; b < batch; ++b) {
+    int64_t aAddr = lhs->addr + b * m * k * kF32;
+    int64_t bAddr = rhs->addr + b * k * n * kF32;
+    int64_t cAddr = out.addr + b * m * n * kF32;
+    Gemm gemm;
+    gemm.m = m;
+    gemm.k = k;
+    for (int64_t n0 = 0; n0 < n; n0 += cols())
+      gemm.nTiles.push_back({n0, std::min(cols(), n - n0)});
+    gemm.loadA = [&](int64_t spad, int64_t m0, int64_t mt, int64_t k0,
+                     int64_t kt) {
+      load(MemSpace::spad, spad, aAddr + (m0 * k + k0) * kF32, mt, kt,
+           k * kF32);
+    };
+    gemm.loadB = [&](int64_t spad, int64_t k0, int64_t kt, int64_t n0,
+                     int64_t nt) {
+      load(MemSpace::spad, spad, bAddr + (k0 * n + n0) * kF32, kt, nt,
+           n * kF32);
+    };
+    gemm.storeC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t n0,
+                      int64_t nt) {
+      store(MemSpace::acc, acc, cAddr + (m0 * n + n0) * kF32, mt, nt, n * kF32,
+            Activation::none);
+    };
+    if (failed(emitGemm(matmul, gemm)))
+      return failure();
+  }
+  buffers[matmul.getResult(0)] = out;
+  return success();
+}
+
+LogicalResult Lowering::lowerSumPool(linalg::PoolingNchwSumOp pool) {
+  // Average pooling is a sum pool (the vector unit's avgpool scaled back by
+  // the window size) followed by a division by the window counts; equal
+  // counts (no padding, or padding counted) fold into the scale.
+  auto window = cast<RankedTensorType>(pool.getInputs()[1].getType());
+  SmallVector<int64_t> strides(pool.getStrides().getValues<int64_t>());
+  SmallVector<int64_t> dil(pool.getDilations().getValues<int64_t>());
+  if (dil[0] != 1 || dil[1] != 1 || !isFilledWith(pool.getOutputs()[0], 0.0))
+    return unsupported(pool, "dilated sum pooling or a non-zero init");
+  int64_t kh = window.getDimSize(0), kw = window.getDimSize(1);
+  float postScale = float(kh * kw);
+  Value result = pool.getResult(0);
+  SmallVector<Value> aliases;
+  if (result.hasOneUse())
+    if (auto div = dyn_cast<linalg::GenericOp>(*result.getUsers().begin())) {
+      Block &body = div.getRegion().front();
+      auto counts = div.getNumDpsInputs() == 2 &&
+                            div.getDpsInputs()[0] == result &&
+                            body.getOperations().size() == 2 &&
+                            isa<arith::DivFOp>(body.front()) &&
+                            body.front().getOperand(0) == body.getArgument(0) &&
+                            body.front().getOperand(1) == body.getArgument(1) &&
+                            div.getIndexingMapsArray()[0].isIdentity() &&
+                            div.getIndexingMapsArray().back().isIdentity()
+                        ? foldedConstantFloats(div.getDpsInputs()[1])
+                        : std::nullopt;
+      if (counts && !counts->empty() && (*counts)[0] != 0.0f &&
+          llvm::all_of(*counts, [&](float c) { return c == (*counts)[0]; })) {
+        postScale = float(kh * kw) / (*counts)[0];
+        if (std::abs(postScale - 1.0f) < 1e-6f)
+          postScale = 1.0f;
+        folded.insert(div);
+        aliases.push_back(div->getResult(0));
+      }
+    }
+  if (failed(lowerPool(pool, pool.getInputs()[0], result, VectorOpKind::avgpool,
+                       kh, kw, strides[0], strides[1], postScale,
+                       Activation::none)))
+    return failure();
+  for (Value alias : aliases)
+    buffers[alias] = buffers[result];
+  return success();
+}
+
 LogicalResult Lowering::lowerPool(Operation *op, Value input, Value result,
                                   VectorOpKind kind, int64_t kh, int64_t kw,
                                   int64_t sh, int64_t sw, float postScale,
@@ -1080,43 +1387,296 @@ LogicalResult Lowering::lowerGeneric(linalg::GenericOp generic) {
                "activation, or an add/mul/max of two tensors");
 }
 
-LogicalResult Lowering::lowerFunction(func::FuncOp func) {
-  FunctionType type = func.getFunctionType();
-  auto tensorName = [&](DictionaryAttr attrs, StringRef fallback) {
-    if (attrs)
-      if (auto name = attrs.getAs<StringAttr>("onnx.name"))
-        return name.getValue().str();
-    return fallback.str();
-  };
-  for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
-    auto tensor = dyn_cast<RankedTensorType>(arg.getType());
-    if (!tensor || !tensor.hasStaticShape() || !tensor.getElementType().isF32())
-      return func.emitError() << "cannot run on the accelerator: input " << i
-                              << " is not a static-shaped f32 tensor";
-    Buffer buffer = newBuffer(tensor);
-    InputOp::create(
-        items, loc,
-        tensorName(func.getArgAttrDict(i), "input" + std::to_string(i)),
-        buffer.addr, tensor, 0, APFloat(1.0f));
-    buffers[arg] = buffer;
-  }
-  ConfigOp::create(code, loc, config.getDataflow(), ElemType::fp32,
-                   APFloat(0.0f), APFloat(0.0f), 0);
+//===----------------------------------------------------------------------===//
+// Host fallback
+//===----------------------------------------------------------------------===//
 
-  for (Operation &op : func.getBody().front()) {
-    if (folded.contains(&op))
-      continue;
-    LogicalResult result =
-        TypeSwitch<Operation *, LogicalResult>(&op)
-            .Case<arith::ConstantOp, tensor::EmptyOp, linalg::FillOp,
-                  linalg::TransposeOp>([&](Operation *op) -> LogicalResult {
-              // Materialised where used (constants, weights) or the init of
-              // a layer; a non-constant transpose has no use we support.
-              if (auto transpose = dyn_cast<linalg::TransposeOp>(op))
-                if (!foldedConstantFloats(transpose.getResult()[0]))
-                  return unsupported(op, ""
-                                         "transpose of a non-constant tensor");
-              return success();
+Lowering::Snapshot Lowering::snapshot() {
+  Block *codeBlock = code.getInsertionBlock();
+  return {dramTop,
+          numLayers,
+          currentLayer,
+          spadToggle,
+          accToggle,
+          clip,
+          folded,
+          items.getInsertionPoint()->getPrevNode(),
+          codeBlock->empty() ? nullptr : &codeBlock->back()};
+}
+
+void Lowering::rollback(const Snapshot &snap) {
+  // Items go right before the accel.code op, instructions at the stream's
+  // end: erase what was added after the marks.
+  Block *itemsBlock = items.getInsertionBlock();
+  Operation *end = &*items.getInsertionPoint();
+  for (Operation *op = snap.itemsMark ? snap.itemsMark->getNextNode()
+                                      : &itemsBlock->front();
+       op != end;) {
+    Operation *next = op->getNextNode();
+    op->erase();
+    op = next;
+  }
+  Block *codeBlock = code.getInsertionBlock();
+  for (Operation *op = snap.codeMark ? snap.codeMark->getNextNode()
+                       : codeBlock->empty() ? nullptr
+                                            : &codeBlock->front();
+       op;) {
+    Operation *next = op->getNextNode();
+    op->erase();
+    op = next;
+  }
+  dramTop = snap.dramTop;
+  numLayers = snap.numLayers;
+  currentLayer = snap.currentLayer;
+  spadToggle = snap.spadToggle;
+  accToggle = snap.accToggle;
+  clip = snap.clip;
+  folded = snap.folded;
+}
+
+/// Whether the accelerator can hold the op's tensors: its layers are fp32
+/// (int8 programs come from quantisation, not from the model's types).
+static bool hasOnlyF32Tensors(Operation *op) {
+  auto isF32Tensor = [](Type type) {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    return !tensor || tensor.getElementType().isF32();
+  };
+  return llvm::all_of(op->getOperandTypes(), isF32Tensor) &&
+         llvm::all_of(op->getResultTypes(), isF32Tensor);
+}
+
+LogicalResult Lowering::lowerOrFallBack(Operation *op) {
+  bool readsHost = llvm::any_of(op->getOperands(), [&](Value v) {
+    return isPendingOnHost(v);
+  });
+  // A reshape of a host result is free on the host too.
+  if (readsHost && isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(op)) {
+    addToHost(op, "");
+    return success();
+  }
+  // Constants, empty tensors and fills emit nothing: they are materialised
+  // where used (as weights, or recomputed inside host functions).
+  if (isa<arith::ConstantOp, tensor::EmptyOp, linalg::FillOp>(op))
+    return success();
+  std::string reason;
+  if (!hasOnlyF32Tensors(op)) {
+    reason = "its tensors are not fp32";
+  } else {
+    Snapshot snap = snapshot();
+    LogicalResult lowered = failure();
+    {
+      // The lowering's errors are the reasons to fall back, not failures.
+      ScopedDiagnosticHandler capture(
+          op->getContext(), [&](Diagnostic &diag) -> LogicalResult {
+            if (diag.getSeverity() != DiagnosticSeverity::Error)
+              return failure();
+            if (reason.empty())
+              reason = diag.str();
+            return success();
+          });
+      lowered = lowerOp(op);
+    }
+    if (succeeded(lowered))
+      return readsHost ? flushHost(snap.codeMark, /*atEnd=*/false) : success();
+    rollback(snap);
+    // "'op' cannot run on the accelerator: why" -> "why".
+    StringRef why = reason;
+    size_t at = why.find("cannot run on the accelerator: ");
+    if (at != StringRef::npos)
+      reason = why.drop_front(at + strlen("cannot run on the accelerator: "))
+                   .str();
+  }
+  addToHost(op, reason);
+  return success();
+}
+
+void Lowering::addToHost(Operation *op, StringRef reason) {
+  if (!reason.empty()) {
+    StringRef name = op->getName().getStringRef();
+    std::string node = layerName(op);
+    InFlightDiagnostic remark = op->emitRemark() << "'" << name << "'";
+    if (node != name)
+      remark << " of node '" << node << "'";
+    remark << " runs on the host: " << reason;
+  }
+  hostOps.push_back(op);
+  hostSet.insert(op);
+  // Every result gets its DRAM tensor now, so that accelerator layers
+  // lowered before the segment is outlined can already address it.
+  for (Value result : op->getResults())
+    if (auto type = dyn_cast<RankedTensorType>(result.getType());
+        type && type.hasStaticShape())
+      buffers[result] = newBuffer(type);
+}
+
+/// Collects the ops that compute `value` from constants alone (constants,
+/// empty tensors, fills, transposes and reshapes of them), which a host
+/// function recomputes instead of reading from DRAM.
+static bool collectConstantChain(Value value,
+                                 llvm::SetVector<Operation *> &chain) {
+  Operation *def = value.getDefiningOp();
+  if (!def || def->getNumRegions() > 1 || def->getNumResults() != 1)
+    return false;
+  if (chain.contains(def))
+    return true;
+  if (!isa<arith::ConstantOp, tensor::EmptyOp, linalg::FillOp,
+           linalg::TransposeOp, linalg::BroadcastOp, tensor::ExpandShapeOp,
+           tensor::CollapseShapeOp>(def))
+    return false;
+  for (Value operand : def->getOperands())
+    if (!collectConstantChain(operand, chain))
+      return false;
+  chain.insert(def);
+  return true;
+}
+
+/// Scalar operations an op performs: iterations times body ops for linalg
+/// ops, result elements otherwise (what the host cycle model charges).
+static int64_t hostOpCount(Operation *op) {
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
+    int64_t iterations = 1;
+    for (int64_t range : linalgOp.getStaticLoopRanges())
+      iterations *= ShapedType::isDynamic(range) ? 1 : range;
+    int64_t bodyOps = 1;
+    if (op->getNumRegions() == 1 && !op->getRegion(0).empty())
+      bodyOps = std::max<int64_t>(
+          1, int64_t(op->getRegion(0).front().getOperations().size()) - 1);
+    return iterations * bodyOps;
+  }
+  int64_t elements = 0;
+  for (Type type : op->getResultTypes())
+    if (auto tensor = dyn_cast<RankedTensorType>(type);
+        tensor && tensor.hasStaticShape())
+      elements += tensor.getNumElements();
+  return std::max<int64_t>(1, elements);
+}
+
+LogicalResult Lowering::flushHost(Operation *codeMark, bool atEnd) {
+  Operation *first = hostOps.front();
+  // Inputs: tensors in DRAM the segment reads (operands, and values its
+  // regions capture); values computed from constants are recomputed.
+  llvm::SetVector<Value> inputs;
+  llvm::SetVector<Operation *> constantOps;
+  auto use = [&](Value value, Operation *user) -> LogicalResult {
+    if (isPendingOnHost(value))
+      return success();
+    if (collectConstantChain(value, constantOps))
+      return success();
+    if (bufferOf(value) && isa<RankedTensorType>(value.getType()))
+      return success(inputs.insert(value) || true);
+    return user->emitError() << "'" << user->getName().getStringRef()
+                             << "' cannot run on the host: it reads a value "
+                                "that is neither a tensor in memory nor a "
+                                "constant";
+  };
+  for (Operation *op : hostOps) {
+    for (Value operand : op->getOperands())
+      if (failed(use(operand, op)))
+        return failure();
+    llvm::SetVector<Value> captured;
+    getUsedValuesDefinedAbove(op->getRegions(), captured);
+    for (Value value : captured)
+      if (failed(use(value, op)))
+        return failure();
+  }
+  // Results: what anything outside the segment reads (later layers, the
+  // function's return).
+  SmallVector<Value> outputs;
+  int64_t ops = 0;
+  for (Operation *op : hostOps) {
+    ops += hostOpCount(op);
+    for (Value result : op->getResults()) {
+      bool readOutside = llvm::any_of(result.getUsers(), [&](Operation *user) {
+        return !hostSet.contains(user);
+      });
+      if (!readOutside)
+        continue;
+      auto type = dyn_cast<RankedTensorType>(result.getType());
+      if (!type || !type.hasStaticShape())
+        return op->emitError() << "'" << op->getName().getStringRef()
+                               << "' cannot run on the host: its result is "
+                                  "read elsewhere but is not a static tensor";
+      outputs.push_back(result);
+    }
+  }
+  if (outputs.empty()) {
+    // Nothing reads the segment: it has no effect.
+    hostOps.clear();
+    hostSet.clear();
+    return success();
+  }
+
+  std::string name = "spade_host_" + std::to_string(createdFunctions.size());
+  SmallVector<Type> inputTypes, outputTypes;
+  for (Value v : inputs)
+    inputTypes.push_back(v.getType());
+  for (Value v : outputs)
+    outputTypes.push_back(v.getType());
+  auto func = func::FuncOp::create(
+      hostFunctions, first->getLoc(), name,
+      FunctionType::get(first->getContext(), inputTypes, outputTypes));
+  createdFunctions.push_back(func);
+  Block *body = func.addEntryBlock();
+  OpBuilder builder = OpBuilder::atBlockBegin(body);
+  IRMapping mapping;
+  for (auto [value, arg] : llvm::zip_equal(inputs, body->getArguments()))
+    mapping.map(value, arg);
+  // Constant chains in program order (each op after its operands), then
+  // the segment.
+  SmallVector<Operation *> constantsInOrder(constantOps.begin(),
+                                            constantOps.end());
+  llvm::sort(constantsInOrder,
+             [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+  for (Operation *op : constantsInOrder)
+    builder.clone(*op, mapping);
+  for (Operation *op : hostOps)
+    builder.clone(*op, mapping);
+  SmallVector<Value> returned;
+  for (Value v : outputs)
+    returned.push_back(mapping.lookup(v));
+  func::ReturnOp::create(builder, first->getLoc(), returned);
+
+  SmallVector<int64_t> argAddrs, argBytes, resultAddrs, resultBytes;
+  for (Value v : inputs) {
+    Buffer b = *bufferOf(v);
+    auto type = cast<RankedTensorType>(v.getType());
+    argAddrs.push_back(b.addr);
+    argBytes.push_back(type.getNumElements() * elementBytes(type));
+  }
+  for (Value v : outputs) {
+    Buffer b = *bufferOf(v);
+    auto type = cast<RankedTensorType>(v.getType());
+    resultAddrs.push_back(b.addr);
+    resultBytes.push_back(type.getNumElements() * elementBytes(type));
+  }
+  beginLayer(first, "host", 0);
+  OpBuilder at = code;
+  if (!atEnd) {
+    if (codeMark)
+      at.setInsertionPointAfter(codeMark);
+    else
+      at.setInsertionPointToStart(code.getInsertionBlock());
+  }
+  HostCallOp::create(at, loc, name, argAddrs, argBytes, resultAddrs,
+                     resultBytes, ops, currentLayer);
+  hostOps.clear();
+  hostSet.clear();
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(Operation *op) {
+  return TypeSwitch<Operation *, LogicalResult>(op)
+            .Case<arith::ConstantOp, tensor::EmptyOp, linalg::FillOp>(
+                [&](Operation *op) {
+                  // Materialised where used (constants, weights) or the
+                  // init of a layer.
+                  return success();
+                })
+            .Case([&](linalg::TransposeOp transpose) {
+              return lowerTranspose(transpose);
+            })
+            .Case([&](linalg::BatchMatmulOp matmul) {
+              return lowerBatchMatmul(matmul);
             })
             .Case<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(
                 [&](Operation *op) {
@@ -1141,6 +1701,12 @@ LogicalResult Lowering::lowerFunction(func::FuncOp func) {
               return lowerMaxPool(pool);
             })
             .Case([&](linalg::ReduceOp reduce) { return lowerReduce(reduce); })
+            .Case([&](tensor::InsertSliceOp insert) {
+              return lowerInsertSlice(insert);
+            })
+            .Case([&](linalg::PoolingNchwSumOp pool) {
+              return lowerSumPool(pool);
+            })
             .Case([&](linalg::GenericOp generic) {
               return lowerGeneric(generic);
             })
@@ -1148,9 +1714,51 @@ LogicalResult Lowering::lowerFunction(func::FuncOp func) {
             .Default([&](Operation *op) {
               return unsupported(op, "no accelerator lowering for this op");
             });
-    if (failed(result))
+}
+
+/// Whether a .spadebin can bind `tensor` as an input or output.
+static bool isBindable(RankedTensorType tensor) {
+  if (!tensor || !tensor.hasStaticShape())
+    return false;
+  Type elem = tensor.getElementType();
+  return elem.isF32() || elem.isBF16() || elem.isInteger(8) ||
+         elem.isInteger(32) || elem.isInteger(64);
+}
+
+LogicalResult Lowering::lowerFunction(func::FuncOp func) {
+  FunctionType type = func.getFunctionType();
+  auto tensorName = [&](DictionaryAttr attrs, StringRef fallback) {
+    if (attrs)
+      if (auto name = attrs.getAs<StringAttr>("onnx.name"))
+        return name.getValue().str();
+    return fallback.str();
+  };
+  for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
+    // Inputs other than fp32 (e.g. int64 indices) can only be read by host
+    // code.
+    auto tensor = dyn_cast<RankedTensorType>(arg.getType());
+    if (!isBindable(tensor))
+      return func.emitError()
+             << "cannot run on the accelerator: input " << i
+             << " is not a static-shaped tensor of f32, bf16, i8, i32 or i64";
+    Buffer buffer = newBuffer(tensor);
+    InputOp::create(
+        items, loc,
+        tensorName(func.getArgAttrDict(i), "input" + std::to_string(i)),
+        buffer.addr, tensor, 0, APFloat(1.0f));
+    buffers[arg] = buffer;
+  }
+  ConfigOp::create(code, loc, config.getDataflow(), ElemType::fp32,
+                   APFloat(0.0f), APFloat(0.0f), 0);
+
+  for (Operation &op : func.getBody().front()) {
+    if (folded.contains(&op) || isa<func::ReturnOp>(op))
+      continue;
+    if (failed(hostFallback ? lowerOrFallBack(&op) : lowerOp(&op)))
       return failure();
   }
+  if (!hostOps.empty() && failed(flushHost(nullptr, /*atEnd=*/true)))
+    return failure();
 
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
   llvm::DenseSet<int64_t> seen;
@@ -1160,6 +1768,10 @@ LogicalResult Lowering::lowerFunction(func::FuncOp func) {
         !seen.insert(buffer->addr).second)
       return ret.emitError() << "cannot run on the accelerator: output " << i
                              << " is not computed by the program";
+    if (!isBindable(dyn_cast<RankedTensorType>(value.getType())))
+      return ret.emitError()
+             << "cannot run on the accelerator: output " << i
+             << " is not a static-shaped tensor of f32, bf16, i8, i32 or i64";
     OutputOp::create(
         items, loc,
         tensorName(func.getResultAttrDict(i), "output" + std::to_string(i)),
@@ -1212,11 +1824,16 @@ struct ConvertLinalgToAccel
         OpBuilder::atBlockBegin(builder.createBlock(&codeOp.getBody()));
     items.setInsertionPoint(codeOp);
 
-    Lowering lowering(config, bool(doubleBuffer), items, code);
+    OpBuilder hostFunctions = OpBuilder::atBlockEnd(module.getBody());
+    Lowering lowering(config, bool(doubleBuffer), bool(hostFallback), items,
+                      code, hostFunctions);
     if (failed(lowering.lowerFunction(func))) {
       program.erase();
+      for (func::FuncOp host : lowering.hostFunctionOps())
+        host.erase();
       return signalPassFailure();
     }
+    // The host functions clone the ops they run, so the entry can go.
     program.setDramBytes(std::max<int64_t>(lowering.dramSize(), kDramAlign));
     func.erase();
   }

@@ -32,6 +32,8 @@ std::optional<sim::ElemType> simElemType(Type type) {
     return sim::ElemType::I8;
   if (type.isInteger(32))
     return sim::ElemType::I32;
+  if (type.isInteger(64))
+    return sim::ElemType::I64;
   if (type.isF32())
     return sim::ElemType::F32;
   if (type.isBF16())
@@ -177,6 +179,7 @@ sim::Instruction toInstruction(Operation *op) {
         inst.peer = op->getAttrOfType<IntegerAttr>("peer").getInt();
         inst.bytes = op->getAttrOfType<IntegerAttr>("bytes").getInt();
       })
+      .Case([&](HostCallOp) { inst.opcode = sim::Opcode::Host; })
       .Case([&](HaltOp) { inst.opcode = sim::Opcode::Halt; });
   return inst;
 }
@@ -230,17 +233,37 @@ FailureOr<sim::Program> spade::toSimProgram(ProgramOp program) {
     } else if (auto code = dyn_cast<CodeOp>(op)) {
       sim::CodeSection &section = out.code[code.getAccelId()];
       section.accel = code.getAccelId();
-      for (Operation &inst : code.getBody().front())
+      for (Operation &inst : code.getBody().front()) {
         section.code.push_back(toInstruction(&inst));
+        if (auto call = dyn_cast<HostCallOp>(inst)) {
+          // One table entry per call: each call has its own DRAM ranges.
+          sim::HostFunction &f = out.hostFunctions.emplace_back();
+          f.name = call.getCallee().str();
+          f.ops = call.getOps();
+          for (auto [addr, bytes] :
+               llvm::zip_equal(call.getArgAddrs(), call.getArgBytes()))
+            f.args.push_back({uint64_t(addr), uint64_t(bytes)});
+          for (auto [addr, bytes] :
+               llvm::zip_equal(call.getResultAddrs(), call.getResultBytes()))
+            f.results.push_back({uint64_t(addr), uint64_t(bytes)});
+          section.code.back().hostFunction = out.hostFunctions.size() - 1;
+        }
+      }
     }
   }
   return out;
 }
 
-LogicalResult spade::writeSpadebin(ProgramOp program, StringRef path) {
+LogicalResult spade::writeSpadebin(ProgramOp program, StringRef path,
+                                  ArrayRef<uint8_t> hostLibrary) {
   FailureOr<sim::Program> simProgram = toSimProgram(program);
   if (failed(simProgram))
     return failure();
+  if (!simProgram->hostFunctions.empty() && hostLibrary.empty())
+    return program.emitError("the program calls host functions but no host "
+                             "library was compiled for them");
+  if (!simProgram->hostFunctions.empty())
+    simProgram->hostLibrary.assign(hostLibrary.begin(), hostLibrary.end());
   if (llvm::Error error = sim::writeBinaryFile(*simProgram, path))
     return program.emitError() << llvm::toString(std::move(error));
   return success();

@@ -1,5 +1,5 @@
 // RUN: spade-opt %s --convert-linalg-to-accel="rows=4 cols=4 spad-rows=256 acc-rows=64 sparse-lanes=4" | FileCheck %s
-// RUN: not spade-opt %s --convert-linalg-to-accel="rows=4 cols=4 spad-rows=256 acc-rows=64 sparse-lanes=0" 2>&1 | FileCheck %s --check-prefix=NOUNIT
+// RUN: not spade-opt %s --convert-linalg-to-accel="rows=4 cols=4 spad-rows=256 acc-rows=64 sparse-lanes=0 host-fallback=false" 2>&1 | FileCheck %s --check-prefix=NOUNIT
 
 // spade.basis_conv in two stages: the basis responses (4 channels x 3 basis
 // kernels) as a grouped convolution on the padded input, then per output

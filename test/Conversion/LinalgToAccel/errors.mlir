@@ -1,4 +1,4 @@
-// RUN: spade-opt %s -split-input-file -verify-diagnostics --convert-linalg-to-accel="rows=4 cols=4 spad-rows=256 acc-rows=64"
+// RUN: spade-opt %s -split-input-file -verify-diagnostics --convert-linalg-to-accel="rows=4 cols=4 spad-rows=256 acc-rows=64 host-fallback=false"
 
 // Operations the accelerator has no instruction for are errors naming them.
 
@@ -31,11 +31,14 @@ func.func @main_graph(%x: tensor<2x4xf32>) -> tensor<2xf32> {
 
 // -----
 
-func.func @main_graph(%x: tensor<2x4xf32>) -> tensor<4x2xf32> {
-  %e = tensor.empty() : tensor<4x2xf32>
-  // expected-error @+1 {{'linalg.transpose' cannot run on the accelerator: transpose of a non-constant tensor}}
-  %t = linalg.transpose ins(%x : tensor<2x4xf32>) outs(%e : tensor<4x2xf32>) permutation = [1, 0]
-  return %t : tensor<4x2xf32>
+func.func @main_graph(%x: tensor<1x2x4xf32>) -> tensor<1x2x2xf32> {
+  %c = arith.constant dense<1.0> : tensor<1x4x2xf32>
+  %e = tensor.empty() : tensor<1x2x2xf32>
+  %z = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1x2x2xf32>) -> tensor<1x2x2xf32>
+  // expected-error @+1 {{'linalg.batch_matmul' cannot run on the accelerator: the operands must be tensors in memory, not broadcast or transposed, and the init zero}}
+  %m = linalg.batch_matmul ins(%x, %c : tensor<1x2x4xf32>, tensor<1x4x2xf32>) outs(%f : tensor<1x2x2xf32>) -> tensor<1x2x2xf32>
+  return %m : tensor<1x2x2xf32>
 }
 
 // -----
@@ -50,7 +53,7 @@ func.func @main_graph(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
 
 // -----
 
-// expected-error @+1 {{cannot run on the accelerator: input 0 is not a static-shaped f32 tensor}}
+// expected-error @+1 {{cannot run on the accelerator: input 0 is not a static-shaped tensor of f32, bf16, i8, i32 or i64}}
 func.func @main_graph(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
   return %x : tensor<?x4xf32>
 }

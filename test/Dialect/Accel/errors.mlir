@@ -63,7 +63,7 @@ accel.program #accel.config<rows = 4, cols = 4, spad_rows = 64, acc_rows = 16, s
 // -----
 
 accel.program #accel.config<rows = 4, cols = 4, spad_rows = 64, acc_rows = 16, sparse_lanes = 16, bf16 = 0, num_accels = 1> dram 1024 {
-  // expected-error @+1 {{element type 'f16' is not one of i8, i32, f32, bf16}}
+  // expected-error @+1 {{element type 'f16' is not one of i8, i32, i64, f32, bf16}}
   accel.input "x" at 0 : tensor<4xf16>
   accel.layer "l" kind "k" macs 0
   accel.code 0 {
@@ -74,7 +74,7 @@ accel.program #accel.config<rows = 4, cols = 4, spad_rows = 64, acc_rows = 16, s
 // -----
 
 accel.program #accel.config<rows = 4, cols = 4, spad_rows = 64, acc_rows = 16, sparse_lanes = 16, bf16 = 0, num_accels = 1> dram 1024 {
-  // expected-error @+1 {{element type 'f64' is not one of i8, i32, f32, bf16}}
+  // expected-error @+1 {{element type 'f64' is not one of i8, i32, i64, f32, bf16}}
   accel.constant at 0 = dense<1.0> : tensor<4xf64>
   accel.layer "l" kind "k" macs 0
   accel.code 0 {
@@ -477,6 +477,67 @@ accel.program #accel.config<rows = 4, cols = 4, spad_rows = 64, acc_rows = 16, s
     accel.halt
   }
   accel.code 1 {
+    accel.halt
+  }
+}
+
+// -----
+
+// HOST (host fallback): the callee must be a function of the module whose
+// static tensors match the DRAM ranges.
+
+func.func @spade_host_0(%x: tensor<4xf32>) -> tensor<4xf32> {
+  return %x : tensor<4xf32>
+}
+accel.program #accel.config<rows = 4, cols = 4, spad_rows = 64, acc_rows = 16> dram 1024 {
+  accel.layer "l" kind "host" macs 0
+  accel.code 0 {
+    // expected-error @+1 {{buffers do not match the static tensor arguments and results of @spade_host_0}}
+    accel.host_call @spade_host_0 args [0] bytes [16] results [64] bytes [8] ops 4
+    accel.halt
+  }
+}
+
+// -----
+
+accel.program #accel.config<rows = 4, cols = 4, spad_rows = 64, acc_rows = 16> dram 1024 {
+  accel.layer "l" kind "host" macs 0
+  accel.code 0 {
+    // expected-error @+1 {{callee @missing is not a func.func of the module}}
+    accel.host_call @missing args [0] bytes [16] results [64] bytes [16] ops 4
+    accel.halt
+  }
+}
+
+// -----
+
+accel.program #accel.config<rows = 4, cols = 4, spad_rows = 64, acc_rows = 16> dram 1024 {
+  accel.layer "l" kind "host" macs 0
+  accel.code 0 {
+    // expected-error @+1 {{dram bytes [1020, 1036) exceed dram_bytes 1024}}
+    accel.host_call @f args [] bytes [] results [1020] bytes [16] ops 4
+    accel.halt
+  }
+}
+
+// -----
+
+accel.program #accel.config<rows = 4, cols = 4, spad_rows = 64, acc_rows = 16> dram 1024 {
+  accel.layer "l" kind "host" macs 0
+  accel.code 0 {
+    // expected-error @+1 {{needs at least one result}}
+    accel.host_call @f args [0] bytes [16] results [] bytes [] ops 4
+    accel.halt
+  }
+}
+
+// -----
+
+accel.program #accel.config<rows = 4, cols = 4, spad_rows = 64, acc_rows = 16> dram 1024 {
+  accel.layer "l" kind "host" macs 0
+  accel.code 0 {
+    // expected-error @+1 {{needs one byte count per address}}
+    accel.host_call @f args [0, 64] bytes [16] results [128] bytes [16] ops 4
     accel.halt
   }
 }

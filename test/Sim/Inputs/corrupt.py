@@ -8,6 +8,10 @@
   corrupt.py IN OUT field PC OFFSET BYTES_HEX
         overwrite bytes of instruction PC of accelerator 0's code and fix the
         section's CRC, so only the loader's range checks can catch it
+  corrupt.py IN OUT host OFFSET BYTES_HEX
+        overwrite bytes of the host section's payload (CRCs fixed)
+  corrupt.py IN OUT hostlib OFFSET BYTES_HEX
+        overwrite bytes of the host library inside the host section
 """
 import struct
 import sys
@@ -21,6 +25,25 @@ def sections(data):
         kind, accel, off, size, crc, _ = struct.unpack_from("<IIQQII", data, 24 + 32 * i)
         out.append((kind, accel, off, size, 24 + 32 * i))
     return out
+
+
+def fix_crcs(data, section):
+    _, _, off, size, entry = section
+    struct.pack_into("<I", data, entry + 24, zlib.crc32(bytes(data[off:off + size])))
+    table = bytes(data[24:24 + 32 * struct.unpack_from("<I", data, 12)[0]])
+    struct.pack_into("<I", data, 16, zlib.crc32(table))
+
+
+def library_offset(data, off):
+    """Offset of the host library in the host section at `off`."""
+    count = struct.unpack_from("<I", data, off)[0]
+    at = off + 8
+    for _ in range(count):
+        name_len = struct.unpack_from("<I", data, at)[0]
+        at += 4 + name_len
+        n_args, n_results = struct.unpack_from("<II", data, at)
+        at += 16 + 16 * (n_args + n_results)
+    return at + 8 - off
 
 
 def main():
@@ -44,6 +67,15 @@ def main():
         struct.pack_into("<I", data, entry + 24, zlib.crc32(bytes(data[off:off + size])))
         table = bytes(data[24:24 + 32 * struct.unpack_from("<I", data, 12)[0]])
         struct.pack_into("<I", data, 16, zlib.crc32(table))
+    elif mode in ("host", "hostlib"):
+        host = [s for s in sections(data) if s[0] == 5][0]
+        off = host[2]
+        at = off + int(args[0])
+        if mode == "hostlib":
+            at += library_offset(data, off)
+        patch = bytes.fromhex(args[1])
+        data[at:at + len(patch)] = patch
+        fix_crcs(data, host)
     open(dst, "wb").write(bytes(data))
 
 

@@ -357,6 +357,34 @@ class Accel_LinkOp<string mnemonic, string what>
 def Accel_SendOp : Accel_LinkOp<"send", "SEND: bytes to a peer accelerator">;
 def Accel_RecvOp : Accel_LinkOp<"recv", "RECV: bytes from a peer accelerator">;
 
+def Accel_HostCallOp : Accel_InstOp<"host_call"> {
+  let summary = "HOST: run a host function on DRAM tensors (host fallback)";
+  let description = [{
+    Runs `callee`, a `func.func` of the enclosing module on static-shaped
+    tensors, on the host: its arguments are read from the DRAM byte ranges
+    (`arg_addrs[i]`, `arg_bytes[i]`) and its results written to
+    (`result_addrs[i]`, `result_bytes[i]`), each a dense row-major tensor.
+    This is how the lowering runs what the accelerator cannot (Softmax,
+    LayerNorm, gathers, ...). `ops` is the number of scalar operations the
+    function performs, which the simulator's cycle model charges.
+
+    ```mlir
+    accel.host_call @spade_host_0 args [0] bytes [64] results [64] bytes [64]
+        ops 48
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$callee,
+                       DenseI64ArrayAttr:$arg_addrs,
+                       DenseI64ArrayAttr:$arg_bytes,
+                       DenseI64ArrayAttr:$result_addrs,
+                       DenseI64ArrayAttr:$result_bytes, I64Attr:$ops,
+                       DefaultValuedAttr<I64Attr, "0">:$layer);
+  let assemblyFormat = [{
+    $callee `args` $arg_addrs `bytes` $arg_bytes `results` $result_addrs
+    `bytes` $result_bytes `ops` $ops attr-dict
+  }];
+}
+
 def Accel_HaltOp : Accel_InstOp<"halt"> {
   let summary = "HALT: end of the instruction stream";
   let arguments = (ins DefaultValuedAttr<I64Attr, "0">:$layer);

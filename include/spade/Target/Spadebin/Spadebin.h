@@ -23,9 +23,12 @@ namespace spade {
 mlir::FailureOr<sim::Program> toSimProgram(accel::ProgramOp program);
 
 /// toSimProgram + sim::writeBinaryFile (which verifies the result again
-/// with the loader's checks). `path` "-" is stdout.
+/// with the loader's checks). `path` "-" is stdout. `hostLibrary` is the
+/// shared library with the functions of the program's accel.host_calls
+/// (required when there are any; see CompileAccel.h).
 mlir::LogicalResult writeSpadebin(accel::ProgramOp program,
-                                  llvm::StringRef path);
+                                  llvm::StringRef path,
+                                  llvm::ArrayRef<uint8_t> hostLibrary = {});
 
 } // namespace spade
 

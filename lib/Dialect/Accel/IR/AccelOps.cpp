@@ -11,7 +11,9 @@
 
 #include "spade/Dialect/Accel/AccelOps.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -38,7 +40,8 @@ int64_t spade::accel::elemTypeBytes(ElemType type) {
 
 /// Bytes of a tensor element type the program can bind, if it is one.
 static std::optional<int64_t> tensorElemBytes(Type type) {
-  if (type.isInteger(8) || type.isInteger(32) || type.isF32() || type.isBF16())
+  if (type.isInteger(8) || type.isInteger(32) || type.isInteger(64) ||
+      type.isF32() || type.isBF16())
     return type.getIntOrFloatBitWidth() / 8;
   return std::nullopt;
 }
@@ -100,6 +103,7 @@ private:
   LogicalResult checkVector(VectorOp op);
   LogicalResult checkLink(Operation *op, int64_t peer, MemSpace space,
                           int64_t addr, int64_t bytes);
+  LogicalResult checkHostCall(HostCallOp op);
 
   /// `value` must fit an unsigned field of `bits` bits (and be >= `min`).
   LogicalResult field(Operation *op, StringRef name, int64_t value, int bits,
@@ -295,6 +299,61 @@ LogicalResult StreamChecker::checkLink(Operation *op, int64_t peer,
                     (bytes + rowBytes - 1) / rowBytes);
 }
 
+LogicalResult StreamChecker::checkHostCall(HostCallOp op) {
+  ArrayRef<int64_t> argAddrs = op.getArgAddrs(), argBytes = op.getArgBytes();
+  ArrayRef<int64_t> resAddrs = op.getResultAddrs(),
+                    resBytes = op.getResultBytes();
+  if (argAddrs.size() != argBytes.size() ||
+      resAddrs.size() != resBytes.size())
+    return op.emitOpError("needs one byte count per address");
+  if (resAddrs.empty())
+    return op.emitOpError("needs at least one result");
+  // spade::sim::kMaxHostBuffers: the simulator calls with that many pointers.
+  if (argAddrs.size() + resAddrs.size() > 32)
+    return op.emitOpError() << "has " << argAddrs.size() + resAddrs.size()
+                            << " arguments and results, more than 32";
+  if (failed(field(op, "ops", op.getOps(), 63)))
+    return failure();
+  for (auto [addrs, sizes] :
+       {std::pair{argAddrs, argBytes}, std::pair{resAddrs, resBytes}})
+    for (auto [addr, bytes] : llvm::zip_equal(addrs, sizes)) {
+      if (bytes <= 0)
+        return op.emitOpError() << "buffer at " << addr << " is empty";
+      if (failed(dramRange(op, addr, addr + bytes)))
+        return failure();
+    }
+  // The callee: a function on tensors whose sizes match the ranges.
+  Operation *module = op->getParentOfType<ProgramOp>()->getParentOp();
+  if (!module)
+    return success();
+  auto callee = dyn_cast_or_null<func::FuncOp>(
+      SymbolTable::lookupSymbolIn(module, op.getCalleeAttr()));
+  if (!callee)
+    return op.emitOpError() << "callee " << op.getCalleeAttr()
+                            << " is not a func.func of the module";
+  FunctionType type = callee.getFunctionType();
+  auto matches = [](TypeRange types, ArrayRef<int64_t> bytes) {
+    if (types.size() != bytes.size())
+      return false;
+    for (auto [type, size] : llvm::zip_equal(types, bytes)) {
+      auto tensor = dyn_cast<RankedTensorType>(type);
+      if (!tensor || !tensor.hasStaticShape() ||
+          !tensor.getElementType().isIntOrFloat() ||
+          tensor.getNumElements() *
+                  llvm::divideCeil(tensor.getElementTypeBitWidth(), 8) !=
+              size)
+        return false;
+    }
+    return true;
+  };
+  if (!matches(type.getInputs(), argBytes) ||
+      !matches(type.getResults(), resBytes))
+    return op.emitOpError() << "buffers do not match the static tensor "
+                               "arguments and results of "
+                            << op.getCalleeAttr();
+  return success();
+}
+
 LogicalResult StreamChecker::check(Operation *op) {
   if (halted)
     return op->emitOpError("follows accel.halt");
@@ -304,7 +363,7 @@ LogicalResult StreamChecker::check(Operation *op) {
            << "layer " << layer.getInt() << " is not in the layer table ("
            << numLayers << " entries)";
   bool needsConfig =
-      !isa<ConfigOp, FenceOp, BarrierOp, HaltOp>(op) && !elemType;
+      !isa<ConfigOp, FenceOp, BarrierOp, HaltOp, HostCallOp>(op) && !elemType;
   if (needsConfig)
     return op->emitOpError("needs an earlier accel.config in its stream");
 
@@ -421,6 +480,7 @@ LogicalResult StreamChecker::check(Operation *op) {
         return checkLink(recv, recv.getPeer(), recv.getSpace(), recv.getAddr(),
                          recv.getBytes());
       })
+      .Case([&](HostCallOp call) { return checkHostCall(call); })
       .Case([&](HaltOp) {
         halted = true;
         return success();
@@ -469,7 +529,7 @@ LogicalResult ProgramOp::verifyRegions() {
       std::optional<int64_t> esize = tensorElemBytes(type.getElementType());
       if (!esize)
         return op.emitOpError() << "element type " << type.getElementType()
-                                << " is not one of i8, i32, f32, bf16";
+                                << " is not one of i8, i32, i64, f32, bf16";
       if (failed(checkAccel(&op, accel)) ||
           failed(checkBytes(&op, "tensor", addr, type.getNumElements() * *esize,
                             *esize)))
@@ -480,7 +540,7 @@ LogicalResult ProgramOp::verifyRegions() {
       if (!esize)
         return constant.emitOpError()
                << "element type " << type.getElementType()
-               << " is not one of i8, i32, f32, bf16";
+               << " is not one of i8, i32, i64, f32, bf16";
       if (failed(checkAccel(constant, constant.getAccel())) ||
           failed(checkBytes(constant, "constant", constant.getDramAddr(),
                             type.getNumElements() * *esize, *esize)))
