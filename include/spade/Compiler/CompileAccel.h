@@ -10,6 +10,7 @@
 #ifndef SPADE_COMPILER_COMPILEACCEL_H
 #define SPADE_COMPILER_COMPILEACCEL_H
 
+#include "spade/Compiler/Partition.h"
 #include "spade/Sim/AccelConfig.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -26,13 +27,17 @@ struct AccelCompileOptions {
   /// Write the accel IR (MLIR text) instead of the .spadebin.
   bool emitMLIR = false;
   std::string entry = "main_graph";
+  /// --partition: run the batch slice of an N-way partition on each of N
+  /// accelerators (config num_accels = N; docs/HyPar.md).
+  PartitionOptions partition;
   /// Called on the lowering pass manager before it runs.
   std::function<mlir::LogicalResult(mlir::PassManager &)> configure;
   /// Called as each phase starts.
   std::function<void(llvm::StringRef)> progress;
 };
 
-/// Lowers `module` in place (unless it already holds an accel.program) and
+/// Lowers `module` in place (with `partition`: spade-hypar-partition unless
+/// annotated, spade-shard-batch, the lowering, accel-data-parallel) (unless it already holds an accel.program) and
 /// writes `output`. Errors go through the context's diagnostic engine.
 mlir::LogicalResult compileForAccel(mlir::ModuleOp module,
                                     const AccelCompileOptions &options,
