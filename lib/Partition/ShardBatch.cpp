@@ -27,6 +27,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -233,6 +234,10 @@ LogicalResult BatchSharder::run(func::FuncOp func) {
     if (!isBatched(value))
       return ret.emitError() << "spade-shard-batch: output " << i
                              << " does not depend on the batch";
+  // The whole-batch inits that no op uses any more.
+  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))
+    if (isOpTriviallyDead(&op))
+      op.erase();
   func.setFunctionType(FunctionType::get(
       func.getContext(), body.getArgumentTypes(), ret.getOperandTypes()));
   return success();
