@@ -69,9 +69,8 @@ LogicalResult spade::compileForAccel(ModuleOp module,
     numDevices = devices.getInt();
     if (config->numAccels != 1 && config->numAccels != numDevices)
       return emitError(module.getLoc())
-             << "the accelerator config has num_accels "
-             << config->numAccels << " but the partition is for "
-             << numDevices << " devices";
+             << "the accelerator config has num_accels " << config->numAccels
+             << " but the partition is for " << numDevices << " devices";
     config->numAccels = numDevices;
   }
   if (!findProgram()) {

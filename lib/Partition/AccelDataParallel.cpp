@@ -58,8 +58,8 @@ void copyInDram(OpBuilder &b, Location loc, ConfigAttr config, int64_t from,
   }
   if (int64_t rest = (bytes % rowBytes) / 4) {
     int64_t offset = fullRows * rowBytes;
-    LoadOp::create(b, loc, MemSpace::spad, 0, from + offset, 1, rest,
-                   rowBytes, 0, false, layer);
+    LoadOp::create(b, loc, MemSpace::spad, 0, from + offset, 1, rest, rowBytes,
+                   0, false, layer);
     StoreOp::create(b, loc, MemSpace::spad, 0, to + offset, 1, rest, rowBytes,
                     ElemType::fp32, Activation::none, APFloat(1.0f), layer);
   }
@@ -184,15 +184,15 @@ void AccelDataParallelPass::runOnOperation() {
     b.setInsertionPoint(halt);
     for (const Moved &out : outputs) {
       if (d == 0) {
-        copyInDram(b, loc, config, out.sliceAddr, out.wholeAddr,
-                   out.sliceBytes, gatherLayer);
+        copyInDram(b, loc, config, out.sliceAddr, out.wholeAddr, out.sliceBytes,
+                   gatherLayer);
         for (int64_t peer = 1; peer < n; ++peer)
           RecvOp::create(b, loc, peer, MemSpace::dram,
                          out.wholeAddr + peer * out.sliceBytes, out.sliceBytes,
                          gatherLayer);
       } else {
-        SendOp::create(b, loc, 0, MemSpace::dram, out.sliceAddr,
-                       out.sliceBytes, gatherLayer);
+        SendOp::create(b, loc, 0, MemSpace::dram, out.sliceAddr, out.sliceBytes,
+                       gatherLayer);
       }
     }
     halt.setLayer(gatherLayer);
@@ -214,9 +214,8 @@ void AccelDataParallelPass::runOnOperation() {
       return signalPassFailure();
     }
     (*object)["num_accels"] = n;
-    program.setSimConfig(llvm::formatv("{0}", llvm::json::Value(
-                                                  std::move(*object)))
-                             .str());
+    program.setSimConfig(
+        llvm::formatv("{0}", llvm::json::Value(std::move(*object))).str());
   }
 }
 

@@ -84,13 +84,11 @@ FailureOr<Value> BatchSharder::shrunkInit(Operation *before, Value init) {
                                    sliced.getElementType())
         .getResult();
   if (auto fill = dyn_cast_or_null<linalg::FillOp>(def)) {
-    auto empty =
-        fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>();
+    auto empty = fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>();
     if (!empty)
       return failure();
-    Value newEmpty = tensor::EmptyOp::create(b, empty.getLoc(),
-                                             sliced.getShape(),
-                                             sliced.getElementType());
+    Value newEmpty = tensor::EmptyOp::create(
+        b, empty.getLoc(), sliced.getShape(), sliced.getElementType());
     return linalg::FillOp::create(b, fill.getLoc(), fill.getInputs()[0],
                                   newEmpty)
         .getResult(0);
@@ -169,9 +167,9 @@ LogicalResult BatchSharder::shardOp(Operation *op) {
       return cannotSplit(op, "the batch is reshaped");
     OpBuilder b(op);
     auto type = shrinkBatch(expand.getResultType(), parts);
-    auto sliced = tensor::ExpandShapeOp::create(
-        b, expand.getLoc(), type, expand.getSrc(),
-        expand.getReassociationIndices());
+    auto sliced =
+        tensor::ExpandShapeOp::create(b, expand.getLoc(), type, expand.getSrc(),
+                                      expand.getReassociationIndices());
     expand.replaceAllUsesWith(sliced.getResult());
     batched.insert(sliced.getResult());
     expand.erase();
@@ -223,8 +221,7 @@ LogicalResult BatchSharder::run(func::FuncOp func) {
   for (Operation &op : llvm::make_early_inc_range(body)) {
     if (isa<func::ReturnOp>(op))
       continue;
-    if (llvm::none_of(op.getOperands(),
-                      [&](Value v) { return isBatched(v); }))
+    if (llvm::none_of(op.getOperands(), [&](Value v) { return isBatched(v); }))
       continue;
     if (failed(shardOp(&op)))
       return failure();
@@ -262,8 +259,7 @@ struct ShardBatchPass : spade::impl::ShardBatchBase<ShardBatchPass> {
     }
     auto func = module.lookupSymbol<func::FuncOp>(entry);
     if (!func || func.isExternal()) {
-      module.emitError() << "spade-shard-batch: no function '" << entry
-                         << "'";
+      module.emitError() << "spade-shard-batch: no function '" << entry << "'";
       return signalPassFailure();
     }
     int64_t batch = 0;
@@ -278,9 +274,8 @@ struct ShardBatchPass : spade::impl::ShardBatchBase<ShardBatchPass> {
       if (i == 0)
         batch = type.getDimSize(0);
       else if (type.getDimSize(0) != batch) {
-        func.emitError() << "spade-shard-batch: input " << i
-                         << " has batch " << type.getDimSize(0)
-                         << ", input 0 has " << batch;
+        func.emitError() << "spade-shard-batch: input " << i << " has batch "
+                         << type.getDimSize(0) << ", input 0 has " << batch;
         return signalPassFailure();
       }
     }
@@ -296,7 +291,8 @@ struct ShardBatchPass : spade::impl::ShardBatchBase<ShardBatchPass> {
     unsigned levels = llvm::Log2_64(parts);
     SmallVector<spade::Parallelism> allDp(levels, spade::Parallelism::dp);
     func.walk([&](Operation *op) {
-      auto partition = op->getAttrOfType<spade::PartitionAttr>("spade.partition");
+      auto partition =
+          op->getAttrOfType<spade::PartitionAttr>("spade.partition");
       if (!partition ||
           llvm::all_of(partition.getChoices(), [](spade::Parallelism p) {
             return p == spade::Parallelism::dp;
@@ -304,8 +300,8 @@ struct ShardBatchPass : spade::impl::ShardBatchBase<ShardBatchPass> {
         return;
       std::string from;
       for (spade::Parallelism p : partition.getChoices())
-        from += (from.empty() ? "" : ",") +
-                spade::stringifyParallelism(p).str();
+        from +=
+            (from.empty() ? "" : ",") + spade::stringifyParallelism(p).str();
       std::string name = "?";
       if (auto layer = op->getAttrOfType<StringAttr>("spade.layer"))
         name = layer.str();

@@ -36,9 +36,11 @@ struct AccelCompileOptions {
   std::function<void(llvm::StringRef)> progress;
 };
 
-/// Lowers `module` in place (with `partition`: spade-hypar-partition unless
-/// annotated, spade-shard-batch, the lowering, accel-data-parallel) (unless it already holds an accel.program) and
-/// writes `output`. Errors go through the context's diagnostic engine.
+/// Lowers `module` in place (unless it already holds an accel.program) and
+/// writes `output`; with `partition`, the lowering is preceded by
+/// spade-hypar-partition (unless annotated) and spade-shard-batch and
+/// followed by accel-data-parallel. Errors go through the context's
+/// diagnostic engine.
 mlir::LogicalResult compileForAccel(mlir::ModuleOp module,
                                     const AccelCompileOptions &options,
                                     llvm::StringRef output);
