@@ -14,7 +14,8 @@
 // line on stderr; --time-passes (or --mlir-timing) reports the time of each
 // phase and of each lowering pass, and the mlir-opt pass-manager flags such
 // as --mlir-print-ir-after-all work. --partition compiles a program for N
-// MPI processes (docs/MPI.md).
+// MPI processes (docs/MPI.md) or, with --target=accel, N simulated
+// accelerators (docs/HyPar.md).
 //
 //===----------------------------------------------------------------------===//
 
@@ -85,7 +86,8 @@ static cl::opt<unsigned> optLevel("O", cl::desc("Optimisation level 0-3"),
                                   cl::cat(toolOptions));
 static cl::opt<std::string> partitionFlag(
     "partition",
-    cl::desc("Compile for N MPI processes (mpirun.mpich -np N): "
+    cl::desc("Compile for N MPI processes (mpirun.mpich -np N) or, with "
+             "--target=accel, N accelerators: "
              "hypar:num-devices=N[,OPTION=VALUE]... or annotated"),
     cl::value_desc("strategy"), cl::cat(toolOptions));
 static cl::opt<std::string> decomposeFlag(
@@ -145,9 +147,6 @@ int main(int argc, char **argv) {
                 "accel IR");
   spade::PartitionOptions partitionOptions;
   if (partitionFlag.getNumOccurrences()) {
-    if (forAccel)
-      return fail("--partition is for --target=cpu (MPI); partitioned "
-                  "accelerator programs are not supported yet");
     if (auto bad = spade::parsePartitionFlag(partitionFlag, partitionOptions))
       return fail(*bad);
   }
@@ -227,6 +226,7 @@ int main(int argc, char **argv) {
     spade::AccelCompileOptions options;
     options.config = {accelConfig, accelArray, accelDataflow};
     options.emitMLIR = emitKind == spade::EmitKind::MLIR;
+    options.partition = partitionOptions;
     options.configure = [](mlir::PassManager &pm) {
       return mlir::applyPassManagerCLOptions(pm);
     };
