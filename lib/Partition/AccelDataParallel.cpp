@@ -121,7 +121,7 @@ void AccelDataParallelPass::runOnOperation() {
     SmallVector<int64_t> shape(type.getShape());
     shape[0] *= n;
     int64_t slice = tensorBytes(type);
-    list.push_back({binding.getDramAddr(), top, slice});
+    list.push_back({int64_t(binding.getDramAddr()), top, slice});
     binding.setDramAddr(top);
     binding.setType(type.clone(shape));
     top += llvm::alignTo(slice * n, kDramAlign);
