@@ -38,7 +38,6 @@ Usage: run.py [--models fmnist,resnet18,...] [--build-dir DIR] [--runs N]
               [--inputs N] [--work DIR] [--out FILE]"""
 import argparse
 import ctypes
-import json
 import os
 import re
 import subprocess
@@ -48,7 +47,6 @@ import time
 
 import numpy as np
 import onnx
-import onnx.numpy_helper
 import onnx.shape_inference
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -87,20 +85,6 @@ FMNIST_SETTINGS = [
      "spade-decompose-basis{error-budget=0.02 activations={act}},"
      "spade-prune-coefficients{error-budget=0.04 activations={act}},"
      "spade-quantize-coefficients{bits=8}"),
-]
-NUMPY_SETTINGS = [
-    ("numpy svd K=6", "numpy:6:0:32"),
-    ("numpy svd K=4", "numpy:4:0:32"),
-    ("numpy svd K=6 + 30% + int8", "numpy:6:0.3:8"),
-    ("numpy svd K=4 + 50% + int8", "numpy:4:0.5:8"),
-    ("numpy svd K=3 + 60% + int4", "numpy:3:0.6:4"),
-    ("numpy K=4 refit", "numpy:4:0:32:refit"),
-    ("numpy K=6 refit + 30% + int8", "numpy:6:0.3:8:refit"),
-    ("numpy K=5 refit + 40% + int8", "numpy:5:0.4:8:refit"),
-    ("numpy K=4 refit + 30% + int8", "numpy:4:0.3:8:refit"),
-    ("numpy K=4 refit + 50% + int8", "numpy:4:0.5:8:refit"),
-    ("numpy K=3 refit + 50% + int8", "numpy:3:0.5:8:refit"),
-    ("numpy K=3 refit + 70% + int4", "numpy:3:0.7:4:refit"),
 ]
 RANDOM_SETTINGS = [
     ("K=4 + 50% + int8",
@@ -217,126 +201,6 @@ def conv_stats(mlir):
 
 
 
-# --- stand-in decomposition (numpy) ---------------------------------------
-
-def model_conv_nodes(onnx_path):
-    return [n for n in onnx.load(onnx_path).graph.node if n.op_type == "Conv"]
-
-
-def sample_patches(x, kh, kw, stride, pads, samples, rng):
-    """Up to `samples` receptive fields (samples x Cin x kh*kw) of the
-    recorded layer input x (N x Cin x H x W), zero-padded by `pads`."""
-    x = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])))
-    n, c, h, w = x.shape
-    ho, wo = (h - kh) // stride + 1, (w - kw) // stride + 1
-    pick = rng.choice(n * ho * wo, min(samples, n * ho * wo), replace=False)
-    b, rest = np.divmod(pick, ho * wo)
-    oh, ow = np.divmod(rest, wo)
-    rows = oh[:, None] * stride + np.arange(kh)[None, :]
-    cols = ow[:, None] * stride + np.arange(kw)[None, :]
-    patches = x[b[:, None, None, None], np.arange(c)[None, :, None, None],
-                rows[:, None, :, None], cols[:, None, None, :]]
-    return patches.reshape(len(pick), c, kh * kw).astype(np.float64)
-
-
-def numpy_decompose(mlir, onnx_path, spec, act_dir=None):
-    """Rewrites the 3x3 convolutions with >= 4 input channels of an imported
-    model into spade.basis_conv with plain per-layer SVD (K basis kernels),
-    magnitude pruning of the coefficients and symmetric per-output-channel
-    quantisation: spec "K:SPARSITY:BITS[:refit]" (BITS 32 = f32). With
-    "refit", the coefficients are re-fitted by least squares (per output
-    channel, on its surviving support) to reproduce the layer's original
-    output on 4096 receptive fields of its recorded calibration input
-    (act_dir/conv<i>.npy), and pruning ranks coefficients by |c| times the
-    RMS of their basis response. A stand-in for spade-decompose-basis / -prune- / -quantize-coefficients
-    (what the settings prefixed "numpy" use), to compare the kernels on
-    models the passes have not processed."""
-    parts = spec.split(":")
-    k, sparsity, bits = int(parts[0]), float(parts[1]), int(parts[2])
-    refit = parts[3:] == ["refit"]
-    rng = np.random.default_rng(0)
-    nodes = [n for n in model_conv_nodes(onnx_path)]
-    model = onnx.load(onnx_path)
-    inits = {t.name: onnx.numpy_helper.to_array(t)
-             for t in model.graph.initializer}
-    weights = [inits.get(n.input[1]) for n in nodes]
-    lines, index = [], 0
-    for line in mlir.splitlines():
-        m = re.match(r"(\s*)(%\w+) = linalg\.conv_2d_nchw_fchw \{dilations = "
-                     r"dense<(\d+)> : tensor<2xi64>, strides = dense<(\d+)> : "
-                     r"tensor<2xi64>\} ins\((%\w+), %\w+ : (\S+), (\S+)\) "
-                     r"outs\(%\w+ : (\S+)\) -> \S+$", line)
-        if not m:
-            lines.append(line)
-            if "linalg.conv_2d" in line or "linalg.depthwise_conv_2d" in line:
-                index += 1
-            continue
-        w = weights[index]
-        node = nodes[index]
-        index += 1
-        ind, res, dil, stride, x, xty, wty, yty = m.groups()
-        cout, cin, kh, kw = w.shape
-        if kh * kw < 4 or cin < 4 or k >= kh * kw:
-            lines.append(line)
-            continue
-        mat = w.reshape(-1, kh * kw).astype(np.float64)
-        _, _, vt = np.linalg.svd(mat, full_matrices=False)
-        basis = vt[:k].astype(np.float32)
-        coeff = (mat @ vt[:k].T).reshape(cout, cin, k)
-        if refit:
-            attrs = {a.name: onnx.helper.get_attribute_value(a)
-                     for a in node.attribute}
-            recorded = np.load(os.path.join(act_dir,
-                                            f"unpadded{index - 1}.npy"))
-            patches = sample_patches(recorded, kh, kw, int(stride),
-                                     attrs.get("pads", [0, 0, 0, 0]), 4096,
-                                     rng)
-            target = patches.reshape(len(patches), -1) @ \
-                w.reshape(cout, -1).T.astype(np.float64)
-            resp = (patches @ vt[:k].T).reshape(len(patches), cin * k)
-            importance = np.abs(coeff) * np.sqrt(
-                (resp ** 2).mean(0)).reshape(1, cin, k)
-        else:
-            importance = np.abs(coeff)
-        keep = np.ones(coeff.shape, bool)
-        if sparsity > 0:
-            keep = importance > np.quantile(importance, sparsity)
-        if refit:
-            for o in range(cout):
-                support = keep[o].reshape(-1)
-                sol, *_ = np.linalg.lstsq(resp[:, support], target[:, o],
-                                          rcond=None)
-                flat = np.zeros(cin * k)
-                flat[support] = sol
-                coeff[o] = flat.reshape(cin, k)
-        coeff = np.where(keep, coeff, 0).astype(np.float32)
-        name = "bc" + res[1:]
-        bty = f"tensor<{k}x{kh}x{kw}xf32>"
-        out = [f'{ind}%{name}_basis = arith.constant '
-               f'dense<"0x{basis.tobytes().hex().upper()}"> : {bty}']
-        scales = ""
-        if bits == 32:
-            cty = f"tensor<{cout}x{cin}x{k}xf32>"
-            data = coeff
-        else:
-            qmax = 2 ** (bits - 1) - 1
-            scale = np.abs(coeff).reshape(cout, -1).max(1) / qmax
-            scale[scale == 0] = 1
-            data = np.round(coeff / scale[:, None, None]).astype(np.int8)
-            cty = f"tensor<{cout}x{cin}x{k}xi{bits}>"
-            out.append(f'{ind}%{name}_scales = arith.constant dense<"0x'
-                       f'{scale.astype(np.float32).tobytes().hex().upper()}">'
-                       f' : tensor<{cout}xf32>')
-            scales = f" scales(%{name}_scales : tensor<{cout}xf32>)"
-        out.append(f'{ind}%{name}_coeff = arith.constant dense<"0x'
-                   f'{data.tobytes().hex().upper()}"> : {cty}')
-        out.append(f"{ind}{res} = spade.basis_conv {x}, %{name}_basis, "
-                   f"%{name}_coeff{scales} {{strides = array<i64: {stride}, "
-                   f"{stride}>, dilations = array<i64: {dil}, {dil}>}} : "
-                   f"{xty}, {bty}, {cty} -> {yty}")
-        lines += out
-    return "\n".join(lines) + "\n"
-
 # --- running models -------------------------------------------------------
 
 class CompiledModel:
@@ -397,14 +261,7 @@ class Runner:
     def import_onnx(self, onnx_path, out):
         self.tool("spade-import", onnx_path, "-o", out)
 
-    def passes(self, src, pipeline, out, onnx_path=None, act_dir=None):
-        if pipeline.startswith("numpy:"):
-            with open(src) as f:
-                text = numpy_decompose(f.read(), onnx_path, pipeline[6:],
-                                       act_dir)
-            with open(out, "w") as f:
-                f.write(text)
-            return
+    def passes(self, src, pipeline, out):
         self.tool("spade-opt", src,
                   f"--pass-pipeline=builtin.module({pipeline})", "-o", out)
 
@@ -436,8 +293,8 @@ class Runner:
     def record_conv_inputs(self, onnx_path, inputs, out_dir, mlir=None):
         """conv<i>.npy: the input of the i-th Conv node (graph order) on
         `inputs`, zero-padded as the convolution reads it (what the passes
-        expect), and unpadded<i>.npy as recorded, by running the original
-        with those inputs exposed as outputs."""
+        expect), by running the original with those inputs exposed as
+        outputs."""
         model = onnx.shape_inference.infer_shapes(onnx.load(onnx_path))
         convs = [n.input[0] for n in model.graph.node if n.op_type == "Conv"]
         known = {v.name: v for v in list(model.graph.value_info) +
@@ -451,7 +308,7 @@ class Runner:
         onnx.save(model, path)
         probe = self.compile(path)
         per_input = [probe.run(x[None]) for x in inputs]
-        nodes = model_conv_nodes(onnx_path)
+        nodes = [n for n in model.graph.node if n.op_type == "Conv"]
         shapes = [dims(m)[0] for m in re.findall(
             r"linalg\.(?:depthwise_)?conv_2d\w* .*?ins\(.*? : "
             r"(tensor<[0-9x]+xf32>)", mlir or "")]
@@ -469,8 +326,6 @@ class Runner:
                 # The importer drops padding no window reaches.
                 x = x[:, :, :shapes[i][2], :shapes[i][3]]
             np.save(os.path.join(out_dir, f"conv{i}.npy"), x)
-            np.save(os.path.join(out_dir, f"unpadded{i}.npy"),
-                    np.concatenate([r[k] for r in per_input]))
 
 
 def top1(a, b):
@@ -514,7 +369,7 @@ def main():
             inputs = np.load(os.path.join(data, "test_images.npy"))
             labels = np.load(os.path.join(data, "test_labels.npy"))
             calib = np.load(os.path.join(data, "calibration.npy"))
-            settings = FMNIST_SETTINGS + NUMPY_SETTINGS
+            settings = FMNIST_SETTINGS
         else:
             models = setup_output([sys.executable, os.path.join(
                 SCRIPTS, "export-torch-models.py"), "--cached"])
@@ -524,7 +379,7 @@ def main():
                 (args.inputs, 3, 224, 224)).astype(np.float32)
             labels = None
             calib = rng.standard_normal((4, 3, 224, 224)).astype(np.float32)
-            settings = RANDOM_SETTINGS + NUMPY_SETTINGS[3:5]
+            settings = RANDOM_SETTINGS
         if args.settings:
             keep = args.settings.split(",")
             settings = [s for s in settings if any(k in s[0] for k in keep)]
@@ -538,7 +393,7 @@ def main():
         np.save(input_file, inputs[:1])
         act = os.path.join(mdir, "act")
         os.makedirs(act, exist_ok=True)
-        if any("{act}" in p or "refit" in p for _, p in settings):
+        if any("{act}" in p for _, p in settings):
             with open(orig_mlir) as f:
                 r.record_conv_inputs(onnx_path, calib, act, f.read())
 
@@ -560,8 +415,7 @@ def main():
             out = os.path.join(mdir, re.sub(r"\W+", "_", label) + ".mlir")
             t0 = time.monotonic()
             try:
-                r.passes(orig_mlir, pipeline.replace("{act}", act), out,
-                         onnx_path, act)
+                r.passes(orig_mlir, pipeline.replace("{act}", act), out)
             except RuntimeError as e:
                 rows.append(f"| {model} | {label} | failed: "
                             f"{str(e).splitlines()[0][:200]} |")

@@ -22,12 +22,14 @@
 #include "spade/Compiler/Compile.h"
 #include "spade/Conversion/Passes.h"
 #include "spade/Dialect/Accel/AccelOps.h"
+#include "spade/Partition/Passes.h"
 #include "spade/Target/Spadebin/Spadebin.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ADT/StringSet.h"
@@ -143,6 +145,39 @@ LogicalResult spade::compileForAccel(ModuleOp module,
       return program;
     return nullptr;
   };
+  bool partitioned =
+      options.partition.strategy != PartitionOptions::Strategy::None;
+  int64_t numDevices = 1;
+  if (partitioned && !findProgram()) {
+    if (options.partition.strategy == PartitionOptions::Strategy::HyPar) {
+      progress("choosing the partition (spade-hypar-partition)");
+      static const bool registered = [] {
+        registerSpadePartitionPasses();
+        return true;
+      }();
+      (void)registered;
+      PassManager pm(module.getContext());
+      std::string pipeline =
+          "spade-hypar-partition{" + options.partition.hyparOptions + "}";
+      if (failed(parsePassPipeline(pipeline, pm, llvm::errs())) ||
+          (options.configure && failed(options.configure(pm))) ||
+          failed(pm.run(module)))
+        return failure();
+    }
+    auto hypar = module->getAttrOfType<DictionaryAttr>("spade.hypar");
+    auto devices =
+        hypar ? hypar.getAs<IntegerAttr>("num_devices") : IntegerAttr();
+    if (!devices)
+      return emitError(module.getLoc())
+             << "--partition=annotated: the module has no spade.hypar "
+                "num_devices (run spade-hypar-partition first)";
+    numDevices = devices.getInt();
+    if (config->numAccels != 1 && config->numAccels != numDevices)
+      return emitError(module.getLoc())
+             << "the accelerator config has num_accels " << config->numAccels
+             << " but the partition is for " << numDevices << " devices";
+    config->numAccels = numDevices;
+  }
   if (!findProgram()) {
     progress("lowering to the accelerator ISA (" + config->name + ", " +
              std::to_string(config->rows) + "x" + std::to_string(config->cols) +
@@ -158,7 +193,15 @@ LogicalResult spade::compileForAccel(ModuleOp module,
     lowering.doubleBuffer = config->doubleBuffering;
     lowering.simConfig = sim::printAccelConfigJSON(*config);
     PassManager pm(module.getContext());
+    if (partitioned) {
+      ShardBatchOptions shard;
+      shard.numDevices = numDevices;
+      shard.entry = options.entry;
+      pm.addPass(createShardBatch(shard));
+    }
     pm.addPass(createConvertLinalgToAccel(lowering));
+    if (partitioned)
+      pm.addPass(createAccelDataParallel({numDevices}));
     if (options.configure && failed(options.configure(pm)))
       return failure();
     if (failed(pm.run(module)))

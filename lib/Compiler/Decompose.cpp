@@ -11,7 +11,7 @@
 
 #include "spade/Compiler/Decompose.h"
 
-#include "spade/Compiler/JITModel.h"
+#include "spade/Compiler/Calibration.h"
 #include "spade/Dialect/Spade/SpadeOps.h"
 #include "spade/Runtime/TensorIO.h"
 #include "spade/Transforms/ConvLayers.h"
@@ -170,50 +170,22 @@ LogicalResult writeReport(ModuleOp before, ModuleOp after,
   return success();
 }
 
-/// Runs a copy of `module` whose entry also returns every conv layer's input
-/// on the calibration tensor, and writes those inputs to `dir`.
+/// Records every conv layer's input on the calibration tensor into `dir`.
 LogicalResult recordActivations(ModuleOp module, StringRef entry,
                                 StringRef calibration, StringRef dir) {
-  OwningOpRef<ModuleOp> copy = module.clone();
-  auto func = copy->lookupSymbol<func::FuncOp>(entry);
-  if (!func)
-    return module.emitError("no function @") << entry << " to calibrate";
-  if (func.getNumArguments() != 1)
-    return module.emitError("calibration needs a model with one input, @")
-           << entry << " has " << func.getNumArguments();
-  SmallVector<ConvLayer> layers = collectConvLayers(*copy);
-  auto ret = cast<func::ReturnOp>(func.getBody().back().getTerminator());
-  unsigned modelResults = ret.getNumOperands();
-  SmallVector<Value> results(ret.getOperands());
-  for (ConvLayer layer : layers)
-    results.push_back(layer.op->getOperand(0));
-  OpBuilder b(ret);
-  func::ReturnOp::create(b, ret.getLoc(), results);
-  ret.erase();
-  func.setType(FunctionType::get(copy->getContext(), func.getArgumentTypes(),
-                                 ValueRange(results).getTypes()));
-
-  HostTensor input;
+  SmallVector<ConvLayer> layers = collectConvLayers(module);
+  auto inputs = runCalibration(
+      module, entry, calibration, [](ModuleOp copy, func::FuncOp) {
+        SmallVector<Value> values;
+        for (ConvLayer layer : collectConvLayers(copy))
+          values.push_back(layer.op->getOperand(0));
+        return values;
+      });
+  if (failed(inputs))
+    return failure();
   std::string error;
-  if (!readTensorFile(calibration.str(), input, error))
-    return module.emitError(error);
-  auto jit = JITModel::compile(*copy, entry);
-  if (!jit)
-    return module.emitError("compiling the calibration run: ")
-           << llvm::toString(jit.takeError());
-  const TensorSpec &spec = (*jit)->inputs()[0];
-  if (input.kind != spec.kind || input.shape != spec.shape)
-    return module.emitError("calibration input '")
-           << calibration << "' is " << elementKindName(input.kind) << " "
-           << input.shapeString() << ", the model takes "
-           << elementKindName(spec.kind) << " of another shape";
-  std::vector<HostTensor> outputs;
-  if (llvm::Error e = (*jit)->run({input}, outputs))
-    return module.emitError("calibration run: ")
-           << llvm::toString(std::move(e));
   for (auto [i, layer] : llvm::enumerate(layers))
-    if (!writeNpy(activationPath(dir, layer.index), outputs[modelResults + i],
-                  error))
+    if (!writeNpy(activationPath(dir, layer.index), (*inputs)[i], error))
       return module.emitError(error);
   return success();
 }

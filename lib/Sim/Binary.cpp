@@ -133,7 +133,6 @@ llvm::Error spade::sim::verifyProgram(const Program &p, StringRef source) {
       (p.hostLibrary.size() < 4 ||
        std::memcmp(p.hostLibrary.data(), kElfMagic, 4) != 0))
     return error("the host library is not an ELF file");
-  llvm::StringSet<> hostNames;
   for (auto [i, f] : llvm::enumerate(p.hostFunctions)) {
     auto hostError = [&, i = i](const llvm::Twine &message) {
       return error(llvm::formatv("host function {0}: ", i) + message);
@@ -142,8 +141,6 @@ llvm::Error spade::sim::verifyProgram(const Program &p, StringRef source) {
           return llvm::isAlnum(c) || c == '_';
         }))
       return hostError("'" + f.name + "' is not a C identifier");
-    if (!hostNames.insert(f.name).second)
-      return hostError("'" + f.name + "' appears twice");
     if (f.results.empty())
       return hostError("has no results");
     if (f.args.size() + f.results.size() > kMaxHostBuffers)

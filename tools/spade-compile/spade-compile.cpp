@@ -2,6 +2,7 @@
 //
 // spade-compile MODEL -o OUT [--emit=shared|obj|llvm|mlir] [--target=cpu]
 //               [-O0..3] [--input-shape NAME=DIMS]... [--time-passes]
+// spade-compile MODEL -o OUT [--quantize=int8 --calibration X.npy] ...
 // spade-compile MODEL -o OUT.spadebin --target=accel [--emit=mlir]
 //               [--accel-config PRESET|FILE] [--array RxC] [--dataflow DF]
 //               [--partition=hypar:num-devices=N]
@@ -13,7 +14,8 @@
 // line on stderr; --time-passes (or --mlir-timing) reports the time of each
 // phase and of each lowering pass, and the mlir-opt pass-manager flags such
 // as --mlir-print-ir-after-all work. --partition compiles a program for N
-// MPI processes (docs/MPI.md).
+// MPI processes (docs/MPI.md) or, with --target=accel, N simulated
+// accelerators (docs/HyPar.md).
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,6 +23,7 @@
 #include "spade/Compiler/Compile.h"
 #include "spade/Compiler/CompileAccel.h"
 #include "spade/Compiler/Decompose.h"
+#include "spade/Compiler/Quantize.h"
 #include "spade/Dialect/Accel/AccelDialect.h"
 #include "spade/Import/ONNX/ONNXImporter.h"
 #include "spade/Support/FileDiagnostics.h"
@@ -83,7 +86,8 @@ static cl::opt<unsigned> optLevel("O", cl::desc("Optimisation level 0-3"),
                                   cl::cat(toolOptions));
 static cl::opt<std::string> partitionFlag(
     "partition",
-    cl::desc("Compile for N MPI processes (mpirun.mpich -np N): "
+    cl::desc("Compile for N MPI processes (mpirun.mpich -np N) or, with "
+             "--target=accel, N accelerators: "
              "hypar:num-devices=N[,OPTION=VALUE]... or annotated"),
     cl::value_desc("strategy"), cl::cat(toolOptions));
 static cl::opt<std::string> decomposeFlag(
@@ -96,6 +100,16 @@ static cl::opt<std::string> decomposeFlag(
 static cl::opt<std::string> decomposeReport(
     "decompose-report",
     cl::desc("Write the per-layer decomposition report (JSON) here"),
+    cl::value_desc("file"), cl::cat(toolOptions));
+static cl::opt<std::string> quantizeMode(
+    "quantize",
+    cl::desc("Quantise the model: int8 (as the accelerator computes; needs "
+             "--calibration)"),
+    cl::value_desc("mode"), cl::cat(toolOptions));
+static cl::opt<std::string> calibrationFile(
+    "calibration",
+    cl::desc("--quantize: a model input (.npy/.pb) the activation ranges are "
+             "taken from"),
     cl::value_desc("file"), cl::cat(toolOptions));
 static cl::list<std::string>
     inputShapes("input-shape",
@@ -133,9 +147,6 @@ int main(int argc, char **argv) {
                 "accel IR");
   spade::PartitionOptions partitionOptions;
   if (partitionFlag.getNumOccurrences()) {
-    if (forAccel)
-      return fail("--partition is for --target=cpu (MPI); partitioned "
-                  "accelerator programs are not supported yet");
     if (auto bad = spade::parsePartitionFlag(partitionFlag, partitionOptions))
       return fail(*bad);
   }
@@ -148,6 +159,13 @@ int main(int argc, char **argv) {
       return fail("--decompose-report needs --decompose");
     decomposeOptions.report = decomposeReport;
   }
+  spade::QuantizeOptions quantizeOptions;
+  if (auto bad = spade::parseQuantizeFlags(quantizeMode, calibrationFile,
+                                           quantizeOptions))
+    return fail(*bad);
+  if (forAccel && quantizeOptions.enabled)
+    return fail("--quantize=int8 with --target=accel is not supported yet "
+                "(the accelerator lowering emits fp32 programs only)");
   spade::OutputFiles files = spade::outputFilesFor(outputFile, emitKind);
   if (!forAccel && !files.header.empty() && outputFile == "-")
     return fail("--emit=obj and --emit=shared write files: give -o a name");
@@ -197,11 +215,18 @@ int main(int argc, char **argv) {
     if (failed(spade::decomposeModel(*module, decomposeOptions)))
       return 1;
   }
+  if (quantizeOptions.enabled) {
+    phase("quantising to int8 (calibration " + calibrationFile + ")");
+    mlir::TimingScope quantizeTiming = timing.nest("quantize");
+    if (failed(spade::quantizeModel(*module, quantizeOptions)))
+      return 1;
+  }
 
   if (forAccel) {
     spade::AccelCompileOptions options;
     options.config = {accelConfig, accelArray, accelDataflow};
     options.emitMLIR = emitKind == spade::EmitKind::MLIR;
+    options.partition = partitionOptions;
     options.configure = [](mlir::PassManager &pm) {
       return mlir::applyPassManagerCLOptions(pm);
     };

@@ -10,6 +10,7 @@
 #ifndef SPADE_COMPILER_COMPILEACCEL_H
 #define SPADE_COMPILER_COMPILEACCEL_H
 
+#include "spade/Compiler/Partition.h"
 #include "spade/Sim/AccelConfig.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -26,6 +27,9 @@ struct AccelCompileOptions {
   /// Write the accel IR (MLIR text) instead of the .spadebin.
   bool emitMLIR = false;
   std::string entry = "main_graph";
+  /// --partition: run the batch slice of an N-way partition on each of N
+  /// accelerators (config num_accels = N; docs/HyPar.md).
+  PartitionOptions partition;
   /// Called on the lowering pass manager before it runs.
   std::function<mlir::LogicalResult(mlir::PassManager &)> configure;
   /// Called as each phase starts.
@@ -33,7 +37,10 @@ struct AccelCompileOptions {
 };
 
 /// Lowers `module` in place (unless it already holds an accel.program) and
-/// writes `output`. Errors go through the context's diagnostic engine.
+/// writes `output`; with `partition`, the lowering is preceded by
+/// spade-hypar-partition (unless annotated) and spade-shard-batch and
+/// followed by accel-data-parallel. Errors go through the context's
+/// diagnostic engine.
 mlir::LogicalResult compileForAccel(mlir::ModuleOp module,
                                     const AccelCompileOptions &options,
                                     llvm::StringRef output);

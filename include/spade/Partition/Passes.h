@@ -3,7 +3,11 @@
 #ifndef SPADE_PARTITION_PASSES_H
 #define SPADE_PARTITION_PASSES_H
 
+#include "spade/Dialect/Accel/AccelDialect.h"
 #include "spade/Dialect/Spade/SpadeDialect.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"

@@ -48,4 +48,54 @@ def HyparPartition : Pass<"spade-hypar-partition", "::mlir::ModuleOp"> {
   let dependentDialects = ["::spade::SpadeDialect"];
 }
 
+def ShardBatch : Pass<"spade-shard-batch", "::mlir::ModuleOp"> {
+  let summary = "Rewrite the entry function to compute one data-parallel "
+                "device's batch slice";
+  let description = [{
+    Divides the leading (batch) dimension of the entry function's arguments
+    and of every tensor computed from them by `num-devices` (weights stay
+    whole), so that each of N devices runs the function on its own slice:
+    the per-device program of an all-`dp` partition, which
+    `accel-data-parallel` replicates over N accelerators after the
+    accelerator lowering. Each op is checked to be separable by batch (the
+    batch of every batched operand and result maps to one parallel loop;
+    reshapes, pads and slices keep the batch dimension whole), else it is an
+    error naming the op. Layers that spade-hypar-partition annotated with
+    `mp`/`op` are not lowered split that way: they fall back to `dp` at every
+    level with a warning naming the layer and their `spade.partition`
+    is rewritten to the executed choice. `num-devices=0` takes N from the
+    module's `spade.hypar` attribute.
+  }];
+  let options = [
+    Option<"numDevices", "num-devices", "int64_t", "0",
+           "Number of devices (a power of two); 0: spade.hypar's num_devices">,
+    Option<"entry", "entry", "std::string", "\"main_graph\"",
+           "Function to rewrite">
+  ];
+  let dependentDialects = ["::spade::SpadeDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::linalg::LinalgDialect"];
+}
+
+def AccelDataParallel : Pass<"accel-data-parallel", "::mlir::ModuleOp"> {
+  let summary = "Replicate a one-slice accel.program over N accelerators";
+  let description = [{
+    Takes the `accel.program` lowered from the output of `spade-shard-batch`
+    (one stream computing one batch slice) and makes it a program for
+    `num-devices` accelerators: every accelerator runs the same stream on its
+    slice with its own copy of the constants; the program's inputs and
+    outputs become whole-batch tensors on accelerator 0, which SENDs slice d
+    of every input to accelerator d before the computation and RECVs its
+    output slice after it (slice 0 is copied by DMA on accelerator 0). These
+    input scatters and output gathers are the only link traffic: a
+    data-parallel forward pass exchanges nothing between layers. The config
+    (and its `sim_config` JSON) get `num_accels = N`.
+  }];
+  let options = [
+    Option<"numDevices", "num-devices", "int64_t", "0",
+           "Number of accelerators (at least 2); 0: spade.hypar's num_devices">
+  ];
+  let dependentDialects = ["::spade::accel::AccelDialect"];
+}
+
 #endif // SPADE_PARTITION_PASSES_TD

@@ -118,4 +118,49 @@ def QuantizeCoefficients : Pass<"spade-quantize-coefficients",
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def QuantizeInt8 : Pass<"spade-quantize-int8", "::mlir::func::FuncOp"> {
+  let summary = "Quantise an fp32 model to int8 as the accelerator computes";
+  let description = [{
+    Rewrites an imported fp32 model into int8 linalg IR whose arithmetic is
+    exactly the accelerator ISA's (include/spade/Sim/ISA.h), so that the CPU
+    backend running it is the host reference spade-sim's int8 results are
+    compared with bit for bit. Scales are symmetric per tensor: s = r / 127
+    for the calibrated range r = max |x|, read from the `spade.absmax` f32
+    attribute of the op defining the tensor (or of the function argument);
+    `spade-compile --quantize=int8 --calibration X.npy` records them.
+
+    - Convolutions (`conv_2d_nchw_fchw`, `depthwise_conv_2d_nchw_chw`) and
+      `matmul` with constant weights and a zero init, with the chain of
+      per-channel affine epilogues after them (bias, BatchNorm, ReLU/clip)
+      folded into the weights as the accelerator lowering does: int8 weights
+      with one scale sw per output channel (`per-channel`; the accelerator
+      then STOREs each channel's row with its own scale) or per tensor,
+      int32 bias, i8 x i8 products summed in i32 with wrap-around, then
+      y = sat8(act(roundeven(f32(acc) * f32(sx * sw / sy)))) with the
+      activation's bounds in output units.
+    - Max pooling on int8 (an init of -inf becomes -128); global average
+      pooling (sum over H, W and the division by H * W) as the vector unit
+      does it: an i32 sum divided in f64 and rounded to nearest even.
+    - Residual adds (and a ReLU/clip after them): each operand rescaled to
+      the output scale with 8 fractional bits into i32 (roundeven), a
+      saturating i32 add, then the STORE requantisation by 1/256.
+    - ReLU/clip alone, reshapes, padding and slices of int8 tensors stay
+      int8 with the same scale.
+
+    Tensors enter int8 through y = sat8(roundeven(x * f32(1 / s))) and leave
+    it through f32(q) * s wherever an fp32 op (or the function's result)
+    needs them, so the function keeps its fp32 signature. Ops the pass cannot
+    quantise stay fp32 with a remark saying why; an activation without a
+    calibration range is an error.
+  }];
+  let options = [
+    Option<"perChannel", "per-channel", "bool", /*default=*/"true",
+           "one weight scale per output channel (else one per tensor)">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // SPADE_TRANSFORMS_PASSES_TD

@@ -1,0 +1,59 @@
+//===- Calibration.cpp - Observe a model's tensors on an input ------------===//
+//
+// The entry function of a copy of the model returns the chosen tensors as
+// extra results; the copy is lowered by the CPU pipeline and run by the JIT,
+// so what is observed is exactly what the compiled model computes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "spade/Compiler/Calibration.h"
+
+#include "spade/Compiler/JITModel.h"
+
+#include "mlir/IR/Builders.h"
+
+using namespace mlir;
+using namespace spade;
+
+FailureOr<std::vector<HostTensor>>
+spade::runCalibration(ModuleOp module, StringRef entry, StringRef calibration,
+                      CalibrationValues select) {
+  OwningOpRef<ModuleOp> copy = module.clone();
+  auto func = copy->lookupSymbol<func::FuncOp>(entry);
+  if (!func)
+    return module.emitError("no function @") << entry << " to calibrate";
+  if (func.getNumArguments() != 1)
+    return module.emitError("calibration needs a model with one input, @")
+           << entry << " has " << func.getNumArguments();
+  SmallVector<Value> observed = select(*copy, func);
+  auto ret = cast<func::ReturnOp>(func.getBody().back().getTerminator());
+  unsigned modelResults = ret.getNumOperands();
+  SmallVector<Value> results(ret.getOperands());
+  results.append(observed.begin(), observed.end());
+  OpBuilder b(ret);
+  func::ReturnOp::create(b, ret.getLoc(), results);
+  ret.erase();
+  func.setType(FunctionType::get(copy->getContext(), func.getArgumentTypes(),
+                                 ValueRange(results).getTypes()));
+
+  HostTensor input;
+  std::string error;
+  if (!readTensorFile(calibration.str(), input, error))
+    return module.emitError(error);
+  auto jit = JITModel::compile(*copy, entry);
+  if (!jit)
+    return module.emitError("compiling the calibration run: ")
+           << llvm::toString(jit.takeError());
+  const TensorSpec &spec = (*jit)->inputs()[0];
+  if (input.kind != spec.kind || input.shape != spec.shape)
+    return module.emitError("calibration input '")
+           << calibration << "' is " << elementKindName(input.kind) << " "
+           << input.shapeString() << ", the model takes "
+           << elementKindName(spec.kind) << " of another shape";
+  std::vector<HostTensor> outputs;
+  if (llvm::Error e = (*jit)->run({input}, outputs))
+    return module.emitError("calibration run: ")
+           << llvm::toString(std::move(e));
+  outputs.erase(outputs.begin(), outputs.begin() + modelResults);
+  return outputs;
+}
