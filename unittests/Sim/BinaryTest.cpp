@@ -294,6 +294,11 @@ TEST(Binary, HostTableLimits) {
   p = hostProgram();
   p.hostLibrary.clear();
   EXPECT_EQ(check(p), "p: host functions without a host library");
+  // Entries are call sites: two may call the same symbol (the data-parallel
+  // copies of a stream do).
+  p = hostProgram();
+  p.hostFunctions.push_back(p.hostFunctions[0]);
+  EXPECT_EQ(check(p), "");
   p = hostProgram();
   p.code[0].code[6].hostFunction = 1;
   EXPECT_EQ(check(p), "p: accelerator 0 instruction 6: host: function 1 is "
