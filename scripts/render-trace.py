@@ -18,7 +18,7 @@ from matplotlib.patches import Patch  # noqa: E402
 
 COLORS = {"load": "#4c72b0", "store": "#55a868", "preload": "#8172b2",
           "compute": "#c44e52", "sparse_coeff": "#dd8452", "vector": "#937860",
-          "send": "#da8bc3", "recv": "#8c8c8c"}
+          "send": "#da8bc3", "recv": "#8c8c8c", "host": "#e5ae38"}
 
 
 def main():
