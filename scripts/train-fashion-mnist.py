@@ -44,6 +44,9 @@ SEED = 0
 EPOCHS = 3
 BATCH = 128
 MEAN, STD = 0.2860, 0.3530  # of the Fashion-MNIST training images
+# An extra loss term, model -> scalar tensor (train-fashion-mnist-low-rank.py
+# sets one); None trains on cross entropy alone.
+regulariser = None
 
 
 def read_idx(name):
@@ -127,12 +130,14 @@ def train(out):
             idx = order[step * BATCH:(step + 1) * BATCH]
             loss = F.cross_entropy(model(torch.from_numpy(train_x[idx])),
                                    torch.from_numpy(train_y[idx]))
+            total = loss + regulariser(model) if regulariser else loss
             opt.zero_grad()
-            loss.backward()
+            total.backward()
             opt.step()
             sched.step()
         acc = evaluate(model, test_x, test_y)
-        print(f"epoch {epoch + 1}/{EPOCHS}: loss {float(loss):.3f}, "
+        print(f"epoch {epoch + 1}/{EPOCHS}: loss {float(loss):.3f} "
+              f"(with the regulariser {float(total):.3f}), "
               f"test accuracy {acc:.4f}, {time.time() - start:.0f} s",
               file=sys.stderr)
 
@@ -151,12 +156,15 @@ def train(out):
                    "train_seconds": round(time.time() - start)}, f, indent=1)
 
 
-def cached():
-    with open(os.path.abspath(__file__), "rb") as f:
-        key = hashlib.sha256(f.read()).hexdigest()[:16]
+def cached(key=None, name="fashion-mnist"):
+    """Trains into <cache>/<name>/<key> unless it is there; the key defaults
+    to the hash of this script."""
+    if key is None:
+        with open(os.path.abspath(__file__), "rb") as f:
+            key = hashlib.sha256(f.read()).hexdigest()[:16]
     cache = os.environ.get("SPADE_CACHE") or os.path.expanduser(
         "~/.cache/spade")
-    out = os.path.join(cache, "fashion-mnist", key)
+    out = os.path.join(cache, name, key)
     if not os.path.exists(os.path.join(out, "info.json")):
         # Train beside the final place and rename, so that a concurrent or
         # interrupted run never leaves a half-written directory behind.

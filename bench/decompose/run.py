@@ -3,9 +3,10 @@
 weights, MACs and CPU time, per model and decomposition setting.
 
 Models: the trained Fashion-MNIST ResNet (scripts/train-fashion-mnist.py
---cached) and the seeded random-weight torchvision exports of
-scripts/export-torch-models.py --cached (resnet18, mobilenet_v2,
-squeezenet1_1). Random weights are full rank: their rows check correctness
+--cached), the same network trained with a low-rank penalty on its 3x3
+kernels (scripts/train-fashion-mnist-low-rank.py --cached) and the seeded
+random-weight torchvision exports of scripts/export-torch-models.py --cached
+(resnet18, mobilenet_v2, squeezenet1_1). Random weights are full rank: their rows check correctness
 (the fast pipeline's sparse kernel against the reference lowering of the same
 decomposed model), not the trade-off.
 
@@ -26,7 +27,10 @@ Then, per setting:
     machine is shared, the minimum is the least disturbed run), of the
     original and of the decomposed model compiled by Spade, and of
     onnxruntime-node on the original; the original is re-timed after every
-    setting and the speed-up uses its least disturbed run so far;
+    setting and the speed-up (min) uses its least disturbed run so far;
+  * the paired speed-up: the median of t(original) / t(decomposed) over
+    10 x runs rounds of one run each, back to back in one process (robust
+    to the load of a shared machine, see paired_speedup);
   * fidelity against the original model run by Spade: top-1 agreement and
     max / mean absolute output error on the evaluation inputs (the 10k test
     images for Fashion-MNIST, with accuracy; seeded random images for the
@@ -80,6 +84,22 @@ FMNIST_SETTINGS = [
     ("K=5 refit + 40% + int8",
      "spade-decompose-basis{num-basis=5 activations={act}},"
      "spade-prune-coefficients{sparsity=0.4 activations={act}},"
+     "spade-quantize-coefficients{bits=8}"),
+    ("K=4 refit + 40% + int8",
+     "spade-decompose-basis{num-basis=4 activations={act}},"
+     "spade-prune-coefficients{sparsity=0.4 activations={act}},"
+     "spade-quantize-coefficients{bits=8}"),
+    ("K=3 refit + 40% + int8",
+     "spade-decompose-basis{num-basis=3 activations={act}},"
+     "spade-prune-coefficients{sparsity=0.4 activations={act}},"
+     "spade-quantize-coefficients{bits=8}"),
+    ("K=3 refit + 30% + int8",
+     "spade-decompose-basis{num-basis=3 activations={act}},"
+     "spade-prune-coefficients{sparsity=0.3 activations={act}},"
+     "spade-quantize-coefficients{bits=8}"),
+    ("budget 0.01 refit + budget 0.01 + int8",
+     "spade-decompose-basis{error-budget=0.01 activations={act}},"
+     "spade-prune-coefficients{error-budget=0.01 activations={act}},"
      "spade-quantize-coefficients{bits=8}"),
     ("budget 0.02 refit + budget 0.04 + int8",
      "spade-decompose-basis{error-budget=0.02 activations={act}},"
@@ -272,9 +292,10 @@ class Runner:
         return CompiledModel(out + ".so")
 
     def outputs(self, model_path, inputs, pipeline="fast"):
-        """First output of the model for each input (batch 1 each)."""
+        """First output of the model for each input (batch 1 each), and the
+        compiled model."""
         model = self.compile(model_path, pipeline)
-        return np.stack([model.run(x[None])[0][0] for x in inputs])
+        return np.stack([model.run(x[None])[0][0] for x in inputs]), model
 
     def latency(self, model_path, input_file, runs):
         out = self.tool("spade-run", model_path, "--input", input_file,
@@ -328,6 +349,24 @@ class Runner:
             np.save(os.path.join(out_dir, f"conv{i}.npy"), x)
 
 
+def paired_speedup(original, decomposed, x, rounds):
+    """Median over `rounds` of t(original) / t(decomposed), one run of each
+    back to back in this process on one thread: the two runs of a round see
+    the same load from the other users of the machine, which separate
+    min-over-runs measurements taken minutes apart do not."""
+    x = x[None]
+    original.run(x)
+    decomposed.run(x)
+    ratios = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        original.run(x)
+        t1 = time.perf_counter()
+        decomposed.run(x)
+        ratios.append((t1 - t0) / (time.perf_counter() - t1))
+    return float(np.median(ratios))
+
+
 def top1(a, b):
     return float(np.mean(a.argmax(1) == b.argmax(1)))
 
@@ -335,7 +374,8 @@ def top1(a, b):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--models",
-                    default="fmnist,resnet18,mobilenet_v2,squeezenet1_1")
+                    default="fmnist,fmnist-low-rank,resnet18,mobilenet_v2,"
+                    "squeezenet1_1")
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--inputs", type=int, default=8,
@@ -354,7 +394,8 @@ def main():
     rows = []
     header = ("| model | setting | conv weights | compression | conv MACs | "
               "MAC ratio | Spade ms (min/med) | decomposed ms (min/med) | "
-              "speed-up (min) | ORT ms (min/med) | top-1 agreement | "
+              "speed-up (min) | speed-up (paired) | ORT ms (min/med) | "
+              "top-1 agreement | "
               "max / mean abs err | accuracy |")
     rows.append(header)
     rows.append("|" + "---|" * (header.count("|") - 1))
@@ -362,9 +403,11 @@ def main():
     for model in args.models.split(","):
         mdir = os.path.join(r.work, model)
         os.makedirs(mdir, exist_ok=True)
-        if model == "fmnist":
+        if model in ("fmnist", "fmnist-low-rank"):
+            script = {"fmnist": "train-fashion-mnist.py",
+                      "fmnist-low-rank": "train-fashion-mnist-low-rank.py"}
             data = setup_output([sys.executable, os.path.join(
-                SCRIPTS, "train-fashion-mnist.py"), "--cached"])
+                SCRIPTS, script[model]), "--cached"])
             onnx_path = os.path.join(data, "model.onnx")
             inputs = np.load(os.path.join(data, "test_images.npy"))
             labels = np.load(os.path.join(data, "test_labels.npy"))
@@ -400,7 +443,7 @@ def main():
         with open(orig_mlir) as f:
             orig_bytes, orig_macs = conv_stats(f.read())
         log(f"{model}: original outputs on {len(inputs)} inputs")
-        ref = r.outputs(orig_mlir, inputs)
+        ref, orig_model = r.outputs(orig_mlir, inputs)
         orig_lat = r.latency(orig_mlir, input_file, args.runs)
         ort_lat = r.ort_latency(onnx_path, input_file, args.runs, node_path)
         acc = ""
@@ -408,7 +451,7 @@ def main():
             acc = f"{np.mean(ref.argmax(1) == labels):.4f}"
         rows.append(f"| {model} | original | {orig_bytes / 1e6:.3f} MB | 1x | "
                     f"{orig_macs / 1e6:.1f} M | 1x | {orig_lat[0]:.2f} / "
-                    f"{orig_lat[1]:.2f} | | | {ort_lat[0]:.2f} / "
+                    f"{orig_lat[1]:.2f} | | | | {ort_lat[0]:.2f} / "
                     f"{ort_lat[1]:.2f} | | | {acc} |")
         log(rows[-1])
         for label, pipeline in settings:
@@ -424,7 +467,9 @@ def main():
             log(f"{model} {label}: passes {time.monotonic() - t0:.1f} s")
             with open(out) as f:
                 nbytes, macs = conv_stats(f.read())
-            outs = r.outputs(out, inputs)
+            outs, decomposed = r.outputs(out, inputs)
+            paired = paired_speedup(orig_model, decomposed, inputs[0],
+                                    10 * args.runs)
             lat = r.latency(out, input_file, args.runs)
             # The original again, right after: the speed-up divides the
             # least disturbed runs seen so far of both.
@@ -438,14 +483,15 @@ def main():
                 # Correctness of the kernel: fast vs reference pipeline on
                 # the decomposed model itself.
                 fast = outs[:1]
-                slow = r.outputs(out, inputs[:1], "reference")
+                slow, _ = r.outputs(out, inputs[:1], "reference")
                 acc = f"fast vs reference: {np.abs(fast - slow).max():.2e}"
             rows.append(
                 f"| {model} | {label} | {nbytes / 1e6:.3f} MB | "
                 f"{orig_bytes / nbytes:.2f}x | {macs / 1e6:.1f} M | "
                 f"{orig_macs / macs:.2f}x | {orig_lat[0]:.2f} / "
                 f"{orig_lat[1]:.2f} | {lat[0]:.2f} / {lat[1]:.2f} | "
-                f"{orig_lat[0] / lat[0]:.2f}x | | {top1(outs, ref):.4f} | "
+                f"{orig_lat[0] / lat[0]:.2f}x | {paired:.2f}x | | "
+                f"{top1(outs, ref):.4f} | "
                 f"{err.max():.3g} / {err.mean():.3g} | {acc} |")
             log(rows[-1])
     text = "\n".join(rows)
