@@ -2,7 +2,8 @@
 """Compiles models for the accelerator and checks spade-sim against the CPU.
 
 check-accel-vs-cpu.py --tools DIR --work DIR [--accel-config C] [--array RxC]
-                      [--dataflow DF] [--rtol R] [--atol A] MODEL...
+                      [--dataflow DF] [--rtol R] [--atol A] [--int8]
+                      MODEL...
 
 MODEL is an .onnx/.onnxtxt file or the name of a model exported by
 scripts/export-torch-models.py (resnet18, mobilenet_v2, ...; exported into
@@ -13,6 +14,12 @@ backend, JIT) on the same inputs, and the outputs are compared. Prints one
 line per model, "NAME: max abs error E, max rel error R, cycles C, host H%:
 PASS|FAIL" (H: the share of the cycles the host fallback was busy),
 then "N passed, M failed"; exits 1 if any failed.
+
+With --int8 both are compiled with `--quantize=int8`, calibrated on those
+inputs, and run on other seeded standard-normal inputs (so that some values
+fall outside the calibrated ranges and saturate); the CPU backend then runs
+the host reference of the quantised computation and the outputs must be
+equal bit for bit ("max abs error 0").
 """
 import argparse
 import json
@@ -64,6 +71,16 @@ def make_inputs(path, work, seed):
     return files, [o.name for o in model.graph.output]
 
 
+def _fresh_input(calibration, rng):
+    """A new input like `calibration` (seeded standard normal if float)."""
+    data = np.load(calibration)
+    if np.issubdtype(data.dtype, np.floating):
+        data = rng.standard_normal(data.shape).astype(data.dtype)
+    path = calibration.replace(".npy", "-run.npy")
+    np.save(path, data)
+    return path
+
+
 def run(cmd):
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
@@ -85,14 +102,22 @@ def check(name, args):
         accel.append(f"--array={args.array}")
     if args.dataflow:
         accel.append(f"--dataflow={args.dataflow}")
-    run([os.path.join(args.tools, "spade-compile"), path, "-o", binary,
-         "--target=accel"] + accel)
+    compile_cmd = [os.path.join(args.tools, "spade-compile"), path]
+    reference = path
+    if args.int8:
+        compile_cmd += ["--quantize=int8", f"--calibration={inputs[0][1]}"]
+        reference = os.path.join(work, "cpu_int8")
+        run(compile_cmd + ["-o", reference])
+        reference += ".so"
+        rng = np.random.default_rng(args.seed + 1)
+        inputs = [(n, _fresh_input(f, rng)) for n, f in inputs]
+    run(compile_cmd + ["-o", binary, "--target=accel"] + accel)
     sim_out, cpu_out = os.path.join(work, "sim"), os.path.join(work, "cpu")
     stats = os.path.join(work, "stats.json")
     run([os.path.join(args.tools, "spade-sim"), binary, "--output-dir",
          sim_out, "--stats", stats] + [f"--input={n}={f}" for n, f in inputs])
-    run([os.path.join(args.tools, "spade-run"), path, "--output-dir", cpu_out]
-        + [f"--input={n}={f}" for n, f in inputs])
+    run([os.path.join(args.tools, "spade-run"), reference, "--output-dir",
+         cpu_out] + [f"--input={n}={f}" for n, f in inputs])
     ok, abs_err, rel_err = True, 0.0, 0.0
     for out in outputs:
         got = np.load(os.path.join(sim_out, out + ".npy"))
@@ -126,7 +151,11 @@ def main():
     parser.add_argument("--rtol", type=float, default=1e-4)
     parser.add_argument("--atol", type=float, default=1e-5)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--int8", action="store_true",
+                        help="quantise both and require equal outputs")
     args = parser.parse_args()
+    if args.int8:
+        args.rtol = args.atol = 0.0
     passed = failed = 0
     for name in args.models:
         try:

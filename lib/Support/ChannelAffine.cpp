@@ -63,8 +63,12 @@ bool spade::isFilledWith(Value value, double expected) {
   auto fill = value.getDefiningOp<linalg::FillOp>();
   if (!fill)
     return false;
-  auto constant = fill.getInputs()[0].getDefiningOp<arith::ConstantFloatOp>();
-  return constant && constant.value().convertToDouble() == expected;
+  Value input = fill.getInputs()[0];
+  if (auto constant = input.getDefiningOp<arith::ConstantFloatOp>())
+    return constant.value().convertToDouble() == expected;
+  if (auto constant = input.getDefiningOp<arith::ConstantIntOp>())
+    return double(constant.value()) == expected;
+  return false;
 }
 
 /// Matches a linalg.generic that computes clamp(a[c] * x + b[c]) of `x`

@@ -163,9 +163,6 @@ int main(int argc, char **argv) {
   if (auto bad = spade::parseQuantizeFlags(quantizeMode, calibrationFile,
                                            quantizeOptions))
     return fail(*bad);
-  if (forAccel && quantizeOptions.enabled)
-    return fail("--quantize=int8 with --target=accel is not supported yet "
-                "(the accelerator lowering emits fp32 programs only)");
   spade::OutputFiles files = spade::outputFilesFor(outputFile, emitKind);
   if (!forAccel && !files.header.empty() && outputFile == "-")
     return fail("--emit=obj and --emit=shared write files: give -o a name");

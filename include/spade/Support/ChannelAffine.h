@@ -33,7 +33,7 @@ struct ChannelAffine {
 std::optional<llvm::SmallVector<float>> foldedConstantFloats(mlir::Value value);
 
 /// Whether `value` is a tensor filled with `expected` (linalg.fill of a
-/// constant), as the init of a convolution or pooling is.
+/// float or integer constant), as the init of a convolution or pooling is.
 bool isFilledWith(mlir::Value value, double expected);
 
 /// Matches a linalg.generic that computes clamp(a[c] * x + b[c]) of `x`

@@ -33,6 +33,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "MatchInt8.h"
+
 #include "spade/Conversion/Passes.h"
 #include "spade/Dialect/Accel/AccelOps.h"
 #include "spade/Dialect/Spade/SpadeOps.h"
@@ -49,6 +51,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SetVector.h"
@@ -70,7 +73,8 @@ using spade::BasisConvOp;
 
 namespace {
 
-constexpr int64_t kF32 = 4;
+/// Bytes of an ACC element in DRAM (fp32 or int32 accumulators).
+constexpr int64_t kAccBytes = 4;
 constexpr int64_t kDramAlign = 64;
 
 /// A tensor in DRAM: dense row-major at `addr`.
@@ -127,22 +131,33 @@ private:
   static int64_t elementBytes(RankedTensorType type) {
     return llvm::divideCeil(type.getElementTypeBitWidth(), 8);
   }
-  int64_t addConstant(ArrayRef<float> data) {
-    auto type = RankedTensorType::get({int64_t(data.size())},
-                                      Float32Type::get(items.getContext()));
-    int64_t addr = allocDram(data.size() * kF32);
-    ConstantOp::create(items, loc, addr, DenseElementsAttr::get(type, data));
+  int64_t addConstant(DenseElementsAttr value) {
+    auto type = cast<RankedTensorType>(value.getType());
+    int64_t addr = allocDram(type.getNumElements() * elementBytes(type));
+    ConstantOp::create(items, loc, addr, value);
     return addr;
+  }
+  template <typename T>
+  int64_t addConstant(ArrayRef<T> data, Type element) {
+    auto type = RankedTensorType::get({int64_t(data.size())}, element);
+    return addConstant(DenseElementsAttr::get(type, data));
+  }
+  int64_t addConstant(ArrayRef<float> data) {
+    return addConstant(data, Float32Type::get(items.getContext()));
+  }
+  int64_t addConstant(ArrayRef<int32_t> data) {
+    return addConstant(data, IntegerType::get(items.getContext(), 32));
+  }
+  int64_t addConstant(ArrayRef<int8_t> data) {
+    return addConstant(data, IntegerType::get(items.getContext(), 8));
   }
   /// Raw bytes (e.g. a sparse coefficient stream) as an i8 constant.
   int64_t addByteConstant(ArrayRef<uint8_t> bytes) {
     auto type = RankedTensorType::get({int64_t(bytes.size())},
                                       IntegerType::get(items.getContext(), 8));
-    int64_t addr = allocDram(bytes.size());
     ArrayRef<int8_t> data(reinterpret_cast<const int8_t *>(bytes.data()),
                           bytes.size());
-    ConstantOp::create(items, loc, addr, DenseElementsAttr::get(type, data));
-    return addr;
+    return addConstant(DenseElementsAttr::get(type, data));
   }
   std::optional<Buffer> bufferOf(Value value) {
     auto it = buffers.find(value);
@@ -163,11 +178,31 @@ private:
     (void)op;
   }
   /// STORE writes each matrix row contiguously (the ISA has no column
-  /// stride for it).
+  /// stride for it), as the operand type: from ACC with `scale` (int8
+  /// requantisation) and the activation.
   void store(MemSpace space, int64_t local, int64_t dram, int64_t rows,
-             int64_t cols, int64_t rowStride, Activation act) {
+             int64_t cols, int64_t rowStride, Activation act,
+             float scale = 1.0f) {
     StoreOp::create(code, loc, space, local, dram, rows, cols, rowStride,
-                    ElemType::fp32, act, APFloat(1.0f), currentLayer);
+                    operandType, act, APFloat(scale), currentLayer);
+  }
+  /// STOREs the accumulator matrix at `acc` whose row i is output channel
+  /// c0 + i (DRAM row stride `rowStride`): int8 programs requantise each
+  /// run of channels sharing a scale with one STORE, the scale being an
+  /// immediate; no scales (fp32) is one STORE.
+  void storeChannelRows(int64_t acc, int64_t dram, int64_t rows, int64_t cols,
+                        int64_t rowStride, Activation act,
+                        ArrayRef<float> scales, int64_t c0) {
+    if (scales.empty())
+      return store(MemSpace::acc, acc, dram, rows, cols, rowStride, act);
+    for (int64_t i = 0; i < rows;) {
+      int64_t j = i + 1;
+      while (j < rows && scales[c0 + j] == scales[c0 + i])
+        ++j;
+      store(MemSpace::acc, acc + onChipRows(i, cols), dram + i * rowStride,
+            j - i, cols, rowStride, act, scales[c0 + i]);
+      i = j;
+    }
   }
   /// Sets CONFIG's clip bounds for an activation and returns the STORE kind.
   Activation activationFor(double lo, double hi);
@@ -228,7 +263,23 @@ private:
   LogicalResult emitConvGemm(Operation *op, const ConvShape &shape,
                              int64_t inAddr, int64_t wAddr,
                              int64_t wGroupStride, int64_t biasAddr,
-                             int64_t outAddr, Activation act);
+                             int64_t outAddr, Activation act,
+                             ArrayRef<float> scales);
+
+  /// What a convolution's or matmul's accumulators become: in fp32, the
+  /// per-channel affine chain folded into weights and bias; in int8, the
+  /// requantisation generic (an i32 bias and a STORE scale per channel).
+  struct Epilogue {
+    /// fp32: folded into the weights and bias; int8: only the bounds.
+    ChannelAffine affine;
+    SmallVector<int32_t> bias;
+    SmallVector<float> scales;
+    /// The value the layer's output buffer holds.
+    Value last;
+  };
+  FailureOr<Epilogue> layerEpilogue(Operation *op, int64_t channels);
+  /// The int8 weights of an int8 layer (a constant), or none.
+  static std::optional<SmallVector<int8_t>> int8Constant(Value value);
 
   // Layers.
   /// Follows the single-use chain of per-channel affine generics after
@@ -239,11 +290,12 @@ private:
   LogicalResult lowerConv(linalg::Conv2DNchwFchwOp conv);
   LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv);
   LogicalResult lowerMatmul(linalg::MatmulOp matmul);
+  LogicalResult lowerMatmulInt8(linalg::MatmulOp matmul, Buffer lhs);
   LogicalResult lowerPad(tensor::PadOp pad);
   /// Copies the planes of `in` into a new `type` buffer at (top, left) of
   /// each plane, the rest filled with `value`.
   FailureOr<Buffer> padCopy(Operation *op, Buffer in, RankedTensorType type,
-                            int64_t top, int64_t left, float value);
+                            int64_t top, int64_t left, double value);
   LogicalResult lowerBasisConv(BasisConvOp conv);
   LogicalResult lowerExtractSlice(tensor::ExtractSliceOp slice);
   /// Copies `rows` rows of `width` elements from DRAM `src` (row stride
@@ -264,6 +316,9 @@ private:
   LogicalResult lowerMaxPool(linalg::PoolingNchwMaxOp pool);
   LogicalResult lowerReduce(linalg::ReduceOp reduce);
   LogicalResult lowerGeneric(linalg::GenericOp generic);
+  LogicalResult lowerGenericInt8(linalg::GenericOp generic);
+  LogicalResult lowerRescaledAdd(linalg::GenericOp generic,
+                                 const RescaledAdd &add);
   LogicalResult lowerBinary(linalg::GenericOp generic, VectorOpKind kind,
                             Buffer lhs, Buffer rhs);
 
@@ -283,6 +338,9 @@ private:
   /// Lowers `op` on the accelerator, or adds it to the pending host segment
   /// with a remark giving the reason.
   LogicalResult lowerOrFallBack(Operation *op);
+  /// Whether the op's tensors are of the program's types (fp32; int8 and
+  /// the int32 accumulators in an int8 program), else the reason.
+  std::optional<std::string> foreignTensors(Operation *op) const;
   bool isPendingOnHost(Value value) const {
     Operation *def = value.getDefiningOp();
     return def && hostSet.contains(def);
@@ -294,6 +352,12 @@ private:
   LogicalResult flushHost(Operation *codeMark, bool atEnd);
 
   ConfigAttr config;
+  /// The operand type of the program (CONFIG's), fixed by lowerFunction:
+  /// int8 when the function comes from spade-quantize-int8.
+  ElemType operandType = ElemType::fp32;
+  /// Bytes of an operand element in DRAM.
+  int64_t eb = 4;
+  bool isInt8() const { return operandType == ElemType::int8; }
   bool doubleBuffer;
   bool hostFallback;
   OpBuilder &items;
@@ -322,7 +386,7 @@ Activation Lowering::activationFor(double lo, double hi) {
       hi == kInf ? std::numeric_limits<float>::max() : hi};
   if (bounds != clip) {
     clip = bounds;
-    ConfigOp::create(code, loc, config.getDataflow(), ElemType::fp32,
+    ConfigOp::create(code, loc, config.getDataflow(), operandType,
                      APFloat(float(bounds.first)),
                      APFloat(float(bounds.second)), currentLayer);
   }
@@ -416,7 +480,8 @@ ChannelAffine Lowering::foldEpilogue(Value result, int64_t channelDim,
 LogicalResult Lowering::emitConvGemm(Operation *op, const ConvShape &shape,
                                      int64_t inAddr, int64_t wAddr,
                                      int64_t wGroupStride, int64_t biasAddr,
-                                     int64_t outAddr, Activation act) {
+                                     int64_t outAddr, Activation act,
+                                     ArrayRef<float> scales) {
   // Plain copies: lambdas cannot capture structured bindings in C++17.
   int64_t batch = shape.batch, c = shape.c, hp = shape.hp, wp = shape.wp,
           f = shape.f, oh = shape.oh, ow = shape.ow, groups = shape.groups,
@@ -437,8 +502,8 @@ LogicalResult Lowering::emitConvGemm(Operation *op, const ConvShape &shape,
       gemm.loadA = [&](int64_t spad, int64_t m0, int64_t mt, int64_t k0,
                        int64_t kt) {
         load(MemSpace::spad, spad,
-             wAddr + g * wGroupStride + (m0 * ktot + k0) * kF32, mt, kt,
-             ktot * kF32);
+             wAddr + g * wGroupStride + (m0 * ktot + k0) * eb, mt, kt,
+             ktot * eb);
       };
       gemm.loadB = [&](int64_t spad, int64_t k0, int64_t kt, int64_t n0,
                        int64_t nt) {
@@ -450,19 +515,19 @@ LogicalResult Lowering::emitConvGemm(Operation *op, const ConvShape &shape,
           int64_t run, stride;
           if (kh * kw == 1) {
             run = k0 + kt - k;
-            stride = hp * wp * kF32;
+            stride = hp * wp * eb;
           } else {
             run = std::min(kw - kx, k0 + kt - k);
-            stride = dil[1] * kF32;
+            stride = dil[1] * eb;
           }
           int64_t addr =
               inAddr +
               (((n * c + g * cg + ch) * hp + y * strides[0] + ky * dil[0]) *
                    wp +
                x0 * strides[1] + kx * dil[1]) *
-                  kF32;
+                  eb;
           load(MemSpace::spad, spad + row, addr, run, nt, stride,
-               strides[1] * kF32);
+               strides[1] * eb);
           row += run;
           k += run;
         }
@@ -470,14 +535,14 @@ LogicalResult Lowering::emitConvGemm(Operation *op, const ConvShape &shape,
       if (biasAddr >= 0)
         gemm.initC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t,
                          int64_t nt) {
-          load(MemSpace::acc, acc, biasAddr + (g * fg + m0) * cols() * kF32, mt,
-               nt, cols() * kF32);
+          load(MemSpace::acc, acc, biasAddr + (g * fg + m0) * cols() * kAccBytes, mt,
+               nt, cols() * kAccBytes);
         };
       gemm.storeC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t n0,
                         int64_t nt) {
-        store(MemSpace::acc, acc,
-              outAddr + ((n * f + g * fg + m0) * oh * ow + n0) * kF32, mt, nt,
-              oh * ow * kF32, act);
+        storeChannelRows(acc,
+                         outAddr + ((n * f + g * fg + m0) * oh * ow + n0) * eb,
+                         mt, nt, oh * ow * eb, act, scales, g * fg + m0);
       };
       if (failed(emitGemm(op, gemm)))
         return failure();
@@ -485,11 +550,54 @@ LogicalResult Lowering::emitConvGemm(Operation *op, const ConvShape &shape,
   return success();
 }
 
+std::optional<SmallVector<int8_t>> Lowering::int8Constant(Value value) {
+  DenseIntElementsAttr attr;
+  if (!matchPattern(value, m_Constant(&attr)) ||
+      !attr.getElementType().isInteger(8))
+    return std::nullopt;
+  SmallVector<int8_t> data;
+  for (APInt v : attr.getValues<APInt>())
+    data.push_back(int8_t(v.getSExtValue()));
+  return data;
+}
+
+FailureOr<Lowering::Epilogue> Lowering::layerEpilogue(Operation *op,
+                                                      int64_t channels) {
+  Epilogue e;
+  Value result = op->getResult(0);
+  if (!isInt8()) {
+    e.affine = foldEpilogue(result, 1, channels, e.last);
+    return e;
+  }
+  auto generic = result.hasOneUse()
+                     ? dyn_cast<linalg::GenericOp>(*result.getUsers().begin())
+                     : linalg::GenericOp();
+  std::optional<Requantize> requant =
+      generic ? matchRequantize(generic, result, 1, channels) : std::nullopt;
+  if (!requant)
+    return unsupported(op, "its int32 result is not requantised to int8 "
+                           "the way the STORE does it");
+  folded.insert(generic);
+  e.last = generic.getResult(0);
+  e.bias = requant->bias;
+  e.scales = requant->scale;
+  // Saturation to [-128, 127] is the STORE's own; what is left is the
+  // activation.
+  e.affine.lo = requant->bounds.lo <= -128 ? -kInf : requant->bounds.lo;
+  e.affine.hi = requant->bounds.hi >= 127 ? kInf : requant->bounds.hi;
+  return e;
+}
+
 LogicalResult Lowering::lowerConv(linalg::Conv2DNchwFchwOp conv) {
   Value input = conv.getInputs()[0];
   auto in = bufferOf(input);
-  auto weights = foldedConstantFloats(conv.getInputs()[1]);
-  if (!in || !weights)
+  std::optional<SmallVector<float>> weights;
+  std::optional<SmallVector<int8_t>> weights8;
+  if (isInt8())
+    weights8 = int8Constant(conv.getInputs()[1]);
+  else
+    weights = foldedConstantFloats(conv.getInputs()[1]);
+  if (!in || !(weights || weights8))
     return unsupported(conv, "the input must be "
                              "a tensor and the weights constant");
   if (!isFilledWith(conv.getOutputs()[0], 0.0))
@@ -507,36 +615,51 @@ LogicalResult Lowering::lowerConv(linalg::Conv2DNchwFchwOp conv) {
   SmallVector<int64_t> dil(conv.getDilations().getValues<int64_t>());
   int64_t groups = c / cg, fg = f / groups, ktot = cg * kh * kw;
 
-  Value last;
-  ChannelAffine epi = foldEpilogue(conv.getResult(0), 1, f, last);
-  SmallVector<float> w(*weights);
-  SmallVector<float> bias(f * cols());
-  for (int64_t o = 0; o < f; ++o) {
-    for (int64_t k = 0; k < ktot; ++k)
-      w[o * ktot + k] = float(w[o * ktot + k] * epi.a[o]);
-    for (int64_t j = 0; j < cols(); ++j)
-      bias[o * cols() + j] = float(epi.b[o]);
-  }
+  FailureOr<Epilogue> epi = layerEpilogue(conv, f);
+  if (failed(epi))
+    return failure();
   beginLayer(conv, "conv", batch * f * oh * ow * ktot);
-  Activation act = activationFor(epi.lo, epi.hi);
-  int64_t wAddr = addConstant(w);
-  int64_t biasAddr = addConstant(bias);
-  Buffer out = newBuffer(outType);
+  Activation act = activationFor(epi->affine.lo, epi->affine.hi);
+  int64_t wAddr, biasAddr;
+  if (isInt8()) {
+    wAddr = addConstant(ArrayRef<int8_t>(*weights8));
+    SmallVector<int32_t> bias(f * cols());
+    for (int64_t o = 0; o < f; ++o)
+      std::fill_n(bias.begin() + o * cols(), cols(), epi->bias[o]);
+    biasAddr = addConstant(ArrayRef<int32_t>(bias));
+  } else {
+    SmallVector<float> w(*weights);
+    SmallVector<float> bias(f * cols());
+    for (int64_t o = 0; o < f; ++o) {
+      for (int64_t k = 0; k < ktot; ++k)
+        w[o * ktot + k] = float(w[o * ktot + k] * epi->affine.a[o]);
+      for (int64_t j = 0; j < cols(); ++j)
+        bias[o * cols() + j] = float(epi->affine.b[o]);
+    }
+    wAddr = addConstant(w);
+    biasAddr = addConstant(bias);
+  }
+  Buffer out = newBuffer(cast<RankedTensorType>(epi->last.getType()));
 
   ConvShape shape{batch, c,  hp, wp, f,          oh,         ow,     groups,
                   cg,    fg, kh, kw, strides[0], strides[1], dil[0], dil[1]};
-  if (failed(emitConvGemm(conv, shape, in->addr, wAddr, fg * ktot * kF32,
-                          biasAddr, out.addr, act)))
+  if (failed(emitConvGemm(conv, shape, in->addr, wAddr, fg * ktot * eb,
+                          biasAddr, out.addr, act, epi->scales)))
     return failure();
   buffers[conv.getResult(0)] = out;
-  buffers[last] = out;
+  buffers[epi->last] = out;
   return success();
 }
 
 LogicalResult Lowering::lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
   auto in = bufferOf(conv.getInputs()[0]);
-  auto weights = foldedConstantFloats(conv.getInputs()[1]);
-  if (!in || !weights)
+  std::optional<SmallVector<float>> weights;
+  std::optional<SmallVector<int8_t>> weights8;
+  if (isInt8())
+    weights8 = int8Constant(conv.getInputs()[1]);
+  else
+    weights = foldedConstantFloats(conv.getInputs()[1]);
+  if (!in || !(weights || weights8))
     return unsupported(conv, "the input must be "
                              "a tensor and the weights constant");
   if (!isFilledWith(conv.getOutputs()[0], 0.0))
@@ -551,27 +674,42 @@ LogicalResult Lowering::lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
   SmallVector<int64_t> strides(conv.getStrides().getValues<int64_t>());
   SmallVector<int64_t> dil(conv.getDilations().getValues<int64_t>());
 
-  Value last;
-  ChannelAffine epi = foldEpilogue(conv.getResult(0), 1, ch, last);
+  FailureOr<Epilogue> epi = layerEpilogue(conv, ch);
+  if (failed(epi))
+    return failure();
   // Per channel, tiles of tm output rows x tn output columns:
   // C[i][j] = out[c][y0+i][x0+j] (+)= sum_t A_t[i][j] * B[t][j] with
   // B[t][j] = w[c][t] for every j (the weights expanded along the row), so
   // the tile is NCHW on both sides and a plain STORE writes it.
-  SmallVector<float> w(ch * taps * cols());
-  SmallVector<float> bias(ch * cols());
-  for (int64_t o = 0; o < ch; ++o) {
-    for (int64_t t = 0; t < taps; ++t)
-      for (int64_t j = 0; j < cols(); ++j)
-        w[(o * taps + t) * cols() + j] =
-            float((*weights)[o * taps + t] * epi.a[o]);
-    for (int64_t j = 0; j < cols(); ++j)
-      bias[o * cols() + j] = float(epi.b[o]);
-  }
   beginLayer(conv, "depthwise_conv", batch * ch * oh * ow * taps);
-  Activation act = activationFor(epi.lo, epi.hi);
-  int64_t wAddr = addConstant(w);
-  int64_t biasAddr = addConstant(bias);
-  Buffer out = newBuffer(outType);
+  Activation act = activationFor(epi->affine.lo, epi->affine.hi);
+  int64_t wAddr, biasAddr;
+  if (isInt8()) {
+    SmallVector<int8_t> w(ch * taps * cols());
+    SmallVector<int32_t> bias(ch * cols());
+    for (int64_t o = 0; o < ch; ++o) {
+      for (int64_t t = 0; t < taps; ++t)
+        std::fill_n(w.begin() + (o * taps + t) * cols(), cols(),
+                    (*weights8)[o * taps + t]);
+      std::fill_n(bias.begin() + o * cols(), cols(), epi->bias[o]);
+    }
+    wAddr = addConstant(ArrayRef<int8_t>(w));
+    biasAddr = addConstant(ArrayRef<int32_t>(bias));
+  } else {
+    SmallVector<float> w(ch * taps * cols());
+    SmallVector<float> bias(ch * cols());
+    for (int64_t o = 0; o < ch; ++o) {
+      for (int64_t t = 0; t < taps; ++t)
+        for (int64_t j = 0; j < cols(); ++j)
+          w[(o * taps + t) * cols() + j] =
+              float((*weights)[o * taps + t] * epi->affine.a[o]);
+      for (int64_t j = 0; j < cols(); ++j)
+        bias[o * cols() + j] = float(epi->affine.b[o]);
+    }
+    wAddr = addConstant(w);
+    biasAddr = addConstant(bias);
+  }
+  Buffer out = newBuffer(cast<RankedTensorType>(epi->last.getType()));
 
   int64_t tm = std::min(oh, rows()), tn = std::min(ow, cols());
   if (taps * tm > spadRegion(2) || taps > spadRegion(2) || tm > accRegion(1))
@@ -586,27 +724,27 @@ LogicalResult Lowering::lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
           accToggle = !accToggle;
           int64_t spadA = spadBase(0, 2), spadB = spadBase(1, 2);
           int64_t acc = accBase(0, 1);
-          load(MemSpace::spad, spadB, wAddr + c * taps * cols() * kF32, taps,
-               nt, cols() * kF32);
+          load(MemSpace::spad, spadB, wAddr + c * taps * cols() * eb, taps,
+               nt, cols() * eb);
           for (int64_t t = 0; t < taps; ++t) {
             int64_t ky = t / kw, kx = t % kw;
             int64_t addr =
                 in->addr +
                 (((n * ch + c) * hp + y0 * strides[0] + ky * dil[0]) * wp +
                  x0 * strides[1] + kx * dil[1]) *
-                    kF32;
+                    eb;
             load(MemSpace::spad, spadA + t * mt, addr, mt, nt,
-                 strides[0] * wp * kF32, strides[1] * kF32);
+                 strides[0] * wp * eb, strides[1] * eb);
           }
-          load(MemSpace::acc, acc, biasAddr + c * cols() * kF32, mt, nt, 0);
+          load(MemSpace::acc, acc, biasAddr + c * cols() * kAccBytes, mt, nt, 0);
           ComputeOp::create(code, loc, acc, spadA, spadB, mt, nt, taps, true,
                             true, currentLayer);
           store(MemSpace::acc, acc,
-                out.addr + (((n * ch + c) * oh + y0) * ow + x0) * kF32, mt, nt,
-                ow * kF32, act);
+                out.addr + (((n * ch + c) * oh + y0) * ow + x0) * eb, mt, nt,
+                ow * eb, act, epi->scales.empty() ? 1.0f : epi->scales[c]);
         }
   buffers[conv.getResult(0)] = out;
-  buffers[last] = out;
+  buffers[epi->last] = out;
   return success();
 }
 
@@ -621,6 +759,8 @@ LogicalResult Lowering::lowerMatmul(linalg::MatmulOp matmul) {
   if (matmul.hasUserDefinedMaps())
     return unsupported(matmul, "broadcast or "
                                "transposed matmul operands");
+  if (isInt8())
+    return lowerMatmulInt8(matmul, *lhs);
   Value last;
   ChannelAffine epi = foldEpilogue(matmul.getResult(0), 1, n, last);
   beginLayer(matmul, "matmul", m * n * k);
@@ -649,19 +789,19 @@ LogicalResult Lowering::lowerMatmul(linalg::MatmulOp matmul) {
     gemm.nTiles.push_back({n0, std::min(cols(), n - n0)});
   gemm.loadA = [&](int64_t spad, int64_t m0, int64_t mt, int64_t k0,
                    int64_t kt) {
-    load(MemSpace::spad, spad, lhs->addr + (m0 * k + k0) * kF32, mt, kt,
-         k * kF32);
+    load(MemSpace::spad, spad, lhs->addr + (m0 * k + k0) * eb, mt, kt,
+         k * eb);
   };
   gemm.loadB = [&](int64_t spad, int64_t k0, int64_t kt, int64_t n0,
                    int64_t nt) {
-    load(MemSpace::spad, spad, bAddr + (k0 * n + n0) * kF32, kt, nt, n * kF32);
+    load(MemSpace::spad, spad, bAddr + (k0 * n + n0) * eb, kt, nt, n * eb);
   };
   gemm.initC = [&](int64_t acc, int64_t, int64_t mt, int64_t n0, int64_t nt) {
-    load(MemSpace::acc, acc, biasAddr + n0 * kF32, mt, nt, 0);
+    load(MemSpace::acc, acc, biasAddr + n0 * kAccBytes, mt, nt, 0);
   };
   gemm.storeC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t n0,
                     int64_t nt) {
-    store(MemSpace::acc, acc, out.addr + (m0 * n + n0) * kF32, mt, nt, n * kF32,
+    store(MemSpace::acc, acc, out.addr + (m0 * n + n0) * eb, mt, nt, n * eb,
           act);
   };
   if (failed(emitGemm(matmul, gemm)))
@@ -671,13 +811,69 @@ LogicalResult Lowering::lowerMatmul(linalg::MatmulOp matmul) {
   return success();
 }
 
+LogicalResult Lowering::lowerMatmulInt8(linalg::MatmulOp matmul, Buffer lhs) {
+  // C^T = W^T x^T with one batch row per output tile: the output channels
+  // are then accumulator rows, and each is STOREd with its own scale (an
+  // immediate), which channels along a row could not be.
+  std::optional<SmallVector<int8_t>> weights =
+      int8Constant(matmul.getInputs()[1]);
+  if (!weights)
+    return unsupported(matmul, "the int8 right operand is not a constant");
+  auto outType = cast<RankedTensorType>(matmul.getResult(0).getType());
+  int64_t m = outType.getDimSize(0), n = outType.getDimSize(1),
+          k = lhs.type.getDimSize(1);
+  FailureOr<Epilogue> epi = layerEpilogue(matmul, n);
+  if (failed(epi))
+    return failure();
+  beginLayer(matmul, "matmul", m * n * k);
+  Activation act = activationFor(epi->affine.lo, epi->affine.hi);
+  SmallVector<int8_t> transposed(n * k);
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      transposed[j * k + i] = (*weights)[i * n + j];
+  int64_t aAddr = addConstant(ArrayRef<int8_t>(transposed));
+  int64_t biasAddr = addConstant(ArrayRef<int32_t>(epi->bias));
+  Buffer out = newBuffer(cast<RankedTensorType>(epi->last.getType()));
+  Gemm gemm;
+  gemm.m = n;
+  gemm.k = k;
+  for (int64_t row = 0; row < m; ++row)
+    gemm.nTiles.push_back({row, 1});
+  gemm.loadA = [&](int64_t spad, int64_t c0, int64_t ct, int64_t k0,
+                   int64_t kt) {
+    load(MemSpace::spad, spad, aAddr + (c0 * k + k0) * eb, ct, kt, k * eb);
+  };
+  gemm.loadB = [&](int64_t spad, int64_t k0, int64_t kt, int64_t row,
+                   int64_t) {
+    load(MemSpace::spad, spad, lhs.addr + (row * k + k0) * eb, kt, 1, eb);
+  };
+  gemm.initC = [&](int64_t acc, int64_t c0, int64_t ct, int64_t, int64_t) {
+    load(MemSpace::acc, acc, biasAddr + c0 * kAccBytes, ct, 1, kAccBytes);
+  };
+  gemm.storeC = [&](int64_t acc, int64_t c0, int64_t ct, int64_t row,
+                    int64_t) {
+    storeChannelRows(acc, out.addr + (row * n + c0) * eb, ct, 1, eb, act,
+                     epi->scales, c0);
+  };
+  if (failed(emitGemm(matmul, gemm)))
+    return failure();
+  buffers[matmul.getResult(0)] = out;
+  buffers[epi->last] = out;
+  return success();
+}
+
 LogicalResult Lowering::lowerPad(tensor::PadOp pad) {
   auto in = bufferOf(pad.getSource());
   Value padValue = pad.getConstantPaddingValue();
-  auto padConst =
-      padValue ? padValue.getDefiningOp<arith::ConstantFloatOp>() : nullptr;
+  std::optional<double> value;
+  FloatAttr floatValue;
+  IntegerAttr intValue;
+  if (padValue && matchPattern(padValue, m_Constant(&floatValue)))
+    value = floatValue.getValueAsDouble();
+  else if (padValue && matchPattern(padValue, m_Constant(&intValue)))
+    value = double(intValue.getValue().getSExtValue());
   auto type = cast<RankedTensorType>(pad.getResult().getType());
-  if (!in || !padConst || !type.hasStaticShape() || type.getRank() < 2)
+  if (!in || !value || !type.hasStaticShape() || type.getRank() < 2)
     return unsupported(pad, "padding needs a "
                             "tensor source and a constant value");
   SmallVector<int64_t> low = llvm::to_vector(pad.getStaticLow());
@@ -687,8 +883,8 @@ LogicalResult Lowering::lowerPad(tensor::PadOp pad) {
       return unsupported(pad, "padding of a "
                               "dimension other than the last two");
   beginLayer(pad, "pad", 0);
-  FailureOr<Buffer> out = padCopy(pad, *in, type, low[rank - 2], low[rank - 1],
-                                  padConst.value().convertToFloat());
+  FailureOr<Buffer> out =
+      padCopy(pad, *in, type, low[rank - 2], low[rank - 1], *value);
   if (failed(out))
     return failure();
   buffers[pad.getResult()] = *out;
@@ -697,15 +893,18 @@ LogicalResult Lowering::lowerPad(tensor::PadOp pad) {
 
 FailureOr<Buffer> Lowering::padCopy(Operation *op, Buffer in,
                                     RankedTensorType type, int64_t top,
-                                    int64_t left, float value) {
+                                    int64_t left, double value) {
   int64_t rank = type.getRank();
   int64_t h = in.type.getDimSize(rank - 2), w = in.type.getDimSize(rank - 1);
   int64_t hp = type.getDimSize(rank - 2), wp = type.getDimSize(rank - 1);
   int64_t planes = type.getNumElements() / (hp * wp);
   Buffer out = newBuffer(type);
   // Fill: one row of the pad value, repeated (row stride 0), or zeros.
-  int64_t fillAddr =
-      value == 0.0f ? -1 : addConstant(SmallVector<float>(wp, value));
+  int64_t fillAddr = -1;
+  if (value != 0.0)
+    fillAddr = isInt8() ? addConstant(ArrayRef<int8_t>(
+                              SmallVector<int8_t>(wp, int8_t(value))))
+                        : addConstant(SmallVector<float>(wp, float(value)));
   int64_t region = spadRegion(1);
   int64_t rowsPerRow = (wp + cols() - 1) / cols();
   int64_t chunk = std::min<int64_t>(region / rowsPerRow, 65535);
@@ -723,7 +922,7 @@ FailureOr<Buffer> Lowering::padCopy(Operation *op, Buffer in,
                      currentLayer);
     else
       load(MemSpace::spad, spad, fillAddr, rt, wp, 0);
-    store(MemSpace::spad, spad, out.addr + r0 * wp * kF32, rt, wp, wp * kF32,
+    store(MemSpace::spad, spad, out.addr + r0 * wp * eb, rt, wp, wp * eb,
           Activation::none);
   }
   int64_t interiorChunk =
@@ -733,11 +932,11 @@ FailureOr<Buffer> Lowering::padCopy(Operation *op, Buffer in,
       int64_t yt = std::min(interiorChunk, h - y0);
       spadToggle = !spadToggle;
       int64_t spad = spadBase(0, 1);
-      load(MemSpace::spad, spad, in.addr + (p * h + y0) * w * kF32, yt, w,
-           w * kF32);
+      load(MemSpace::spad, spad, in.addr + (p * h + y0) * w * eb, yt, w,
+           w * eb);
       store(MemSpace::spad, spad,
-            out.addr + ((p * hp + top + y0) * wp + left) * kF32, yt, w,
-            wp * kF32, Activation::none);
+            out.addr + ((p * hp + top + y0) * wp + left) * eb, yt, w,
+            wp * eb, Activation::none);
     }
   return out;
 }
@@ -802,13 +1001,13 @@ LogicalResult Lowering::lowerBasisConv(BasisConvOp conv) {
                   dil[0],
                   dil[1]};
   if (failed(emitConvGemm(conv, shape, src.addr, basisAddr, 0, -1,
-                          responses.addr, Activation::none)))
+                          responses.addr, Activation::none, {})))
     return failure();
 
   // Stage 2: the coefficients as one sparse stream per output channel
   // (count, then (row, value) pairs; zeros dropped), each padded to whole
   // SPAD rows; C[pixels x 1] += R[pixels x cg*K] * S_o on the sparse unit.
-  int64_t kk = cg * nb, rowBytes = cols() * kF32;
+  int64_t kk = cg * nb, rowBytes = cols() * eb;
   SmallVector<int64_t> streamOffset(cout), streamRows(cout), nnz(cout);
   std::vector<uint8_t> streams;
   int64_t totalNnz = 0;
@@ -850,8 +1049,8 @@ LogicalResult Lowering::lowerBasisConv(BasisConvOp conv) {
           int64_t spadA = spadBase(0, 2);
           load(MemSpace::spad, spadA,
                responses.addr +
-                   ((n * cin * nb + g * kk) * oh * ow + y * ow + x0) * kF32,
-               mt, kk, kF32, oh * ow * kF32);
+                   ((n * cin * nb + g * kk) * oh * ow + y * ow + x0) * eb,
+               mt, kk, eb, oh * ow * eb);
           for (int64_t j = 0; j < og; ++j) {
             int64_t o = g * og + j;
             spadToggle = !spadToggle;
@@ -860,12 +1059,12 @@ LogicalResult Lowering::lowerBasisConv(BasisConvOp conv) {
             load(MemSpace::spad, spadB, streamAddr + streamOffset[o],
                  streamRows[o], cols(), rowBytes);
             if (biasAddr >= 0)
-              load(MemSpace::acc, acc, biasAddr + o * kF32, mt, 1, 0);
+              load(MemSpace::acc, acc, biasAddr + o * kAccBytes, mt, 1, 0);
             SparseCoeffOp::create(code, loc, acc, spadA, spadB, mt, 1, kk,
                                   nnz[o], biasAddr >= 0, currentLayer);
             store(MemSpace::acc, acc,
-                  out.addr + ((n * cout + o) * oh * ow + y * ow + x0) * kF32,
-                  mt, 1, kF32, Activation::none);
+                  out.addr + ((n * cout + o) * oh * ow + y * ow + x0) * eb,
+                  mt, 1, eb, Activation::none);
           }
         }
   buffers[conv.getResult()] = out;
@@ -907,10 +1106,10 @@ LogicalResult Lowering::lowerExtractSlice(tensor::ExtractSliceOp slice) {
       spadToggle = !spadToggle;
       int64_t spad = spadBase(0, 1);
       load(MemSpace::spad, spad,
-           in->addr + ((p * srcH + oy + y0) * srcW + ox) * kF32, yt, w,
-           srcW * kF32);
-      store(MemSpace::spad, spad, out.addr + (p * h + y0) * w * kF32, yt, w,
-            w * kF32, Activation::none);
+           in->addr + ((p * srcH + oy + y0) * srcW + ox) * eb, yt, w,
+           srcW * eb);
+      store(MemSpace::spad, spad, out.addr + (p * h + y0) * w * eb, yt, w,
+            w * eb, Activation::none);
     }
   buffers[slice.getResult()] = out;
   return success();
@@ -941,11 +1140,11 @@ LogicalResult Lowering::copyContiguous(Operation *op, int64_t src, int64_t dst,
   // As rows of the array's width, then the tail.
   int64_t width = cols(), full = count / width, tail = count % width;
   if (full &&
-      failed(copyRows(op, src, width * kF32, dst, width * kF32, full, width)))
+      failed(copyRows(op, src, width * eb, dst, width * eb, full, width)))
     return failure();
-  int64_t done = full * width * kF32;
-  if (tail && failed(copyRows(op, src + done, tail * kF32, dst + done,
-                              tail * kF32, 1, tail)))
+  int64_t done = full * width * eb;
+  if (tail && failed(copyRows(op, src + done, tail * eb, dst + done,
+                              tail * eb, 1, tail)))
     return failure();
   return success();
 }
@@ -1010,15 +1209,15 @@ LogicalResult Lowering::lowerInsertSlice(tensor::InsertSliceOp insert) {
     }
     for (int64_t d = outer; d < rank; ++d)
       dstOffset += offsets[d] * strides[d];
-    int64_t srcAddr = src->addr + r * runElements * kF32;
-    int64_t dstAddr = out.addr + dstOffset * kF32;
+    int64_t srcAddr = src->addr + r * runElements * eb;
+    int64_t dstAddr = out.addr + dstOffset * eb;
     LogicalResult copied = success();
     if (lastFull) {
       copied = copyContiguous(insert, srcAddr, dstAddr, runElements);
     } else {
       int64_t w = srcType.getDimSize(rank - 1);
-      copied = copyRows(insert, srcAddr, w * kF32, dstAddr,
-                        type.getDimSize(rank - 1) * kF32, runElements / w, w);
+      copied = copyRows(insert, srcAddr, w * eb, dstAddr,
+                        type.getDimSize(rank - 1) * eb, runElements / w, w);
     }
     if (failed(copied))
       return failure();
@@ -1045,8 +1244,8 @@ LogicalResult Lowering::lowerTranspose(linalg::TransposeOp transpose) {
     inStrides[d] = inStrides[d + 1] * in->type.getDimSize(d + 1);
   int64_t w = type.getDimSize(rank - 1);
   int64_t h = rank >= 2 ? type.getDimSize(rank - 2) : 1;
-  int64_t colStride = inStrides[perm[rank - 1]] * kF32;
-  int64_t rowStride = rank >= 2 ? inStrides[perm[rank - 2]] * kF32 : 0;
+  int64_t colStride = inStrides[perm[rank - 1]] * eb;
+  int64_t rowStride = rank >= 2 ? inStrides[perm[rank - 2]] * eb : 0;
   if (w > 65535 || colStride > UINT32_MAX || rowStride > UINT32_MAX)
     return unsupported(transpose, "a row or stride exceeds the DMA's fields");
   int64_t chunk =
@@ -1068,10 +1267,10 @@ LogicalResult Lowering::lowerTranspose(linalg::TransposeOp transpose) {
       int64_t yt = std::min(chunk, h - y0);
       spadToggle = !spadToggle;
       int64_t spad = spadBase(0, 1);
-      load(MemSpace::spad, spad, in->addr + base * kF32 + y0 * rowStride, yt, w,
-           rowStride, colStride == kF32 ? 0 : colStride);
-      store(MemSpace::spad, spad, out.addr + (p * h + y0) * w * kF32, yt, w,
-            w * kF32, Activation::none);
+      load(MemSpace::spad, spad, in->addr + base * eb + y0 * rowStride, yt, w,
+           rowStride, colStride == eb ? 0 : colStride);
+      store(MemSpace::spad, spad, out.addr + (p * h + y0) * w * eb, yt, w,
+            w * eb, Activation::none);
     }
   }
   buffers[transpose.getResult()[0]] = out;
@@ -1094,9 +1293,9 @@ LogicalResult Lowering::lowerBatchMatmul(linalg::BatchMatmulOp matmul) {
   beginLayer(matmul, "matmul", batch * m * n * k);
   Buffer out = newBuffer(outType);
   for (int64_t b = 0; b < batch; ++b) {
-    int64_t aAddr = lhs->addr + b * m * k * kF32;
-    int64_t bAddr = rhs->addr + b * k * n * kF32;
-    int64_t cAddr = out.addr + b * m * n * kF32;
+    int64_t aAddr = lhs->addr + b * m * k * eb;
+    int64_t bAddr = rhs->addr + b * k * n * eb;
+    int64_t cAddr = out.addr + b * m * n * eb;
     Gemm gemm;
     gemm.m = m;
     gemm.k = k;
@@ -1104,17 +1303,17 @@ LogicalResult Lowering::lowerBatchMatmul(linalg::BatchMatmulOp matmul) {
       gemm.nTiles.push_back({n0, std::min(cols(), n - n0)});
     gemm.loadA = [&](int64_t spad, int64_t m0, int64_t mt, int64_t k0,
                      int64_t kt) {
-      load(MemSpace::spad, spad, aAddr + (m0 * k + k0) * kF32, mt, kt,
-           k * kF32);
+      load(MemSpace::spad, spad, aAddr + (m0 * k + k0) * eb, mt, kt,
+           k * eb);
     };
     gemm.loadB = [&](int64_t spad, int64_t k0, int64_t kt, int64_t n0,
                      int64_t nt) {
-      load(MemSpace::spad, spad, bAddr + (k0 * n + n0) * kF32, kt, nt,
-           n * kF32);
+      load(MemSpace::spad, spad, bAddr + (k0 * n + n0) * eb, kt, nt,
+           n * eb);
     };
     gemm.storeC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t n0,
                       int64_t nt) {
-      store(MemSpace::acc, acc, cAddr + (m0 * n + n0) * kF32, mt, nt, n * kF32,
+      store(MemSpace::acc, acc, cAddr + (m0 * n + n0) * eb, mt, nt, n * eb,
             Activation::none);
     };
     if (failed(emitGemm(matmul, gemm)))
@@ -1205,8 +1404,8 @@ LogicalResult Lowering::lowerPool(Operation *op, Value input, Value result,
         int64_t src = spadBase(0, 2), dst = spadBase(1, 2);
         // Pixels as rows, channels along the row (NCHW read with strides).
         load(MemSpace::spad, src,
-             in->addr + ((n * ch + c0) * h * w + y0 * sh * w) * kF32,
-             inRows * w, ct, kF32, h * w * kF32);
+             in->addr + ((n * ch + c0) * h * w + y0 * sh * w) * eb,
+             inRows * w, ct, eb, h * w * eb);
         VectorOp::create(code, loc, kind, MemSpace::spad, dst, MemSpace::spad,
                          src, MemSpace::spad, 0, inRows, ct, APFloat(1.0f),
                          Activation::none, w, kh, kw, sh, sw, currentLayer);
@@ -1223,8 +1422,8 @@ LogicalResult Lowering::lowerPool(Operation *op, Value input, Value result,
                            MemSpace::spad, 0, yt * ow, ct, APFloat(1.0f),
                            Activation::none, 0, 0, 0, 0, 0, currentLayer);
         store(MemSpace::spad, dst,
-              out.addr + ((n * ch + c0) * oh * ow + y0 * ow) * kF32, yt * ow,
-              ct, kF32, Activation::none);
+              out.addr + ((n * ch + c0) * oh * ow + y0 * ow) * eb, yt * ow,
+              ct, eb, Activation::none);
       }
     }
   buffers[result] = out;
@@ -1235,9 +1434,10 @@ LogicalResult Lowering::lowerMaxPool(linalg::PoolingNchwMaxOp pool) {
   auto window = cast<RankedTensorType>(pool.getInputs()[1].getType());
   SmallVector<int64_t> strides(pool.getStrides().getValues<int64_t>());
   SmallVector<int64_t> dil(pool.getDilations().getValues<int64_t>());
-  if (dil[0] != 1 || dil[1] != 1 || !isFilledWith(pool.getOutputs()[0], -kInf))
-    return unsupported(pool, "dilated max "
-                             "pooling or an init other than -inf");
+  double lowest = isInt8() ? -128.0 : -kInf;
+  if (dil[0] != 1 || dil[1] != 1 || !isFilledWith(pool.getOutputs()[0], lowest))
+    return unsupported(pool, "dilated max pooling or an init other than the "
+                             "lowest value");
   return lowerPool(pool, pool.getInputs()[0], pool.getResult(0),
                    VectorOpKind::maxpool, window.getDimSize(0),
                    window.getDimSize(1), strides[0], strides[1], 1.0f,
@@ -1313,12 +1513,12 @@ LogicalResult Lowering::lowerBinary(linalg::GenericOp generic,
   auto step = [&](int64_t offset, int64_t r, int64_t c) {
     accToggle = !accToggle;
     int64_t a = accBase(0, 2), b = accBase(1, 2);
-    load(MemSpace::acc, a, lhs.addr + offset * kF32, r, c, c * kF32);
-    load(MemSpace::acc, b, rhs.addr + offset * kF32, r, c, c * kF32);
+    load(MemSpace::acc, a, lhs.addr + offset * kAccBytes, r, c, c * kAccBytes);
+    load(MemSpace::acc, b, rhs.addr + offset * kAccBytes, r, c, c * kAccBytes);
     VectorOp::create(code, loc, kind, MemSpace::acc, a, MemSpace::acc, a,
                      MemSpace::acc, b, r, c, APFloat(1.0f), Activation::none, 0,
                      0, 0, 0, 0, currentLayer);
-    store(MemSpace::acc, a, out.addr + offset * kF32, r, c, c * kF32, act);
+    store(MemSpace::acc, a, out.addr + offset * eb, r, c, c * eb, act);
   };
   for (int64_t r0 = 0; r0 < fullRows; r0 += chunk)
     step(r0 * cols(), std::min(chunk, fullRows - r0), cols());
@@ -1329,7 +1529,85 @@ LogicalResult Lowering::lowerBinary(linalg::GenericOp generic,
   return success();
 }
 
+LogicalResult Lowering::lowerGenericInt8(linalg::GenericOp generic) {
+  // Global average pooling: the i32 sum, then the division folded in.
+  if (generic.getNumReductionLoops() > 0) {
+    Value sum = generic.getResult(0);
+    auto division = sum.hasOneUse()
+                        ? dyn_cast<linalg::GenericOp>(*sum.getUsers().begin())
+                        : linalg::GenericOp();
+    std::optional<Int8Bounds> bounds =
+        division ? matchInt8Average(generic, division) : std::nullopt;
+    if (!bounds)
+      return unsupported(generic, "an int8 reduction other than global "
+                                  "average pooling");
+    // AvgPool saturates; a ReLU after it is the vector unit's ReLU.
+    bool relu = bounds->lo == 0 && bounds->hi == 127;
+    if (!relu && (bounds->lo != -128 || bounds->hi != 127))
+      return unsupported(generic, "a clamp other than ReLU after int8 "
+                                  "average pooling");
+    auto inType = cast<RankedTensorType>(generic.getDpsInputs()[0].getType());
+    folded.insert(division);
+    return lowerPool(generic, generic.getDpsInputs()[0], division.getResult(0),
+                     VectorOpKind::avgpool, inType.getDimSize(2),
+                     inType.getDimSize(3), 1, 1, 1.0f,
+                     relu ? Activation::relu : Activation::none);
+  }
+  if (std::optional<RescaledAdd> add = matchRescaledAdd(generic))
+    return lowerRescaledAdd(generic, *add);
+  return unsupported(generic, "this int8 computation is not a "
+                              "requantisation, a rescaled add or an average "
+                              "pooling as spade-quantize-int8 emits them");
+}
+
+LogicalResult Lowering::lowerRescaledAdd(linalg::GenericOp generic,
+                                         const RescaledAdd &add) {
+  // Each operand to ACC by VECTOR Copy with its immediate, VECTOR Add, then
+  // the STORE's requantisation.
+  auto lhs = bufferOf(generic.getDpsInputs()[0]);
+  auto rhs = bufferOf(generic.getDpsInputs()[1]);
+  if (!lhs || !rhs)
+    return unsupported(generic, "an operand of the add is not in memory");
+  auto type = cast<RankedTensorType>(generic.getResult(0).getType());
+  beginLayer(generic, "add", 0);
+  Activation act =
+      activationFor(add.bounds.lo <= -128 ? -kInf : add.bounds.lo,
+                    add.bounds.hi >= 127 ? kInf : add.bounds.hi);
+  Buffer out = newBuffer(type);
+  int64_t total = type.getNumElements();
+  int64_t fullRows = total / cols(), tail = total % cols();
+  int64_t chunk =
+      std::min<int64_t>({accRegion(2), spadRegion(2), int64_t(65535)});
+  auto step = [&](int64_t offset, int64_t r, int64_t c) {
+    spadToggle = !spadToggle;
+    accToggle = !accToggle;
+    int64_t sa = spadBase(0, 2), sb = spadBase(1, 2);
+    int64_t aa = accBase(0, 2), ab = accBase(1, 2);
+    load(MemSpace::spad, sa, lhs->addr + offset * eb, r, c, c * eb);
+    load(MemSpace::spad, sb, rhs->addr + offset * eb, r, c, c * eb);
+    auto vector = [&](VectorOpKind kind, int64_t dst, MemSpace spaceA,
+                      int64_t a, int64_t b, float imm) {
+      VectorOp::create(code, loc, kind, MemSpace::acc, dst, spaceA, a,
+                       MemSpace::acc, b, r, c, APFloat(imm), Activation::none,
+                       0, 0, 0, 0, 0, currentLayer);
+    };
+    vector(VectorOpKind::copy, aa, MemSpace::spad, sa, 0, add.lhsScale);
+    vector(VectorOpKind::copy, ab, MemSpace::spad, sb, 0, add.rhsScale);
+    vector(VectorOpKind::add, aa, MemSpace::acc, aa, ab, 1.0f);
+    store(MemSpace::acc, aa, out.addr + offset * eb, r, c, c * eb, act,
+          add.scale);
+  };
+  for (int64_t r0 = 0; r0 < fullRows; r0 += chunk)
+    step(r0 * cols(), std::min(chunk, fullRows - r0), cols());
+  if (tail)
+    step(fullRows * cols(), 1, tail);
+  buffers[generic.getResult(0)] = out;
+  return success();
+}
+
 LogicalResult Lowering::lowerGeneric(linalg::GenericOp generic) {
+  if (isInt8())
+    return lowerGenericInt8(generic);
   // Elementwise add/mul/max of two tensors of the same shape.
   if (generic.getNumDpsInputs() == 2 && generic.getNumResults() == 1 &&
       generic.getNumReductionLoops() == 0 &&
@@ -1374,8 +1652,8 @@ LogicalResult Lowering::lowerGeneric(linalg::GenericOp generic) {
         auto step = [&](int64_t offset, int64_t r, int64_t c) {
           accToggle = !accToggle;
           int64_t a = accBase(0, 1);
-          load(MemSpace::acc, a, in->addr + offset * kF32, r, c, c * kF32);
-          store(MemSpace::acc, a, out.addr + offset * kF32, r, c, c * kF32,
+          load(MemSpace::acc, a, in->addr + offset * kAccBytes, r, c, c * kAccBytes);
+          store(MemSpace::acc, a, out.addr + offset * eb, r, c, c * eb,
                 act);
         };
         for (int64_t r0 = 0; r0 < fullRows; r0 += chunk)
@@ -1434,15 +1712,29 @@ void Lowering::rollback(const Snapshot &snap) {
   folded = snap.folded;
 }
 
-/// Whether the accelerator can hold the op's tensors: its layers are fp32
-/// (int8 programs come from quantisation, not from the model's types).
-static bool hasOnlyF32Tensors(Operation *op) {
-  auto isF32Tensor = [](Type type) {
+std::optional<std::string> Lowering::foreignTensors(Operation *op) const {
+  // One CONFIG type per program: fp32 layers, or int8 ones (with their
+  // int32 accumulators) when the model was quantised, which leaves its
+  // fp32 ends (quantise, dequantise, softmax, ...) to the host.
+  auto native = [&](Type type) {
     auto tensor = dyn_cast<RankedTensorType>(type);
-    return !tensor || tensor.getElementType().isF32();
+    if (!tensor)
+      return true;
+    Type element = tensor.getElementType();
+    return isInt8() ? element.isInteger(8) || element.isInteger(32)
+                    : element.isF32();
   };
-  return llvm::all_of(op->getOperandTypes(), isF32Tensor) &&
-         llvm::all_of(op->getResultTypes(), isF32Tensor);
+  // Empty tensors carry only a shape (a pooling window); constants are read
+  // at compile time (a requantisation's scales).
+  auto nativeOperand = [&](Value v) {
+    return v.getDefiningOp<tensor::EmptyOp>() || matchPattern(v, m_Constant()) ||
+           native(v.getType());
+  };
+  if (llvm::all_of(op->getOperands(), nativeOperand) &&
+      llvm::all_of(op->getResultTypes(), native))
+    return std::nullopt;
+  return std::string(isInt8() ? "its tensors are not int8 (the program is int8)"
+                              : "its tensors are not fp32");
 }
 
 LogicalResult Lowering::lowerOrFallBack(Operation *op) {
@@ -1458,8 +1750,8 @@ LogicalResult Lowering::lowerOrFallBack(Operation *op) {
   if (isa<arith::ConstantOp, tensor::EmptyOp, linalg::FillOp>(op))
     return success();
   std::string reason;
-  if (!hasOnlyF32Tensors(op)) {
-    reason = "its tensors are not fp32";
+  if (std::optional<std::string> foreign = foreignTensors(op)) {
+    reason = *foreign;
   } else {
     Snapshot snap = snapshot();
     LogicalResult lowered = failure();
@@ -1738,8 +2030,18 @@ LogicalResult Lowering::lowerFunction(func::FuncOp func) {
         buffer.addr, tensor, 0, APFloat(1.0f));
     buffers[arg] = buffer;
   }
-  ConfigOp::create(code, loc, config.getDataflow(), ElemType::fp32,
-                   APFloat(0.0f), APFloat(0.0f), 0);
+  // A function from spade-quantize-int8 (its convolutions and matmuls
+  // multiply int8) is an int8 program.
+  func.walk([&](linalg::LinalgOp op) {
+    if (isa<linalg::Conv2DNchwFchwOp, linalg::DepthwiseConv2DNchwChwOp,
+            linalg::MatmulOp>(op) &&
+        getElementTypeOrSelf(op.getDpsInputOperand(0)->get().getType())
+            .isInteger(8))
+      operandType = ElemType::int8;
+  });
+  eb = isInt8() ? 1 : 4;
+  ConfigOp::create(code, loc, config.getDataflow(), operandType, APFloat(0.0f),
+                   APFloat(0.0f), 0);
 
   for (Operation &op : func.getBody().front()) {
     if (folded.contains(&op) || isa<func::ReturnOp>(op))
