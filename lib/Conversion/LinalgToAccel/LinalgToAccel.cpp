@@ -137,8 +137,7 @@ private:
     ConstantOp::create(items, loc, addr, value);
     return addr;
   }
-  template <typename T>
-  int64_t addConstant(ArrayRef<T> data, Type element) {
+  template <typename T> int64_t addConstant(ArrayRef<T> data, Type element) {
     auto type = RankedTensorType::get({int64_t(data.size())}, element);
     return addConstant(DenseElementsAttr::get(type, data));
   }
@@ -535,8 +534,9 @@ LogicalResult Lowering::emitConvGemm(Operation *op, const ConvShape &shape,
       if (biasAddr >= 0)
         gemm.initC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t,
                          int64_t nt) {
-          load(MemSpace::acc, acc, biasAddr + (g * fg + m0) * cols() * kAccBytes, mt,
-               nt, cols() * kAccBytes);
+          load(MemSpace::acc, acc,
+               biasAddr + (g * fg + m0) * cols() * kAccBytes, mt, nt,
+               cols() * kAccBytes);
         };
       gemm.storeC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t n0,
                         int64_t nt) {
@@ -724,8 +724,8 @@ LogicalResult Lowering::lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
           accToggle = !accToggle;
           int64_t spadA = spadBase(0, 2), spadB = spadBase(1, 2);
           int64_t acc = accBase(0, 1);
-          load(MemSpace::spad, spadB, wAddr + c * taps * cols() * eb, taps,
-               nt, cols() * eb);
+          load(MemSpace::spad, spadB, wAddr + c * taps * cols() * eb, taps, nt,
+               cols() * eb);
           for (int64_t t = 0; t < taps; ++t) {
             int64_t ky = t / kw, kx = t % kw;
             int64_t addr =
@@ -736,7 +736,8 @@ LogicalResult Lowering::lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
             load(MemSpace::spad, spadA + t * mt, addr, mt, nt,
                  strides[0] * wp * eb, strides[1] * eb);
           }
-          load(MemSpace::acc, acc, biasAddr + c * cols() * kAccBytes, mt, nt, 0);
+          load(MemSpace::acc, acc, biasAddr + c * cols() * kAccBytes, mt, nt,
+               0);
           ComputeOp::create(code, loc, acc, spadA, spadB, mt, nt, taps, true,
                             true, currentLayer);
           store(MemSpace::acc, acc,
@@ -789,8 +790,7 @@ LogicalResult Lowering::lowerMatmul(linalg::MatmulOp matmul) {
     gemm.nTiles.push_back({n0, std::min(cols(), n - n0)});
   gemm.loadA = [&](int64_t spad, int64_t m0, int64_t mt, int64_t k0,
                    int64_t kt) {
-    load(MemSpace::spad, spad, lhs->addr + (m0 * k + k0) * eb, mt, kt,
-         k * eb);
+    load(MemSpace::spad, spad, lhs->addr + (m0 * k + k0) * eb, mt, kt, k * eb);
   };
   gemm.loadB = [&](int64_t spad, int64_t k0, int64_t kt, int64_t n0,
                    int64_t nt) {
@@ -843,15 +843,13 @@ LogicalResult Lowering::lowerMatmulInt8(linalg::MatmulOp matmul, Buffer lhs) {
                    int64_t kt) {
     load(MemSpace::spad, spad, aAddr + (c0 * k + k0) * eb, ct, kt, k * eb);
   };
-  gemm.loadB = [&](int64_t spad, int64_t k0, int64_t kt, int64_t row,
-                   int64_t) {
+  gemm.loadB = [&](int64_t spad, int64_t k0, int64_t kt, int64_t row, int64_t) {
     load(MemSpace::spad, spad, lhs.addr + (row * k + k0) * eb, kt, 1, eb);
   };
   gemm.initC = [&](int64_t acc, int64_t c0, int64_t ct, int64_t, int64_t) {
     load(MemSpace::acc, acc, biasAddr + c0 * kAccBytes, ct, 1, kAccBytes);
   };
-  gemm.storeC = [&](int64_t acc, int64_t c0, int64_t ct, int64_t row,
-                    int64_t) {
+  gemm.storeC = [&](int64_t acc, int64_t c0, int64_t ct, int64_t row, int64_t) {
     storeChannelRows(acc, out.addr + (row * n + c0) * eb, ct, 1, eb, act,
                      epi->scales, c0);
   };
@@ -935,8 +933,8 @@ FailureOr<Buffer> Lowering::padCopy(Operation *op, Buffer in,
       load(MemSpace::spad, spad, in.addr + (p * h + y0) * w * eb, yt, w,
            w * eb);
       store(MemSpace::spad, spad,
-            out.addr + ((p * hp + top + y0) * wp + left) * eb, yt, w,
-            wp * eb, Activation::none);
+            out.addr + ((p * hp + top + y0) * wp + left) * eb, yt, w, wp * eb,
+            Activation::none);
     }
   return out;
 }
@@ -1063,8 +1061,8 @@ LogicalResult Lowering::lowerBasisConv(BasisConvOp conv) {
             SparseCoeffOp::create(code, loc, acc, spadA, spadB, mt, 1, kk,
                                   nnz[o], biasAddr >= 0, currentLayer);
             store(MemSpace::acc, acc,
-                  out.addr + ((n * cout + o) * oh * ow + y * ow + x0) * eb,
-                  mt, 1, eb, Activation::none);
+                  out.addr + ((n * cout + o) * oh * ow + y * ow + x0) * eb, mt,
+                  1, eb, Activation::none);
           }
         }
   buffers[conv.getResult()] = out;
@@ -1143,8 +1141,8 @@ LogicalResult Lowering::copyContiguous(Operation *op, int64_t src, int64_t dst,
       failed(copyRows(op, src, width * eb, dst, width * eb, full, width)))
     return failure();
   int64_t done = full * width * eb;
-  if (tail && failed(copyRows(op, src + done, tail * eb, dst + done,
-                              tail * eb, 1, tail)))
+  if (tail && failed(copyRows(op, src + done, tail * eb, dst + done, tail * eb,
+                              1, tail)))
     return failure();
   return success();
 }
@@ -1303,13 +1301,11 @@ LogicalResult Lowering::lowerBatchMatmul(linalg::BatchMatmulOp matmul) {
       gemm.nTiles.push_back({n0, std::min(cols(), n - n0)});
     gemm.loadA = [&](int64_t spad, int64_t m0, int64_t mt, int64_t k0,
                      int64_t kt) {
-      load(MemSpace::spad, spad, aAddr + (m0 * k + k0) * eb, mt, kt,
-           k * eb);
+      load(MemSpace::spad, spad, aAddr + (m0 * k + k0) * eb, mt, kt, k * eb);
     };
     gemm.loadB = [&](int64_t spad, int64_t k0, int64_t kt, int64_t n0,
                      int64_t nt) {
-      load(MemSpace::spad, spad, bAddr + (k0 * n + n0) * eb, kt, nt,
-           n * eb);
+      load(MemSpace::spad, spad, bAddr + (k0 * n + n0) * eb, kt, nt, n * eb);
     };
     gemm.storeC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t n0,
                       int64_t nt) {
@@ -1404,8 +1400,8 @@ LogicalResult Lowering::lowerPool(Operation *op, Value input, Value result,
         int64_t src = spadBase(0, 2), dst = spadBase(1, 2);
         // Pixels as rows, channels along the row (NCHW read with strides).
         load(MemSpace::spad, src,
-             in->addr + ((n * ch + c0) * h * w + y0 * sh * w) * eb,
-             inRows * w, ct, eb, h * w * eb);
+             in->addr + ((n * ch + c0) * h * w + y0 * sh * w) * eb, inRows * w,
+             ct, eb, h * w * eb);
         VectorOp::create(code, loc, kind, MemSpace::spad, dst, MemSpace::spad,
                          src, MemSpace::spad, 0, inRows, ct, APFloat(1.0f),
                          Activation::none, w, kh, kw, sh, sw, currentLayer);
@@ -1422,8 +1418,8 @@ LogicalResult Lowering::lowerPool(Operation *op, Value input, Value result,
                            MemSpace::spad, 0, yt * ow, ct, APFloat(1.0f),
                            Activation::none, 0, 0, 0, 0, 0, currentLayer);
         store(MemSpace::spad, dst,
-              out.addr + ((n * ch + c0) * oh * ow + y0 * ow) * eb, yt * ow,
-              ct, eb, Activation::none);
+              out.addr + ((n * ch + c0) * oh * ow + y0 * ow) * eb, yt * ow, ct,
+              eb, Activation::none);
       }
     }
   buffers[result] = out;
@@ -1570,9 +1566,8 @@ LogicalResult Lowering::lowerRescaledAdd(linalg::GenericOp generic,
     return unsupported(generic, "an operand of the add is not in memory");
   auto type = cast<RankedTensorType>(generic.getResult(0).getType());
   beginLayer(generic, "add", 0);
-  Activation act =
-      activationFor(add.bounds.lo <= -128 ? -kInf : add.bounds.lo,
-                    add.bounds.hi >= 127 ? kInf : add.bounds.hi);
+  Activation act = activationFor(add.bounds.lo <= -128 ? -kInf : add.bounds.lo,
+                                 add.bounds.hi >= 127 ? kInf : add.bounds.hi);
   Buffer out = newBuffer(type);
   int64_t total = type.getNumElements();
   int64_t fullRows = total / cols(), tail = total % cols();
@@ -1652,9 +1647,9 @@ LogicalResult Lowering::lowerGeneric(linalg::GenericOp generic) {
         auto step = [&](int64_t offset, int64_t r, int64_t c) {
           accToggle = !accToggle;
           int64_t a = accBase(0, 1);
-          load(MemSpace::acc, a, in->addr + offset * kAccBytes, r, c, c * kAccBytes);
-          store(MemSpace::acc, a, out.addr + offset * eb, r, c, c * eb,
-                act);
+          load(MemSpace::acc, a, in->addr + offset * kAccBytes, r, c,
+               c * kAccBytes);
+          store(MemSpace::acc, a, out.addr + offset * eb, r, c, c * eb, act);
         };
         for (int64_t r0 = 0; r0 < fullRows; r0 += chunk)
           step(r0 * cols(), std::min(chunk, fullRows - r0), cols());
@@ -1727,8 +1722,8 @@ std::optional<std::string> Lowering::foreignTensors(Operation *op) const {
   // Empty tensors carry only a shape (a pooling window); constants are read
   // at compile time (a requantisation's scales).
   auto nativeOperand = [&](Value v) {
-    return v.getDefiningOp<tensor::EmptyOp>() || matchPattern(v, m_Constant()) ||
-           native(v.getType());
+    return v.getDefiningOp<tensor::EmptyOp>() ||
+           matchPattern(v, m_Constant()) || native(v.getType());
   };
   if (llvm::all_of(op->getOperands(), nativeOperand) &&
       llvm::all_of(op->getResultTypes(), native))

@@ -91,8 +91,7 @@ std::optional<std::pair<Value, float>> matchScaledInt(Value v) {
 }
 
 bool isElementwise(linalg::GenericOp generic) {
-  return generic.getNumDpsInits() == 1 &&
-         generic.getNumReductionLoops() == 0 &&
+  return generic.getNumDpsInits() == 1 && generic.getNumReductionLoops() == 0 &&
          generic.getIndexingMapsArray().back().isIdentity();
 }
 
@@ -105,9 +104,9 @@ std::optional<Requantize> spade::matchRequantize(linalg::GenericOp generic,
       generic.getDpsInputs()[0] != acc)
     return std::nullopt;
   SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
-  AffineMap channel = AffineMap::get(
-      maps[0].getNumDims(), 0,
-      getAffineDimExpr(channelDim, generic.getContext()));
+  AffineMap channel =
+      AffineMap::get(maps[0].getNumDims(), 0,
+                     getAffineDimExpr(channelDim, generic.getContext()));
   if (!maps[0].isIdentity() || maps[1] != channel || maps[2] != channel)
     return std::nullopt;
   DenseIntElementsAttr bias;
@@ -115,8 +114,7 @@ std::optional<Requantize> spade::matchRequantize(linalg::GenericOp generic,
   if (!matchPattern(generic.getDpsInputs()[1], m_Constant(&bias)) ||
       !matchPattern(generic.getDpsInputs()[2], m_Constant(&scale)) ||
       bias.getNumElements() != channels || scale.getNumElements() != channels ||
-      !bias.getElementType().isInteger(32) ||
-      !scale.getElementType().isF32())
+      !bias.getElementType().isInteger(32) || !scale.getElementType().isF32())
     return std::nullopt;
   // sat8(clamp(roundeven(sitofp(acc + bias) * scale))).
   auto tail = matchToInt8(yielded(generic));
@@ -163,8 +161,8 @@ std::optional<RescaledAdd> spade::matchRescaledAdd(linalg::GenericOp generic) {
   // extf(roundeven(sitofp(arg) * m)) of argument `index`.
   auto rescaled = [&](Value v, unsigned index) -> std::optional<float> {
     auto ext = v.getDefiningOp<arith::ExtFOp>();
-    auto round =
-        ext ? ext.getIn().getDefiningOp<math::RoundEvenOp>() : math::RoundEvenOp();
+    auto round = ext ? ext.getIn().getDefiningOp<math::RoundEvenOp>()
+                     : math::RoundEvenOp();
     if (!round)
       return std::nullopt;
     auto scaled = matchScaledInt(round.getOperand());
@@ -179,8 +177,8 @@ std::optional<RescaledAdd> spade::matchRescaledAdd(linalg::GenericOp generic) {
   return RescaledAdd{*lhs, *rhs, store->second, tail->second};
 }
 
-std::optional<Int8Bounds>
-spade::matchInt8Average(linalg::GenericOp sum, linalg::GenericOp division) {
+std::optional<Int8Bounds> spade::matchInt8Average(linalg::GenericOp sum,
+                                                  linalg::GenericOp division) {
   // The sum: i8 NCHW -> i32 NC, reducing the last two loops.
   auto inType = dyn_cast<RankedTensorType>(sum.getDpsInputs()[0].getType());
   auto sumType = dyn_cast<RankedTensorType>(sum->getResult(0).getType());
@@ -196,14 +194,13 @@ spade::matchInt8Average(linalg::GenericOp sum, linalg::GenericOp division) {
   using utils::IteratorType;
   if (!maps[0].isIdentity() || maps[1] != outMap ||
       sum.getIteratorTypesArray() !=
-          SmallVector<IteratorType>{IteratorType::parallel,
-                                    IteratorType::parallel,
-                                    IteratorType::reduction,
-                                    IteratorType::reduction})
+          SmallVector<IteratorType>{
+              IteratorType::parallel, IteratorType::parallel,
+              IteratorType::reduction, IteratorType::reduction})
     return std::nullopt;
   auto addi = yielded(sum).getDefiningOp<arith::AddIOp>();
-  auto ext = addi ? addi.getLhs().getDefiningOp<arith::ExtSIOp>()
-                  : arith::ExtSIOp();
+  auto ext =
+      addi ? addi.getLhs().getDefiningOp<arith::ExtSIOp>() : arith::ExtSIOp();
   if (!addi || !ext || !isArgument(ext.getIn(), sum, 0) ||
       !isArgument(addi.getRhs(), sum, 1))
     return std::nullopt;
@@ -223,7 +220,8 @@ spade::matchInt8Average(linalg::GenericOp sum, linalg::GenericOp division) {
   auto div = tail->first.getDefiningOp<arith::DivFOp>();
   auto toFloat =
       div ? div.getLhs().getDefiningOp<arith::SIToFPOp>() : arith::SIToFPOp();
-  std::optional<double> window = div ? floatConstant(div.getRhs()) : std::nullopt;
+  std::optional<double> window =
+      div ? floatConstant(div.getRhs()) : std::nullopt;
   if (!toFloat || !toFloat.getType().isF64() ||
       !isArgument(toFloat.getIn(), division, 0) || !window ||
       *window != double(inType.getDimSize(2)) * inType.getDimSize(3))
