@@ -153,6 +153,7 @@ private:
   FailureOr<bool> generic(linalg::GenericOp op, std::string &why);
   FailureOr<bool> residualAdd(linalg::GenericOp op, std::string &why);
   bool layout(Operation *op);
+  FailureOr<bool> concat(tensor::InsertSliceOp op, std::string &why);
 
   func::FuncOp func;
   OpBuilder b;
@@ -611,6 +612,66 @@ bool Quantizer::layout(Operation *op) {
   return true;
 }
 
+/// Concat (the importer's chain of insert_slices into a tensor.empty): the
+/// int8 chain with one scale, the calibrated range of its last link; a
+/// source with another scale is first rescaled to it, sat8(roundeven(f32(q)
+/// * f32(s_in / s_out))), which is the vector unit's Copy with an immediate.
+FailureOr<bool> Quantizer::concat(tensor::InsertSliceOp op, std::string &why) {
+  Value dest = op.getDest();
+  bool first = isa_and_nonnull<tensor::EmptyOp>(dest.getDefiningOp());
+  if (!first && !replaced.contains(dest)) {
+    why = "its destination is neither empty nor an int8 concatenation";
+    return false;
+  }
+  double scale;
+  if (first) {
+    // The chain's scale: the range of its last link.
+    Value last = op.getResult();
+    while (last.hasOneUse()) {
+      auto next = dyn_cast<tensor::InsertSliceOp>(*last.getUsers().begin());
+      if (!next || next.getDest() != last)
+        break;
+      last = next.getResult();
+    }
+    std::optional<double> range = absMax(last);
+    if (!range)
+      return op->emitError() << "'tensor.insert_slice': the concatenation "
+                                "has no calibration range ("
+                             << kAbsMaxAttr << ")";
+    scale = scaleFor(*range);
+  } else {
+    scale = int8Of[dest].scale;
+  }
+  FailureOr<QTensor> src = quantized(op, op.getSource());
+  if (failed(src))
+    return failure();
+  Location loc = op.getLoc();
+  Value q = src->q;
+  if (src->scale != scale) {
+    float m = static_cast<float>(src->scale / scale);
+    q = elementwise(
+        b, loc, {q}, {}, cast<RankedTensorType>(q.getType()),
+        [&](OpBuilder &nb, Location nloc, ValueRange args) {
+          Value x = arith::SIToFPOp::create(nb, nloc, nb.getF32Type(), args[0]);
+          Value y = arith::MulFOp::create(nb, nloc, x, f32Const(nb, nloc, m));
+          return roundActivateSaturate(nb, nloc, y, std::nullopt, std::nullopt);
+        });
+  }
+  Value qDest =
+      first ? tensor::EmptyOp::create(
+                  b, loc, cast<RankedTensorType>(dest.getType()).getShape(),
+                  b.getI8Type())
+                  .getResult()
+            : int8Of[dest].q;
+  IRMapping mapping;
+  mapping.map(op.getSource(), q);
+  mapping.map(dest, qDest);
+  Operation *copy = b.clone(*op, mapping);
+  copy->getResult(0).setType(withElementType(op.getResult(), b.getI8Type()));
+  define(op.getResult(), copy->getResult(0), scale);
+  return true;
+}
+
 LogicalResult Quantizer::run() {
   SmallVector<Operation *> ops;
   for (Operation &op : func.getBody().front())
@@ -643,6 +704,8 @@ LogicalResult Quantizer::run() {
         done = averagePool(reduce, why);
       else if (auto gen = dyn_cast<linalg::GenericOp>(op))
         done = generic(gen, why);
+      else if (auto insert = dyn_cast<tensor::InsertSliceOp>(op))
+        done = concat(insert, why);
     }
     if (failed(done))
       return failure();

@@ -167,3 +167,40 @@ func.func @uncalibrated_result(%x: tensor<1x1x4x4xf32> {spade.absmax = 1.0 : f32
   %conv = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x1x4x4xf32>, tensor<1x1x1x1xf32>) outs(%f0 : tensor<1x1x4x4xf32>) -> tensor<1x1x4x4xf32>
   return %conv : tensor<1x1x4x4xf32>
 }
+
+// -----
+
+// Concat: the chain of insert_slices becomes int8 with the scale of its
+// last link (2/127); the input already has it, the conv result (1/127) is
+// rescaled by 0.5 first, as the vector unit's Copy does.
+// CHECK-LABEL: func.func @concat
+// CHECK: %[[XQ:.*]] = linalg.generic {{.*}} outs({{.*}} : tensor<1x1x4x4xi8>)
+// CHECK: %[[C:.*]] = linalg.generic {{.*}} ins({{.*}} : tensor<1x1x4x4xi32>, tensor<1xi32>, tensor<1xf32>) outs({{.*}} : tensor<1x1x4x4xi8>)
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<1x2x4x4xi8>
+// CHECK: %[[I0:.*]] = tensor.insert_slice %[[XQ]] into %[[E]][0, 0, 0, 0] [1, 1, 4, 4] [1, 1, 1, 1] : tensor<1x1x4x4xi8> into tensor<1x2x4x4xi8>
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} ins(%[[C]] : tensor<1x1x4x4xi8>) outs({{.*}} : tensor<1x1x4x4xi8>)
+// CHECK: arith.constant 5.000000e-01 : f32
+// CHECK: math.roundeven
+// CHECK: tensor.insert_slice %[[R]] into %[[I0]][0, 1, 0, 0] [1, 1, 4, 4] [1, 1, 1, 1] : tensor<1x1x4x4xi8> into tensor<1x2x4x4xi8>
+func.func @concat(%x: tensor<1x1x4x4xf32> {spade.absmax = 2.0 : f32}) -> tensor<1x2x4x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %w = arith.constant dense<0.5> : tensor<1x1x1x1xf32>
+  %e0 = tensor.empty() : tensor<1x1x4x4xf32>
+  %f0 = linalg.fill ins(%zero : f32) outs(%e0 : tensor<1x1x4x4xf32>) -> tensor<1x1x4x4xf32>
+  %conv = linalg.conv_2d_nchw_fchw {spade.absmax = 1.0 : f32, dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x1x4x4xf32>, tensor<1x1x1x1xf32>) outs(%f0 : tensor<1x1x4x4xf32>) -> tensor<1x1x4x4xf32>
+  %e = tensor.empty() : tensor<1x2x4x4xf32>
+  %i0 = tensor.insert_slice %x into %e[0, 0, 0, 0] [1, 1, 4, 4] [1, 1, 1, 1] {spade.absmax = 2.0 : f32} : tensor<1x1x4x4xf32> into tensor<1x2x4x4xf32>
+  %i1 = tensor.insert_slice %conv into %i0[0, 1, 0, 0] [1, 1, 4, 4] [1, 1, 1, 1] {spade.absmax = 2.0 : f32} : tensor<1x1x4x4xf32> into tensor<1x2x4x4xf32>
+  return %i1 : tensor<1x2x4x4xf32>
+}
+
+// -----
+
+// A concat without a calibration range.
+func.func @concat_uncalibrated(%x: tensor<1x1x4x4xf32> {spade.absmax = 2.0 : f32}) -> tensor<1x2x4x4xf32> {
+  %e = tensor.empty() : tensor<1x2x4x4xf32>
+  // expected-error @+1 {{'tensor.insert_slice': the concatenation has no calibration range (spade.absmax)}}
+  %i0 = tensor.insert_slice %x into %e[0, 0, 0, 0] [1, 1, 4, 4] [1, 1, 1, 1] : tensor<1x1x4x4xf32> into tensor<1x2x4x4xf32>
+  %i1 = tensor.insert_slice %x into %i0[0, 1, 0, 0] [1, 1, 4, 4] [1, 1, 1, 1] : tensor<1x1x4x4xf32> into tensor<1x2x4x4xf32>
+  return %i1 : tensor<1x2x4x4xf32>
+}

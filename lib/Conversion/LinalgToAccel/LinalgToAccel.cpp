@@ -318,6 +318,7 @@ private:
   LogicalResult lowerGenericInt8(linalg::GenericOp generic);
   LogicalResult lowerRescaledAdd(linalg::GenericOp generic,
                                  const RescaledAdd &add);
+  LogicalResult lowerRescale(linalg::GenericOp generic, float scale);
   LogicalResult lowerBinary(linalg::GenericOp generic, VectorOpKind kind,
                             Buffer lhs, Buffer rhs);
 
@@ -1551,6 +1552,8 @@ LogicalResult Lowering::lowerGenericInt8(linalg::GenericOp generic) {
   }
   if (std::optional<RescaledAdd> add = matchRescaledAdd(generic))
     return lowerRescaledAdd(generic, *add);
+  if (std::optional<float> scale = matchInt8Rescale(generic))
+    return lowerRescale(generic, *scale);
   return unsupported(generic, "this int8 computation is not a "
                               "requantisation, a rescaled add or an average "
                               "pooling as spade-quantize-int8 emits them");
@@ -1591,6 +1594,36 @@ LogicalResult Lowering::lowerRescaledAdd(linalg::GenericOp generic,
     vector(VectorOpKind::add, aa, MemSpace::acc, aa, ab, 1.0f);
     store(MemSpace::acc, aa, out.addr + offset * eb, r, c, c * eb, act,
           add.scale);
+  };
+  for (int64_t r0 = 0; r0 < fullRows; r0 += chunk)
+    step(r0 * cols(), std::min(chunk, fullRows - r0), cols());
+  if (tail)
+    step(fullRows * cols(), 1, tail);
+  buffers[generic.getResult(0)] = out;
+  return success();
+}
+
+LogicalResult Lowering::lowerRescale(linalg::GenericOp generic, float scale) {
+  // VECTOR Copy SPAD -> SPAD with the immediate (int8: rounded, saturated).
+  auto in = bufferOf(generic.getDpsInputs()[0]);
+  if (!in)
+    return unsupported(generic, "the rescaled tensor is not in memory");
+  auto type = cast<RankedTensorType>(generic.getResult(0).getType());
+  beginLayer(generic, "rescale", 0);
+  Buffer out = newBuffer(type);
+  int64_t total = type.getNumElements();
+  int64_t fullRows = total / cols(), tail = total % cols();
+  int64_t chunk = std::min<int64_t>(spadRegion(2), 65535);
+  auto step = [&](int64_t offset, int64_t r, int64_t c) {
+    spadToggle = !spadToggle;
+    int64_t src = spadBase(0, 2), dst = spadBase(1, 2);
+    load(MemSpace::spad, src, in->addr + offset * eb, r, c, c * eb);
+    VectorOp::create(code, loc, VectorOpKind::copy, MemSpace::spad, dst,
+                     MemSpace::spad, src, MemSpace::spad, 0, r, c,
+                     APFloat(scale), Activation::none, 0, 0, 0, 0, 0,
+                     currentLayer);
+    store(MemSpace::spad, dst, out.addr + offset * eb, r, c, c * eb,
+          Activation::none);
   };
   for (int64_t r0 = 0; r0 < fullRows; r0 += chunk)
     step(r0 * cols(), std::min(chunk, fullRows - r0), cols());

@@ -177,6 +177,20 @@ std::optional<RescaledAdd> spade::matchRescaledAdd(linalg::GenericOp generic) {
   return RescaledAdd{*lhs, *rhs, store->second, tail->second};
 }
 
+std::optional<float> spade::matchInt8Rescale(linalg::GenericOp generic) {
+  if (!isElementwise(generic) || generic.getNumDpsInputs() != 1 ||
+      !generic.getIndexingMapsArray()[0].isIdentity() ||
+      !getElementTypeOrSelf(generic.getDpsInputs()[0].getType()).isInteger(8))
+    return std::nullopt;
+  auto tail = matchToInt8(yielded(generic));
+  if (!tail || tail->second.lo != -128 || tail->second.hi != 127)
+    return std::nullopt;
+  auto scaled = matchScaledInt(tail->first);
+  if (!scaled || !isArgument(scaled->first, generic, 0))
+    return std::nullopt;
+  return scaled->second;
+}
+
 std::optional<Int8Bounds> spade::matchInt8Average(linalg::GenericOp sum,
                                                   linalg::GenericOp division) {
   // The sum: i8 NCHW -> i32 NC, reducing the last two loops.

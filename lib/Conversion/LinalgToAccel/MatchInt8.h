@@ -46,6 +46,10 @@ struct RescaledAdd {
 };
 std::optional<RescaledAdd> matchRescaledAdd(mlir::linalg::GenericOp generic);
 
+/// y = sat8(roundeven(f32(q) * m)) of an int8 tensor (a change of scale):
+/// VECTOR Copy with the immediate m to an int8 destination. Returns m.
+std::optional<float> matchInt8Rescale(mlir::linalg::GenericOp generic);
+
 /// The global average pooling of an int8 NCHW tensor: `sum` sums it over H
 /// and W into i32 and `division` (its only user) is sat8(clamp(roundeven(
 /// f64(s) / (H * W)), lo, hi)): the vector unit's AvgPool.

@@ -156,3 +156,32 @@ func.func @main_graph(%x: tensor<1x2x4x4xi8>) -> tensor<1x2x4x4xi8> {
   } -> tensor<1x2x4x4xi8>
   return %y : tensor<1x2x4x4xi8>
 }
+
+// -----
+
+// An int8 concat: the conv result is rescaled to the concat's scale by a
+// VECTOR Copy SPAD -> SPAD with the immediate 0.5, then both parts are
+// copied into the int8 result by DMA.
+
+// CHECK-LABEL: accel.program
+// CHECK: accel.layer "tensor.insert_slice" kind "concat" macs 0
+// CHECK-NEXT: accel.layer "linalg.generic" kind "rescale" macs 0
+// CHECK-NEXT: accel.layer "tensor.insert_slice" kind "concat" macs 0
+// CHECK: accel.load spad{{\[}}[[S:[0-9]+]]], dram[{{[0-9]+}}] 4 x 4 stride 4 {layer = 3 : i64}
+// CHECK-NEXT: accel.vector copy spad{{\[}}[[D:[0-9]+]]], spad{{\[}}[[S]]] 4 x 4 {layer = 3 : i64, scale = 5.000000e-01 : f32}
+// CHECK-NEXT: accel.store spad{{\[}}[[D]]], dram[{{[0-9]+}}] 4 x 4 stride 4 as int8 {layer = 3 : i64}
+// CHECK: func.func @spade_host_1(%{{.*}}: tensor<1x2x4x4xi8>) -> tensor<1x2x4x4xf32>
+
+// expected-remark @+1 {{'linalg.generic' runs on the host: its tensors are not int8 (the program is int8)}}
+func.func @main_graph(%x: tensor<1x1x4x4xf32> {spade.absmax = 2.0 : f32}) -> tensor<1x2x4x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %w = arith.constant dense<0.5> : tensor<1x1x1x1xf32>
+  %e0 = tensor.empty() : tensor<1x1x4x4xf32>
+  %f0 = linalg.fill ins(%zero : f32) outs(%e0 : tensor<1x1x4x4xf32>) -> tensor<1x1x4x4xf32>
+  %conv = linalg.conv_2d_nchw_fchw {spade.absmax = 1.0 : f32, dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x1x4x4xf32>, tensor<1x1x1x1xf32>) outs(%f0 : tensor<1x1x4x4xf32>) -> tensor<1x1x4x4xf32>
+  %e = tensor.empty() : tensor<1x2x4x4xf32>
+  %i0 = tensor.insert_slice %x into %e[0, 0, 0, 0] [1, 1, 4, 4] [1, 1, 1, 1] {spade.absmax = 2.0 : f32} : tensor<1x1x4x4xf32> into tensor<1x2x4x4xf32>
+  // expected-remark @+1 {{'linalg.generic' runs on the host: its tensors are not int8 (the program is int8)}}
+  %i1 = tensor.insert_slice %conv into %i0[0, 1, 0, 0] [1, 1, 4, 4] [1, 1, 1, 1] {spade.absmax = 2.0 : f32} : tensor<1x1x4x4xf32> into tensor<1x2x4x4xf32>
+  return %i1 : tensor<1x2x4x4xf32>
+}
