@@ -105,7 +105,8 @@ def check(name, args):
     compile_cmd = [os.path.join(args.tools, "spade-compile"), path]
     reference = path
     if args.int8:
-        compile_cmd += ["--quantize=int8", f"--calibration={inputs[0][1]}"]
+        mode = "int8-per-tensor" if args.per_tensor else "int8"
+        compile_cmd += [f"--quantize={mode}", f"--calibration={inputs[0][1]}"]
         reference = os.path.join(work, "cpu_int8")
         run(compile_cmd + ["-o", reference])
         reference += ".so"
@@ -153,6 +154,8 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--int8", action="store_true",
                         help="quantise both and require equal outputs")
+    parser.add_argument("--per-tensor", action="store_true",
+                        help="--int8 with one weight scale per tensor")
     args = parser.parse_args()
     if args.int8:
         args.rtol = args.atol = 0.0

@@ -70,12 +70,15 @@ spade::parseQuantizeFlags(llvm::StringRef mode, llvm::StringRef calibration,
       return std::string("--calibration needs --quantize=int8");
     return std::nullopt;
   }
-  if (mode != "int8")
-    return ("--quantize '" + mode + "' is not supported (int8)").str();
+  if (mode != "int8" && mode != "int8-per-tensor")
+    return ("--quantize '" + mode +
+            "' is not supported (int8 or int8-per-tensor)")
+        .str();
   if (calibration.empty())
     return std::string("--quantize=int8 needs --calibration FILE (a .npy or "
                        ".pb input the activation ranges are taken from)");
   options.enabled = true;
+  options.perChannel = mode == "int8";
   options.calibration = calibration.str();
   return std::nullopt;
 }
@@ -105,6 +108,6 @@ LogicalResult spade::quantizeModel(ModuleOp module,
       value.getDefiningOp()->setAttr(kAbsMaxAttr, range);
   }
   PassManager pm(module.getContext(), func::FuncOp::getOperationName());
-  pm.addPass(createQuantizeInt8());
+  pm.addPass(createQuantizeInt8({options.perChannel}));
   return pm.run(func);
 }

@@ -103,8 +103,9 @@ static cl::opt<std::string> decomposeReport(
     cl::value_desc("file"), cl::cat(toolOptions));
 static cl::opt<std::string> quantizeMode(
     "quantize",
-    cl::desc("Quantise the model: int8 (as the accelerator computes; needs "
-             "--calibration)"),
+    cl::desc("Quantise the model: int8 (as the accelerator computes, weight "
+             "scales per output channel; needs --calibration) or "
+             "int8-per-tensor (one weight scale per tensor)"),
     cl::value_desc("mode"), cl::cat(toolOptions));
 static cl::opt<std::string> calibrationFile(
     "calibration",

@@ -21,6 +21,10 @@ struct QuantizeOptions {
   bool enabled = false;
   /// A .npy/.pb input of the model's first argument.
   std::string calibration;
+  /// One weight scale per output channel (--quantize=int8), or one per
+  /// tensor (int8-per-tensor: one requantising STORE per accelerator tile
+  /// instead of one per channel).
+  bool perChannel = true;
 };
 
 /// Checks --quantize=MODE and --calibration FILE (empty: not given) and fills
