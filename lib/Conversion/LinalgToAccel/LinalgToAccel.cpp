@@ -279,6 +279,21 @@ private:
   FailureOr<Epilogue> layerEpilogue(Operation *op, int64_t channels);
   /// The int8 weights of an int8 layer (a constant), or none.
   static std::optional<SmallVector<int8_t>> int8Constant(Value value);
+  /// Constant weights in the program's type: fp32 (the epilogue's scale is
+  /// folded in later) or int8 as quantised.
+  struct Weights {
+    std::optional<SmallVector<float>> fp32;
+    std::optional<SmallVector<int8_t>> int8;
+    explicit operator bool() const { return fp32 || int8; }
+  };
+  Weights constantWeights(Value value) const {
+    if (isInt8())
+      return {std::nullopt, int8Constant(value)};
+    return {foldedConstantFloats(value), std::nullopt};
+  }
+  /// Adds the accumulators' initial value of each channel repeated along
+  /// the array's columns (int32 in int8 programs, the folded fp32 bias).
+  int64_t addExpandedBias(const Epilogue &epi, int64_t channels);
 
   // Layers.
   /// Follows the single-use chain of per-channel affine generics after
@@ -562,6 +577,19 @@ std::optional<SmallVector<int8_t>> Lowering::int8Constant(Value value) {
   return data;
 }
 
+int64_t Lowering::addExpandedBias(const Epilogue &epi, int64_t channels) {
+  if (isInt8()) {
+    SmallVector<int32_t> bias(channels * cols());
+    for (int64_t o = 0; o < channels; ++o)
+      std::fill_n(bias.begin() + o * cols(), cols(), epi.bias[o]);
+    return addConstant(ArrayRef<int32_t>(bias));
+  }
+  SmallVector<float> bias(channels * cols());
+  for (int64_t o = 0; o < channels; ++o)
+    std::fill_n(bias.begin() + o * cols(), cols(), float(epi.affine.b[o]));
+  return addConstant(bias);
+}
+
 FailureOr<Lowering::Epilogue> Lowering::layerEpilogue(Operation *op,
                                                       int64_t channels) {
   Epilogue e;
@@ -592,13 +620,8 @@ FailureOr<Lowering::Epilogue> Lowering::layerEpilogue(Operation *op,
 LogicalResult Lowering::lowerConv(linalg::Conv2DNchwFchwOp conv) {
   Value input = conv.getInputs()[0];
   auto in = bufferOf(input);
-  std::optional<SmallVector<float>> weights;
-  std::optional<SmallVector<int8_t>> weights8;
-  if (isInt8())
-    weights8 = int8Constant(conv.getInputs()[1]);
-  else
-    weights = foldedConstantFloats(conv.getInputs()[1]);
-  if (!in || !(weights || weights8))
+  Weights weights = constantWeights(conv.getInputs()[1]);
+  if (!in || !weights)
     return unsupported(conv, "the input must be "
                              "a tensor and the weights constant");
   if (!isFilledWith(conv.getOutputs()[0], 0.0))
@@ -621,25 +644,17 @@ LogicalResult Lowering::lowerConv(linalg::Conv2DNchwFchwOp conv) {
     return failure();
   beginLayer(conv, "conv", batch * f * oh * ow * ktot);
   Activation act = activationFor(epi->affine.lo, epi->affine.hi);
-  int64_t wAddr, biasAddr;
+  int64_t wAddr;
   if (isInt8()) {
-    wAddr = addConstant(ArrayRef<int8_t>(*weights8));
-    SmallVector<int32_t> bias(f * cols());
-    for (int64_t o = 0; o < f; ++o)
-      std::fill_n(bias.begin() + o * cols(), cols(), epi->bias[o]);
-    biasAddr = addConstant(ArrayRef<int32_t>(bias));
+    wAddr = addConstant(ArrayRef<int8_t>(*weights.int8));
   } else {
-    SmallVector<float> w(*weights);
-    SmallVector<float> bias(f * cols());
-    for (int64_t o = 0; o < f; ++o) {
+    SmallVector<float> w(*weights.fp32);
+    for (int64_t o = 0; o < f; ++o)
       for (int64_t k = 0; k < ktot; ++k)
         w[o * ktot + k] = float(w[o * ktot + k] * epi->affine.a[o]);
-      for (int64_t j = 0; j < cols(); ++j)
-        bias[o * cols() + j] = float(epi->affine.b[o]);
-    }
     wAddr = addConstant(w);
-    biasAddr = addConstant(bias);
   }
+  int64_t biasAddr = addExpandedBias(*epi, f);
   Buffer out = newBuffer(cast<RankedTensorType>(epi->last.getType()));
 
   ConvShape shape{batch, c,  hp, wp, f,          oh,         ow,     groups,
@@ -654,13 +669,8 @@ LogicalResult Lowering::lowerConv(linalg::Conv2DNchwFchwOp conv) {
 
 LogicalResult Lowering::lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
   auto in = bufferOf(conv.getInputs()[0]);
-  std::optional<SmallVector<float>> weights;
-  std::optional<SmallVector<int8_t>> weights8;
-  if (isInt8())
-    weights8 = int8Constant(conv.getInputs()[1]);
-  else
-    weights = foldedConstantFloats(conv.getInputs()[1]);
-  if (!in || !(weights || weights8))
+  Weights weights = constantWeights(conv.getInputs()[1]);
+  if (!in || !weights)
     return unsupported(conv, "the input must be "
                              "a tensor and the weights constant");
   if (!isFilledWith(conv.getOutputs()[0], 0.0))
@@ -684,32 +694,21 @@ LogicalResult Lowering::lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
   // the tile is NCHW on both sides and a plain STORE writes it.
   beginLayer(conv, "depthwise_conv", batch * ch * oh * ow * taps);
   Activation act = activationFor(epi->affine.lo, epi->affine.hi);
-  int64_t wAddr, biasAddr;
+  int64_t wAddr;
   if (isInt8()) {
     SmallVector<int8_t> w(ch * taps * cols());
-    SmallVector<int32_t> bias(ch * cols());
-    for (int64_t o = 0; o < ch; ++o) {
-      for (int64_t t = 0; t < taps; ++t)
-        std::fill_n(w.begin() + (o * taps + t) * cols(), cols(),
-                    (*weights8)[o * taps + t]);
-      std::fill_n(bias.begin() + o * cols(), cols(), epi->bias[o]);
-    }
+    for (int64_t i = 0; i < ch * taps; ++i)
+      std::fill_n(w.begin() + i * cols(), cols(), (*weights.int8)[i]);
     wAddr = addConstant(ArrayRef<int8_t>(w));
-    biasAddr = addConstant(ArrayRef<int32_t>(bias));
   } else {
     SmallVector<float> w(ch * taps * cols());
-    SmallVector<float> bias(ch * cols());
-    for (int64_t o = 0; o < ch; ++o) {
+    for (int64_t o = 0; o < ch; ++o)
       for (int64_t t = 0; t < taps; ++t)
-        for (int64_t j = 0; j < cols(); ++j)
-          w[(o * taps + t) * cols() + j] =
-              float((*weights)[o * taps + t] * epi->affine.a[o]);
-      for (int64_t j = 0; j < cols(); ++j)
-        bias[o * cols() + j] = float(epi->affine.b[o]);
-    }
+        std::fill_n(w.begin() + (o * taps + t) * cols(), cols(),
+                    float((*weights.fp32)[o * taps + t] * epi->affine.a[o]));
     wAddr = addConstant(w);
-    biasAddr = addConstant(bias);
   }
+  int64_t biasAddr = addExpandedBias(*epi, ch);
   Buffer out = newBuffer(cast<RankedTensorType>(epi->last.getType()));
 
   int64_t tm = std::min(oh, rows()), tn = std::min(ow, cols());
