@@ -317,6 +317,17 @@ private:
   LogicalResult copyRows(Operation *op, int64_t src, int64_t srcStride,
                          int64_t dst, int64_t dstStride, int64_t rows,
                          int64_t width);
+  /// Calls step(offset, rows, cols) over `total` contiguous elements as
+  /// rows of the array's width, at most `chunk` rows at a time, then the
+  /// shorter last row.
+  void forEachRowChunk(int64_t total, int64_t chunk,
+                       function_ref<void(int64_t, int64_t, int64_t)> step) {
+    int64_t fullRows = total / cols(), tail = total % cols();
+    for (int64_t r0 = 0; r0 < fullRows; r0 += chunk)
+      step(r0 * cols(), std::min(chunk, fullRows - r0), cols());
+    if (tail)
+      step(fullRows * cols(), 1, tail);
+  }
   /// Copies `count` contiguous elements from `src` to `dst`.
   LogicalResult copyContiguous(Operation *op, int64_t src, int64_t dst,
                                int64_t count);
@@ -1503,8 +1514,6 @@ LogicalResult Lowering::lowerBinary(linalg::GenericOp generic,
   beginLayer(generic, stringifyVectorOpKind(kind), 0);
   Activation act = activationFor(epi.lo, epi.hi);
   Buffer out = newBuffer(type);
-  int64_t total = type.getNumElements();
-  int64_t fullRows = total / cols(), tail = total % cols();
   int64_t chunk = std::min<int64_t>(accRegion(2), 65535);
   auto step = [&](int64_t offset, int64_t r, int64_t c) {
     accToggle = !accToggle;
@@ -1516,10 +1525,7 @@ LogicalResult Lowering::lowerBinary(linalg::GenericOp generic,
                      0, 0, 0, 0, currentLayer);
     store(MemSpace::acc, a, out.addr + offset * eb, r, c, c * eb, act);
   };
-  for (int64_t r0 = 0; r0 < fullRows; r0 += chunk)
-    step(r0 * cols(), std::min(chunk, fullRows - r0), cols());
-  if (tail)
-    step(fullRows * cols(), 1, tail);
+  forEachRowChunk(type.getNumElements(), chunk, step);
   buffers[generic.getResult(0)] = out;
   buffers[last] = out;
   return success();
@@ -1571,8 +1577,6 @@ LogicalResult Lowering::lowerRescaledAdd(linalg::GenericOp generic,
   Activation act = activationFor(add.bounds.lo <= -128 ? -kInf : add.bounds.lo,
                                  add.bounds.hi >= 127 ? kInf : add.bounds.hi);
   Buffer out = newBuffer(type);
-  int64_t total = type.getNumElements();
-  int64_t fullRows = total / cols(), tail = total % cols();
   int64_t chunk =
       std::min<int64_t>({accRegion(2), spadRegion(2), int64_t(65535)});
   auto step = [&](int64_t offset, int64_t r, int64_t c) {
@@ -1594,10 +1598,7 @@ LogicalResult Lowering::lowerRescaledAdd(linalg::GenericOp generic,
     store(MemSpace::acc, aa, out.addr + offset * eb, r, c, c * eb, act,
           add.scale);
   };
-  for (int64_t r0 = 0; r0 < fullRows; r0 += chunk)
-    step(r0 * cols(), std::min(chunk, fullRows - r0), cols());
-  if (tail)
-    step(fullRows * cols(), 1, tail);
+  forEachRowChunk(type.getNumElements(), chunk, step);
   buffers[generic.getResult(0)] = out;
   return success();
 }
@@ -1610,8 +1611,6 @@ LogicalResult Lowering::lowerRescale(linalg::GenericOp generic, float scale) {
   auto type = cast<RankedTensorType>(generic.getResult(0).getType());
   beginLayer(generic, "rescale", 0);
   Buffer out = newBuffer(type);
-  int64_t total = type.getNumElements();
-  int64_t fullRows = total / cols(), tail = total % cols();
   int64_t chunk = std::min<int64_t>(spadRegion(2), 65535);
   auto step = [&](int64_t offset, int64_t r, int64_t c) {
     spadToggle = !spadToggle;
@@ -1624,10 +1623,7 @@ LogicalResult Lowering::lowerRescale(linalg::GenericOp generic, float scale) {
     store(MemSpace::spad, dst, out.addr + offset * eb, r, c, c * eb,
           Activation::none);
   };
-  for (int64_t r0 = 0; r0 < fullRows; r0 += chunk)
-    step(r0 * cols(), std::min(chunk, fullRows - r0), cols());
-  if (tail)
-    step(fullRows * cols(), 1, tail);
+  forEachRowChunk(type.getNumElements(), chunk, step);
   buffers[generic.getResult(0)] = out;
   return success();
 }
@@ -1673,8 +1669,6 @@ LogicalResult Lowering::lowerGeneric(linalg::GenericOp generic) {
         beginLayer(generic, "activation", 0);
         Activation act = activationFor(epi->lo, epi->hi);
         Buffer out = newBuffer(type);
-        int64_t total = type.getNumElements();
-        int64_t fullRows = total / cols(), tail = total % cols();
         int64_t chunk = std::min<int64_t>(accRegion(1), 65535);
         auto step = [&](int64_t offset, int64_t r, int64_t c) {
           accToggle = !accToggle;
@@ -1683,10 +1677,7 @@ LogicalResult Lowering::lowerGeneric(linalg::GenericOp generic) {
                c * kAccBytes);
           store(MemSpace::acc, a, out.addr + offset * eb, r, c, c * eb, act);
         };
-        for (int64_t r0 = 0; r0 < fullRows; r0 += chunk)
-          step(r0 * cols(), std::min(chunk, fullRows - r0), cols());
-        if (tail)
-          step(fullRows * cols(), 1, tail);
+        forEachRowChunk(type.getNumElements(), chunk, step);
         buffers[generic.getResult(0)] = out;
         return success();
       }
