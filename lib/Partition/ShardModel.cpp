@@ -464,12 +464,7 @@ LogicalResult DeviceRewriter::rewriteLayer(Operation *op,
            << " is lowered only for linalg.conv_2d_nchw_fchw and linalg.matmul";
   Value w = op->getOperand(1);
   auto wType = cast<RankedTensorType>(w.getType());
-  auto xType = cast<RankedTensorType>(x.getType());
-  int64_t channels = xType.getDimSize(1);
-  if (conv && wType.getDimSize(1) != channels)
-    return op->emitError() << kPass << ": layer '" << layerNameOf(op)
-                           << "': grouped convolutions cannot be split by "
-                              "input channel";
+  int64_t channels = cast<RankedTensorType>(x.getType()).getDimSize(1);
 
   // The input (through a zero padding of the spatial dimensions).
   OpBuilder b(op);
