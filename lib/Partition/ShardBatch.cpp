@@ -15,8 +15,10 @@
 // result maps to the same parallel loop) and fails with the op otherwise.
 //
 // Layers annotated with another choice (`mp`, `op`) by spade-hypar-partition
-// cannot run split that way yet: they fall back to `dp` at every level with
-// a warning, and their annotation is rewritten to the executed choice.
+// cannot run split that way: they fall back to `dp` at every level with a
+// warning, and their annotation is rewritten to the executed choice.
+// (spade-compile sends partitions with `mp` layers to spade-shard-model
+// instead, so only `op` falls back there.)
 //
 //===----------------------------------------------------------------------===//
 
@@ -131,8 +133,8 @@ struct ShardBatchPass : spade::impl::ShardBatchBase<ShardBatchPass> {
     if (func.getNumArguments() == 0 || batch % parts != 0) {
       func.emitError() << "spade-shard-batch: batch " << batch
                        << " cannot be split into " << parts
-                       << " equal slices (only data parallelism is lowered "
-                          "to the accelerator array)";
+                       << " equal slices (the partition runs every layer "
+                          "data parallel)";
       return signalPassFailure();
     }
 
@@ -156,8 +158,8 @@ struct ShardBatchPass : spade::impl::ShardBatchBase<ShardBatchPass> {
         name = layer.str();
       op->emitWarning() << "spade-shard-batch: layer '" << name << "': ["
                         << from
-                        << "] is not lowered to the accelerator array; it "
-                           "runs data parallel at every level";
+                        << "] is not lowered by this pass; it runs data "
+                           "parallel at every level";
       op->setAttr("spade.partition", spade::PartitionAttr::get(ctx, allDp));
     });
 

@@ -63,8 +63,9 @@ def ShardBatch : Pass<"spade-shard-batch", "::mlir::ModuleOp"> {
     error naming the op. Layers that spade-hypar-partition annotated with
     `mp`/`op` are not lowered split that way: they fall back to `dp` at every
     level with a warning naming the layer and their `spade.partition`
-    is rewritten to the executed choice. `num-devices=0` takes N from the
-    module's `spade.hypar` attribute.
+    is rewritten to the executed choice (`spade-compile` uses
+    `spade-shard-model` for partitions with `mp` layers). `num-devices=0`
+    takes N from the module's `spade.hypar` attribute.
   }];
   let options = [
     Option<"numDevices", "num-devices", "int64_t", "0",
