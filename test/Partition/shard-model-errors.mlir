@@ -134,3 +134,53 @@ func.func @f(%x: tensor<1x4xf32>) -> (tensor<1x2xf32>, tensor<4xf32>) {
   return %y, %c : tensor<1x2xf32>, tensor<4xf32>
 }
 }
+
+// -----
+
+// CHECK: error: spade-shard-model: 'linalg.generic' cannot be split by batch: its operands are split differently
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+module attributes {spade.hypar = {batch = 4 : i64, mode = "train", num_devices = 2 : i64}} {
+func.func @f(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
+  %w = arith.constant dense<1.0> : tensor<4x4xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %h = linalg.matmul {spade.layer = "fc1", spade.partition = #spade.partition<[dp]>} ins(%x, %w : tensor<4x4xf32>, tensor<4x4xf32>) outs(%f : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %y = linalg.matmul {spade.layer = "fc2", spade.partition = #spade.partition<[mp]>} ins(%h, %w : tensor<4x4xf32>, tensor<4x4xf32>) outs(%f : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %sum = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]}
+         ins(%h, %y : tensor<4x4xf32>, tensor<4x4xf32>) outs(%e : tensor<4x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<4x4xf32>
+  return %sum : tensor<4x4xf32>
+}
+}
+
+// -----
+
+// CHECK: error: spade-shard-model: input 1 has batch 2, input 0 has 4
+module attributes {spade.hypar = {batch = 4 : i64, mode = "infer", num_devices = 2 : i64}} {
+func.func @f(%x: tensor<4x4xf32>, %z: tensor<2x4xf32>) -> tensor<4x4xf32> {
+  return %x : tensor<4x4xf32>
+}
+}
+
+// -----
+
+// CHECK: error: spade-shard-model: input 0 is not a static-shaped tensor with a batch dimension
+module attributes {spade.hypar = {batch = 4 : i64, mode = "infer", num_devices = 2 : i64}} {
+func.func @f(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  return %x : tensor<?x4xf32>
+}
+}
+
+// -----
+
+// CHECK: error: spade-shard-model: the function has no input
+module attributes {spade.hypar = {batch = 4 : i64, mode = "infer", num_devices = 2 : i64}} {
+func.func @f() -> tensor<4xf32> {
+  %c = arith.constant dense<1.0> : tensor<4xf32>
+  return %c : tensor<4xf32>
+}
+}

@@ -1896,6 +1896,11 @@ struct ConvertLinalgToAccel
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    if (devices < 0 || devices > 65535) {
+      module.emitError() << "devices=" << int64_t(devices)
+                         << " is not between 0 and 65535";
+      return signalPassFailure();
+    }
     // The functions to lower, one per accelerator.
     SmallVector<func::FuncOp> funcs;
     for (int64_t d = 0; d < std::max<int64_t>(devices, 1); ++d) {
@@ -1911,11 +1916,6 @@ struct ConvertLinalgToAccel
         return signalPassFailure();
       }
       funcs.push_back(func);
-    }
-    if (devices < 0 || devices > 65535) {
-      module.emitError() << "devices=" << devices
-                         << " is not between 0 and 65535";
-      return signalPassFailure();
     }
     std::optional<Dataflow> flow =
         dataflow == "st-os" ? Dataflow::st_os : symbolizeDataflow(dataflow);

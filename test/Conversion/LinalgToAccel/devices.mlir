@@ -1,6 +1,7 @@
 // RUN: not spade-opt %s --split-input-file --convert-linalg-to-accel="entry=f devices=2 rows=4 cols=4 spad-rows=256 acc-rows=64" 2>/dev/null | FileCheck %s
 // RUN: not spade-opt %s --split-input-file --convert-linalg-to-accel="entry=f devices=2" 2>&1 >/dev/null | FileCheck %s --check-prefix=ARGS
 // RUN: not spade-opt %s --split-input-file --convert-linalg-to-accel="entry=f devices=3" 2>&1 | FileCheck %s --check-prefix=MISSING
+// RUN: not spade-opt %s --split-input-file --convert-linalg-to-accel="entry=f devices=-1" 2>&1 | FileCheck %s --check-prefix=RANGE
 
 // The functions of two devices (as spade-shard-model makes them) become
 // the two streams of one program for two accelerators: each has its own
@@ -45,6 +46,7 @@
 // CHECK-NEXT: }
 
 // MISSING: error: no function 'f_dev2' to lower
+// RANGE: error: devices=-1 is not between 0 and 65535
 
 #id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 func.func @f_dev0(%x: tensor<2x2x2x4xf32> {onnx.name = "x"}) -> (tensor<1x2x2x4xf32> {onnx.name = "y"}) {
@@ -78,5 +80,18 @@ func.func @f_dev0(%x: tensor<2xf32>) -> tensor<2xf32> {
   return %x : tensor<2xf32>
 }
 func.func @f_dev1(%x: tensor<2xf32>) {
+  return
+}
+
+// -----
+
+// ARGS: error: 'spade.send' cannot run on the accelerator: the sent tensor is not in memory
+func.func @f_dev0() {
+  %c = arith.constant dense<1.0> : tensor<4xf32>
+  spade.send %c to 1 : tensor<4xf32>
+  return
+}
+func.func @f_dev1() {
+  %c = spade.recv from 0 : tensor<4xf32>
   return
 }
