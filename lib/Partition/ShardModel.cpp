@@ -27,6 +27,10 @@
 //    level sends exactly HyPar's |F_out| per group; the halves are then
 //    gathered back (which the model does not charge) so that every device
 //    holds its batch rows whole for the next layer.
+// A dp level where the batch no longer halves (HyPar may choose dp where no
+// split exists) is computed whole by both halves of the group; their
+// identical partial sums then share the reduction like two halves of a
+// split batch, which keeps the traffic at HyPar's figures.
 // Device 0 keeps the arguments and results: it sends every other device its
 // rows of each input (as split by the first layer's dp levels) before the
 // model and receives the output rows of the devices that hold distinct ones
@@ -486,7 +490,6 @@ LogicalResult DeviceRewriter::rewriteLayer(Operation *op,
     Operation *copy = b.clone(*pad);
     copy->setOperand(0, *input);
     copy->getResult(0).setType(src.clone(shape));
-    handled.insert(copy);
     op->setOperand(0, copy->getResult(0));
   } else {
     op->setOperand(0, *input);

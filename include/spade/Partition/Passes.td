@@ -97,7 +97,9 @@ def ShardModel : Pass<"spade-shard-model", "::mlir::ModuleOp"> {
     partner's channel half. Device 0 keeps the function's arguments and
     results: it sends every device its input slice first and receives the
     output slices last. Convolutions (`linalg.conv_2d_nchw_fchw`) and
-    matmuls can be `mp`; `op` layers fall back to `dp` with a warning.
+    matmuls can be `mp`; `op` layers fall back to `dp` with a warning, and a
+    `dp` level where the batch does not halve is computed whole by both
+    halves (a warning).
   }];
   let options = [
     Option<"numDevices", "num-devices", "int64_t", "0",
