@@ -1113,7 +1113,8 @@ LogicalResult Lowering::lowerInsertSlice(tensor::InsertSliceOp insert) {
     int64_t srcAddr = src->addr + r * runElements * kF32;
     int64_t dstAddr = out.addr + dstOffset * kF32;
     LogicalResult copied = success();
-    if (lastFull) {
+    // A 1-D source is one contiguous run too (it may exceed a DMA row).
+    if (lastFull || rank == 1) {
       copied = copyContiguous(insert, srcAddr, dstAddr, runElements);
     } else {
       int64_t w = srcType.getDimSize(rank - 1);
