@@ -158,6 +158,33 @@ spade::BatchSlicer::slice(Operation *op, int64_t parts,
     slice.erase();
     return SmallVector<Value>{sliced.getResult()};
   }
+  if (auto insert = dyn_cast<tensor::InsertSliceOp>(op)) {
+    // A concatenation (the importer's chain of insertions into an empty
+    // tensor) of batched tensors, along another dimension.
+    auto offsets = insert.getStaticOffsets(), sizes = insert.getStaticSizes(),
+         strides = insert.getStaticStrides();
+    Value dest = insert.getDest();
+    bool freshDest = !isBatched(dest) && dest.getDefiningOp<tensor::EmptyOp>();
+    if (!isBatched(insert.getSource()) || (!isBatched(dest) && !freshDest) ||
+        insert.getSourceType().getRank() != insert.getType().getRank() ||
+        offsets[0] != 0 || sizes[0] != batch || strides[0] != 1)
+      return cannotSplit(op, "only whole-batch insertions of a batched tensor "
+                             "into a batched or empty one split");
+    OpBuilder b(op);
+    RankedTensorType type = shrinkBatch(insert.getType(), parts);
+    if (freshDest)
+      dest = tensor::EmptyOp::create(b, insert.getLoc(), type.getShape(),
+                                     type.getElementType());
+    SmallVector<int64_t> newSizes(sizes);
+    newSizes[0] = batch / parts;
+    auto sliced = tensor::InsertSliceOp::create(
+        b, insert.getLoc(), type, insert.getSource(), dest, ValueRange{},
+        ValueRange{}, ValueRange{}, b.getDenseI64ArrayAttr(offsets),
+        b.getDenseI64ArrayAttr(newSizes), b.getDenseI64ArrayAttr(strides));
+    insert.replaceAllUsesWith(sliced.getResult());
+    insert.erase();
+    return SmallVector<Value>{sliced.getResult()};
+  }
   if (auto conv = dyn_cast<spade::BasisConvOp>(op)) {
     if (!isBatched(op->getOperand(0)) ||
         llvm::any_of(op->getOperands().drop_front(),
