@@ -4,7 +4,8 @@
 // an op whose batched operands now carry batch/parts rows is changed to
 // compute batch/parts rows, after checking that the batch really is
 // separable (the batch of every batched operand and result is one parallel
-// loop; reshapes, pads and slices keep the batch dimension whole).
+// loop; reshapes, pads, slices and concatenations keep the batch dimension
+// whole).
 //
 //===----------------------------------------------------------------------===//
 

@@ -59,8 +59,8 @@ def ShardBatch : Pass<"spade-shard-batch", "::mlir::ModuleOp"> {
     `accel-data-parallel` replicates over N accelerators after the
     accelerator lowering. Each op is checked to be separable by batch (the
     batch of every batched operand and result maps to one parallel loop;
-    reshapes, pads and slices keep the batch dimension whole), else it is an
-    error naming the op. Layers that spade-hypar-partition annotated with
+    reshapes, pads, slices and concatenations keep the batch dimension
+    whole), else it is an error naming the op. Layers that spade-hypar-partition annotated with
     `mp`/`op` are not lowered split that way: they fall back to `dp` at every
     level with a warning naming the layer and their `spade.partition`
     is rewritten to the executed choice (`spade-compile` uses
