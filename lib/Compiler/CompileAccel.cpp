@@ -194,16 +194,18 @@ LogicalResult spade::compileForAccel(ModuleOp module,
     lowering.doubleBuffer = config->doubleBuffering;
     lowering.simConfig = sim::printAccelConfigJSON(*config);
     PassManager pm(module.getContext());
-    // A partition with model parallelism needs per-device functions; an
-    // all-dp one is one batch slice replicated over the array.
+    // A partition that splits kernels (mp, op) needs per-device
+    // functions; an all-dp one is one batch slice replicated over the array.
     bool modelParallel =
         partitioned &&
         module
             .walk([](Operation *op) {
               auto partition =
                   op->getAttrOfType<PartitionAttr>("spade.partition");
-              return partition && llvm::is_contained(partition.getChoices(),
-                                                     Parallelism::mp)
+              return partition && llvm::any_of(partition.getChoices(),
+                                               [](Parallelism p) {
+                                                 return p != Parallelism::dp;
+                                               })
                          ? WalkResult::interrupt()
                          : WalkResult::advance();
             })

@@ -25,30 +25,35 @@ InFlightDiagnostic spade::BatchSlicer::cannotSplit(Operation *op,
                          << "' cannot be split by batch: " << why;
 }
 
+FailureOr<Value> spade::resizedInit(Operation *before, Value init,
+                                    ArrayRef<int64_t> shape) {
+  OpBuilder b(before);
+  auto type = cast<RankedTensorType>(init.getType());
+  Operation *def = init.getDefiningOp();
+  if (auto empty = dyn_cast_or_null<tensor::EmptyOp>(def))
+    return tensor::EmptyOp::create(b, empty.getLoc(), shape,
+                                   type.getElementType())
+        .getResult();
+  if (auto fill = dyn_cast_or_null<linalg::FillOp>(def)) {
+    auto empty = fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>();
+    if (!empty)
+      return failure();
+    Value newEmpty = tensor::EmptyOp::create(b, empty.getLoc(), shape,
+                                             type.getElementType());
+    return linalg::FillOp::create(b, fill.getLoc(), fill.getInputs()[0],
+                                  newEmpty)
+        .getResult(0);
+  }
+  return failure();
+}
+
 FailureOr<Value> spade::BatchSlicer::shrunkInit(Operation *before, Value init,
                                                 int64_t parts) {
   auto type = cast<RankedTensorType>(init.getType());
   if (!type.hasStaticShape() || type.getRank() == 0 ||
       type.getDimSize(0) != batch)
     return failure();
-  OpBuilder b(before);
-  RankedTensorType sliced = shrinkBatch(type, parts);
-  Operation *def = init.getDefiningOp();
-  if (auto empty = dyn_cast_or_null<tensor::EmptyOp>(def))
-    return tensor::EmptyOp::create(b, empty.getLoc(), sliced.getShape(),
-                                   sliced.getElementType())
-        .getResult();
-  if (auto fill = dyn_cast_or_null<linalg::FillOp>(def)) {
-    auto empty = fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>();
-    if (!empty)
-      return failure();
-    Value newEmpty = tensor::EmptyOp::create(
-        b, empty.getLoc(), sliced.getShape(), sliced.getElementType());
-    return linalg::FillOp::create(b, fill.getLoc(), fill.getInputs()[0],
-                                  newEmpty)
-        .getResult(0);
-  }
-  return failure();
+  return resizedInit(before, init, shrinkBatch(type, parts).getShape());
 }
 
 FailureOr<SmallVector<Value>>

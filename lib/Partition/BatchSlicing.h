@@ -22,6 +22,12 @@ namespace spade {
 /// `type` with its leading dimension divided by `parts`.
 mlir::RankedTensorType shrinkBatch(mlir::RankedTensorType type, int64_t parts);
 
+/// A new init like `init` (tensor.empty, possibly filled) of `shape`,
+/// created before `before`; fails for other inits.
+mlir::FailureOr<mlir::Value> resizedInit(mlir::Operation *before,
+                                         mlir::Value init,
+                                         llvm::ArrayRef<int64_t> shape);
+
 class BatchSlicer {
 public:
   /// `pass` prefixes the error messages.

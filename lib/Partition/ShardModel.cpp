@@ -83,11 +83,53 @@ std::string layerNameOf(Operation *op) {
   return "?";
 }
 
-std::string levelList(Levels dp, unsigned levels) {
+std::string choiceList(ArrayRef<Parallelism> choices) {
+  std::string text;
+  for (Parallelism p : choices)
+    text += (text.empty() ? "" : ",") + spade::stringifyParallelism(p).str();
+  return "[" + text + "]";
+}
+
+std::string levelSet(Levels s, unsigned levels) {
   std::string text;
   for (unsigned h = 0; h < levels; ++h)
-    text += std::string(h ? "," : "") + ((dp >> h) & 1 ? "dp" : "mp");
-  return "[" + text + "]";
+    if ((s >> h) & 1)
+      text += (text.empty() ? "" : ",") + std::to_string(h);
+  return "{" + text + "}";
+}
+
+/// `values` (row-major of `shape`) restricted to [lo, hi) along `dim`.
+SmallVector<float> sliceAlong(ArrayRef<float> values, ArrayRef<int64_t> shape,
+                              int64_t dim, int64_t lo, int64_t hi) {
+  int64_t inner = 1;
+  for (int64_t d = dim + 1; d < int64_t(shape.size()); ++d)
+    inner *= shape[d];
+  int64_t outer = values.size() / (shape[dim] * inner);
+  SmallVector<float> out;
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t c = lo; c < hi; ++c)
+      for (int64_t i = 0; i < inner; ++i)
+        out.push_back(values[(o * shape[dim] + c) * inner + i]);
+  return out;
+}
+
+/// The constant `value` restricted to [lo, hi) along `dim`, or failure when
+/// `value` is not a constant.
+FailureOr<Value> slicedConstant(OpBuilder &b, Location loc, Value value,
+                                int64_t dim, int64_t lo, int64_t hi) {
+  std::optional<SmallVector<float>> data = spade::foldedConstantFloats(value);
+  if (!data)
+    return failure();
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  SmallVector<float> sliced = sliceAlong(*data, shape, dim, lo, hi);
+  shape[dim] = hi - lo;
+  return arith::ConstantOp::create(
+             b, loc,
+             DenseElementsAttr::get(
+                 RankedTensorType::get(shape, type.getElementType()),
+                 ArrayRef<float>(sliced)))
+      .getResult();
 }
 
 /// The levels of `dp` that really split the batch: the shallowest ones, as
@@ -219,10 +261,21 @@ private:
   LogicalResult gatherOutputs(func::ReturnOp ret);
   LogicalResult rewriteLayer(Operation *op, ArrayRef<Parallelism> choices);
   /// The layer input `t` (split at `from`) as this device needs it: rows
-  /// split at `dp`, channels [c0, c1) after halving at every level of `mp`.
+  /// split at `dp`, channels [c0, c1) after halving at every level of `mp`
+  /// (whole at the other levels).
   FailureOr<Value> repartition(OpBuilder &b, Operation *layer, Value t,
                                Levels from, Levels dp, Levels mp, int64_t &c0,
                                int64_t &c1);
+  /// A halving of a range [parentLo, parentHi) to [lo, hi) by the device's
+  /// bit at `level`.
+  struct Halving {
+    unsigned level;
+    int64_t parentLo, parentHi, lo, hi;
+  };
+  /// The whole of dimension `dim` from `part` by undoing `halvings` (last
+  /// first) with the partners of their levels.
+  Value gatherHalves(OpBuilder &b, Location loc, Value part, int64_t dim,
+                     ArrayRef<Halving> halvings);
   /// The sum over the devices of the `mp` levels of `partial`, which the
   /// partners of the `replicated` levels hold identically.
   FailureOr<Value> reduce(OpBuilder &b, Operation *layer, Value partial,
@@ -326,10 +379,11 @@ FailureOr<Value> DeviceRewriter::repartition(OpBuilder &b, Operation *layer,
        int(llvm::Log2_32(common)) >= llvm::countr_zero(changed)))
     return layer->emitError()
            << kPass << ": layer '" << layerNameOf(layer)
-           << "': re-partitioning its input from the producer's "
-           << levelList(from, levels) << " to " << levelList(dp, levels)
-           << " is not lowered (only levels below those that stay split by "
-              "batch may change)";
+           << "': re-partitioning its input from rows split at levels "
+           << levelSet(from, levels) << " to rows split at levels "
+           << levelSet(dp, levels)
+           << " is not lowered (only levels below those that stay split may "
+              "change)";
   auto halve = [&](unsigned h, std::pair<int64_t, int64_t> &mine,
                    std::pair<int64_t, int64_t> &other) -> LogicalResult {
     if (c1 - c0 < 2)
@@ -361,17 +415,20 @@ FailureOr<Value> DeviceRewriter::repartition(OpBuilder &b, Operation *layer,
   for (int h = int(levels) - 1; h >= 0; --h) {
     if (!((removed >> h) & 1))
       continue;
-    if (failed(halve(h, mine, other)))
-      return failure();
-    send(b, loc,
-         extract(b, loc, cur, 1, other.first - c0, other.second - other.first),
-         peer(h));
-    Value kept =
-        extract(b, loc, cur, 1, mine.first - c0, mine.second - mine.first);
+    // An op consumer needs the partner's rows of all channels.
+    Value out = cur, kept = cur;
+    if ((mp >> h) & 1) {
+      if (failed(halve(h, mine, other)))
+        return failure();
+      out =
+          extract(b, loc, cur, 1, other.first - c0, other.second - other.first);
+      kept = extract(b, loc, cur, 1, mine.first - c0, mine.second - mine.first);
+      std::tie(c0, c1) = mine;
+    }
+    send(b, loc, out, peer(h));
     Value theirs = recv(b, loc, kept.getType(), peer(h));
     cur = bit(h) ? concat(b, loc, theirs, kept, 0)
                  : concat(b, loc, kept, theirs, 0);
-    std::tie(c0, c1) = mine;
   }
   return cur;
 }
@@ -388,10 +445,6 @@ FailureOr<Value> DeviceRewriter::reduce(OpBuilder &b, Operation *layer,
   if (type.getRank() != 1)
     cur = tensor::CollapseShapeOp::create(b, loc, partial,
                                           ArrayRef<ReassociationIndices>{all});
-  struct Halving {
-    unsigned level;
-    int64_t parentLo, parentHi, lo, hi;
-  };
   SmallVector<Halving> halvings;
   int64_t lo = 0, hi = n;
   // Levels whose partner holds the same sums as this device.
@@ -420,29 +473,36 @@ FailureOr<Value> DeviceRewriter::reduce(OpBuilder &b, Operation *layer,
     cur = add(b, loc, cur, recv(b, loc, cur.getType(), peer(h)));
     identical = Levels(1) << h;
   }
-  for (const Halving &halving : llvm::reverse(halvings)) {
-    int64_t p = device ^ (int64_t(1) << (levels - 1 - halving.level));
-    send(b, loc, cur, p);
-    Value theirs =
-        recv(b, loc,
-             RankedTensorType::get({(halving.parentHi - halving.parentLo) -
-                                    (halving.hi - halving.lo)},
-                                   type.getElementType()),
-             p);
-    cur = halving.lo == halving.parentLo ? concat(b, loc, cur, theirs, 0)
-                                         : concat(b, loc, theirs, cur, 0);
-  }
+  cur = gatherHalves(b, loc, cur, 0, halvings);
   if (type.getRank() != 1)
     cur = tensor::ExpandShapeOp::create(b, loc, type, cur,
                                         ArrayRef<ReassociationIndices>{all});
   return cur;
 }
 
+Value DeviceRewriter::gatherHalves(OpBuilder &b, Location loc, Value part,
+                                   int64_t dim, ArrayRef<Halving> halvings) {
+  Value cur = part;
+  for (const Halving &halving : llvm::reverse(halvings)) {
+    auto type = cast<RankedTensorType>(cur.getType());
+    SmallVector<int64_t> shape(type.getShape());
+    shape[dim] =
+        (halving.parentHi - halving.parentLo) - (halving.hi - halving.lo);
+    send(b, loc, cur, peer(halving.level));
+    Value theirs = recv(b, loc, type.clone(shape), peer(halving.level));
+    cur = halving.lo == halving.parentLo ? concat(b, loc, cur, theirs, dim)
+                                         : concat(b, loc, theirs, cur, dim);
+  }
+  return cur;
+}
+
 LogicalResult DeviceRewriter::rewriteLayer(Operation *op,
                                            ArrayRef<Parallelism> choices) {
-  Levels chosenDp = 0, mp = 0, replicated;
+  Levels chosenDp = 0, mp = 0, outputSplit = 0, replicated;
   for (auto [h, choice] : llvm::enumerate(choices))
-    (choice == Parallelism::mp ? mp : chosenDp) |= Levels(1) << h;
+    (choice == Parallelism::mp   ? mp
+     : choice == Parallelism::op ? outputSplit
+                                 : chosenDp) |= Levels(1) << h;
   Levels dp = splittableDp(chosenDp, batch, replicated);
   Value x = op->getOperand(0);
   if (!isSplit(x))
@@ -450,7 +510,7 @@ LogicalResult DeviceRewriter::rewriteLayer(Operation *op,
                                   "come from the inputs");
   Levels from = split[x];
   auto isSplitFn = [&](Value v) { return isSplit(v); };
-  if (!mp && from == dp) {
+  if (!mp && !outputSplit && from == dp) {
     FailureOr<SmallVector<Value>> results =
         slicer.slice(op, parts(dp), isSplitFn);
     if (failed(results))
@@ -464,10 +524,8 @@ LogicalResult DeviceRewriter::rewriteLayer(Operation *op,
   if ((!conv && !matmul) || (matmul && matmul.hasUserDefinedMaps()))
     return op->emitError()
            << kPass << ": layer '" << layerNameOf(op)
-           << "': " << levelList(dp, levels)
+           << "': " << choiceList(choices)
            << " is lowered only for linalg.conv_2d_nchw_fchw and linalg.matmul";
-  Value w = op->getOperand(1);
-  auto wType = cast<RankedTensorType>(w.getType());
   int64_t channels = cast<RankedTensorType>(x.getType()).getDimSize(1);
 
   // The input (through a zero padding of the spatial dimensions).
@@ -495,42 +553,56 @@ LogicalResult DeviceRewriter::rewriteLayer(Operation *op,
     op->setOperand(0, *input);
   }
 
-  // The weights of the device's input channels.
-  if (c0 != 0 || c1 != channels) {
-    std::optional<SmallVector<float>> weights = spade::foldedConstantFloats(w);
-    if (!weights)
-      return op->emitError() << kPass << ": layer '" << layerNameOf(op)
-                             << "': its weights are not constant";
-    SmallVector<int64_t> shape(wType.getShape());
-    int64_t dim = conv ? 1 : 0;
-    int64_t inner = 1;
-    for (int64_t d = dim + 1; d < wType.getRank(); ++d)
-      inner *= shape[d];
-    int64_t outer = wType.getNumElements() / (shape[dim] * inner);
-    SmallVector<float> sliced;
-    for (int64_t o = 0; o < outer; ++o)
-      for (int64_t c = c0; c < c1; ++c)
-        for (int64_t i = 0; i < inner; ++i)
-          sliced.push_back((*weights)[(o * shape[dim] + c) * inner + i]);
-    shape[dim] = c1 - c0;
-    auto slicedType = RankedTensorType::get(shape, wType.getElementType());
-    op->setOperand(
-        1, arith::ConstantOp::create(
-               b, op->getLoc(),
-               DenseElementsAttr::get(slicedType, ArrayRef<float>(sliced))));
+  // The weights of the device's input channels and, for op levels, of its
+  // output channels (halved shallowest level first).
+  Location loc = op->getLoc();
+  int64_t outChannels =
+      cast<RankedTensorType>(op->getResult(0).getType()).getDimSize(1);
+  int64_t o0 = 0, o1 = outChannels;
+  SmallVector<Halving> outHalvings;
+  for (unsigned h = 0; h < levels; ++h) {
+    if (!((outputSplit >> h) & 1))
+      continue;
+    if (o1 - o0 < 2)
+      return op->emitError()
+             << kPass << ": layer '" << layerNameOf(op) << "': " << o1 - o0
+             << " output channel(s) cannot be split at level " << h;
+    Halving halving{h, o0, o1, o0, o1};
+    (bit(h) ? halving.lo : halving.hi) = o0 + (o1 - o0) / 2;
+    o0 = halving.lo;
+    o1 = halving.hi;
+    outHalvings.push_back(halving);
   }
+  auto sliceWeights = [&](int64_t dim, int64_t lo, int64_t hi) {
+    FailureOr<Value> sliced =
+        slicedConstant(b, loc, op->getOperand(1), dim, lo, hi);
+    if (failed(sliced))
+      return LogicalResult(op->emitError()
+                           << kPass << ": layer '" << layerNameOf(op)
+                           << "': its weights are not constant");
+    op->setOperand(1, *sliced);
+    return success();
+  };
+  if ((c0 != 0 || c1 != channels) && failed(sliceWeights(conv ? 1 : 0, c0, c1)))
+    return failure();
+  if ((o0 != 0 || o1 != outChannels) &&
+      failed(sliceWeights(conv ? 0 : 1, o0, o1)))
+    return failure();
   auto linalgOp = cast<linalg::LinalgOp>(op);
   OpOperand &init = linalgOp.getDpsInitsMutable()[0];
-  FailureOr<Value> newInit = slicer.shrunkInit(op, init.get(), parts(dp));
+  SmallVector<int64_t> outShape(
+      cast<RankedTensorType>(init.get().getType()).getShape());
+  outShape[0] = rows(dp);
+  outShape[1] = o1 - o0;
+  FailureOr<Value> newInit = spade::resizedInit(op, init.get(), outShape);
   if (failed(newInit))
     return slicer.cannotSplit(op, "its init is not a tensor.empty (or a fill "
-                                  "of one) with the batch as leading "
-                                  "dimension");
+                                  "of one)");
   init.set(*newInit);
   Value result = op->getResult(0);
   result.setType(newInit->getType());
   split[result] = dp;
-  if (!mp)
+  if (!mp && !outputSplit)
     return success();
 
   // The bias is part of one device's partial sum per group: the one whose
@@ -539,17 +611,38 @@ LogicalResult DeviceRewriter::rewriteLayer(Operation *op,
   for (unsigned h = 0; h < levels; ++h)
     if (((mp >> h) & 1) && bit(h))
       owner = false;
-  int64_t outChannels = cast<RankedTensorType>(result.getType()).getDimSize(1);
   SmallVector<linalg::GenericOp> biases;
   Value last = result;
   while (last.hasOneUse()) {
     auto generic = dyn_cast<linalg::GenericOp>(*last.user_begin());
     if (!generic || !isBiasAdd(generic, last, outChannels))
       break;
-    FailureOr<SmallVector<Value>> results =
-        slicer.slice(generic, parts(dp), isSplitFn);
-    if (failed(results))
-      return failure();
+    // Its rows and output channels are the layer's: resize the init and
+    // slice the per-channel constants (indexed by loop 1).
+    b.setInsertionPoint(generic);
+    for (OpOperand *input : generic.getDpsInputOperands()) {
+      if (input->get() == last || (o0 == 0 && o1 == outChannels))
+        continue;
+      AffineMap map = generic.getMatchingIndexingMap(input);
+      for (auto [dim, expr] : llvm::enumerate(map.getResults())) {
+        auto loop = dyn_cast<AffineDimExpr>(expr);
+        if (!loop || loop.getPosition() != 1)
+          continue;
+        FailureOr<Value> sliced =
+            slicedConstant(b, loc, input->get(), dim, o0, o1);
+        if (failed(sliced))
+          return slicer.cannotSplit(generic, "a bias is not constant");
+        input->set(*sliced);
+      }
+    }
+    OpOperand &biasInit = generic.getDpsInitsMutable()[0];
+    FailureOr<Value> resized =
+        spade::resizedInit(generic, biasInit.get(), outShape);
+    if (failed(resized))
+      return slicer.cannotSplit(generic, "its init is not a tensor.empty (or "
+                                         "a fill of one)");
+    biasInit.set(*resized);
+    generic.getResult(0).setType(resized->getType());
     handled.insert(generic);
     biases.push_back(generic);
     last = generic.getResult(0);
@@ -565,12 +658,19 @@ LogicalResult DeviceRewriter::rewriteLayer(Operation *op,
   for (OpOperand &use : last.getUses())
     uses.push_back(&use);
   b.setInsertionPointAfterValue(last);
-  FailureOr<Value> reduced = reduce(b, op, last, mp, replicated);
-  if (failed(reduced))
-    return failure();
+  Value whole = last;
+  if (mp) {
+    FailureOr<Value> reduced = reduce(b, op, last, mp, replicated);
+    if (failed(reduced))
+      return failure();
+    whole = *reduced;
+  }
+  // The output channels of the op levels are gathered right away (the
+  // model charges that on the edges out of the layer instead).
+  whole = gatherHalves(b, loc, whole, 1, outHalvings);
   for (OpOperand *use : uses)
-    use->set(*reduced);
-  split[*reduced] = dp;
+    use->set(whole);
+  split[whole] = dp;
   return success();
 }
 
@@ -630,7 +730,6 @@ struct ShardModelPass : spade::impl::ShardModelBase<ShardModelPass> {
 
 void ShardModelPass::runOnOperation() {
   ModuleOp module = getOperation();
-  MLIRContext *ctx = &getContext();
   int64_t n = numDevices;
   if (n == 0)
     if (auto hypar = module->getAttrOfType<DictionaryAttr>("spade.hypar"))
@@ -669,7 +768,6 @@ void ShardModelPass::runOnOperation() {
     return signalPassFailure();
   }
 
-  // The executed choices: op (output-channel split) runs as dp.
   unsigned levels = llvm::Log2_64(n);
   std::optional<Levels> inputLevels;
   WalkResult walk = func.walk([&](Operation *op) {
@@ -683,19 +781,8 @@ void ShardModelPass::runOnOperation() {
                       << " choices, the partition has " << levels << " levels";
       return WalkResult::interrupt();
     }
-    SmallVector<Parallelism> executed(partition.getChoices());
-    if (llvm::is_contained(executed, Parallelism::op)) {
-      op->emitWarning() << kPass << ": layer '" << name
-                        << "': op (output-channel split) is not lowered to "
-                           "the accelerator array; it runs data parallel "
-                           "at those levels";
-      for (Parallelism &p : executed)
-        if (p == Parallelism::op)
-          p = Parallelism::dp;
-      op->setAttr("spade.partition", spade::PartitionAttr::get(ctx, executed));
-    }
     Levels dp = 0, replicated;
-    for (auto [h, p] : llvm::enumerate(executed))
+    for (auto [h, p] : llvm::enumerate(partition.getChoices()))
       if (p == Parallelism::dp)
         dp |= Levels(1) << h;
     dp = splittableDp(dp, batch, replicated);

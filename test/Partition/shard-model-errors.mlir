@@ -25,7 +25,7 @@ func.func @f(%x: tensor<4x4xf32>) -> tensor<4x2xf32> {
 
 // fc1 leaves the batch split at level 1 only; fc2 wants it split at level
 // 0: the rows of the two splits do not nest.
-// CHECK: error: spade-shard-model: layer 'fc2': re-partitioning its input from the producer's [mp,dp] to [dp,mp] is not lowered (only levels below those that stay split by batch may change)
+// CHECK: error: spade-shard-model: layer 'fc2': re-partitioning its input from rows split at levels {1} to rows split at levels {0} is not lowered (only levels below those that stay split may change)
 module attributes {spade.hypar = {batch = 4 : i64, mode = "infer", num_devices = 4 : i64}} {
 func.func @f(%x: tensor<4x4xf32>) -> tensor<4x2xf32> {
   %w1 = arith.constant dense<1.0> : tensor<4x4xf32>
@@ -112,11 +112,9 @@ func.func @f(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
 
 // -----
 
-// AccPar's output split runs as dp (a warning), and a dp level that cannot
-// halve the batch is computed whole by both halves (a warning); an output
-// computed from constants alone is an error.
-// CHECK: warning: spade-shard-model: layer 'fc1': op (output-channel split) is not lowered to the accelerator array; it runs data parallel at those levels
-// CHECK: warning: spade-shard-model: layer 'fc1': dp at level 0 cannot split the batch (1 does not halve evenly); both halves compute the whole batch there
+// A dp level that cannot halve the batch is computed whole by both halves
+// (a warning; fc1's op level needs no batch); an output computed from
+// constants alone is an error.
 // CHECK: warning: spade-shard-model: layer 'fc2': dp at level 0 cannot split the batch (1 does not halve evenly); both halves compute the whole batch there
 // CHECK: error: spade-shard-model: output 1 does not depend on the inputs
 module attributes {spade.hypar = {batch = 1 : i64, mode = "infer", num_devices = 2 : i64}} {
@@ -182,5 +180,19 @@ module attributes {spade.hypar = {batch = 4 : i64, mode = "infer", num_devices =
 func.func @f() -> tensor<4xf32> {
   %c = arith.constant dense<1.0> : tensor<4xf32>
   return %c : tensor<4xf32>
+}
+}
+
+// -----
+
+// CHECK: error: spade-shard-model: layer 'fc': 1 output channel(s) cannot be split at level 0
+module attributes {spade.hypar = {batch = 2 : i64, mode = "infer", num_devices = 2 : i64}} {
+func.func @f(%x: tensor<2x4xf32>) -> tensor<2x1xf32> {
+  %w = arith.constant dense<1.0> : tensor<4x1xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x1xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<2x1xf32>) -> tensor<2x1xf32>
+  %y = linalg.matmul {spade.layer = "fc", spade.partition = #spade.partition<[op]>} ins(%x, %w : tensor<2x4xf32>, tensor<4x1xf32>) outs(%f : tensor<2x1xf32>) -> tensor<2x1xf32>
+  return %y : tensor<2x1xf32>
 }
 }

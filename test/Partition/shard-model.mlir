@@ -89,14 +89,14 @@ func.func @mlp(%x: tensor<2x4xf32>) -> tensor<2x2xf32> {
 // CHECK-NEXT: spade.recv from 0 : tensor<1x4xf32>
 // CHECK: %[[H:.*]] = linalg.matmul {spade.layer = "fc1"{{.*}} -> tensor<1x4xf32>
 // CHECK-NEXT: %[[OUT1:.*]] = tensor.extract_slice %[[H]][0, 0] [1, 2] [1, 1]
-// CHECK-NEXT: spade.send %[[OUT1]] to 0 : tensor<1x2xf32>
 // CHECK-NEXT: %[[KEPT1:.*]] = tensor.extract_slice %[[H]][0, 2] [1, 2] [1, 1]
+// CHECK-NEXT: spade.send %[[OUT1]] to 0 : tensor<1x2xf32>
 // CHECK-NEXT: %[[IN1:.*]] = spade.recv from 0 : tensor<1x2xf32>
 // CHECK: %[[A:.*]] = tensor.insert_slice %[[IN1]] into %{{.*}}[0, 0] [1, 2]
 // CHECK-NEXT: %[[B:.*]] = tensor.insert_slice %[[KEPT1]] into %[[A]][1, 0] [1, 2]
 // CHECK-NEXT: %[[OUT0:.*]] = tensor.extract_slice %[[B]][0, 1] [2, 1] [1, 1]
-// CHECK-NEXT: spade.send %[[OUT0]] to 3 : tensor<2x1xf32>
 // CHECK-NEXT: %[[KEPT0:.*]] = tensor.extract_slice %[[B]][0, 0] [2, 1] [1, 1]
+// CHECK-NEXT: spade.send %[[OUT0]] to 3 : tensor<2x1xf32>
 // CHECK-NEXT: %[[IN0:.*]] = spade.recv from 3 : tensor<2x1xf32>
 // CHECK: %[[C:.*]] = tensor.insert_slice %[[KEPT0]] into %{{.*}}[0, 0] [2, 1]
 // CHECK-NEXT: %[[D:.*]] = tensor.insert_slice %[[IN0]] into %[[C]][2, 0] [2, 1]
@@ -126,5 +126,51 @@ func.func @mlp(%x: tensor<4x4xf32>) -> tensor<4x2xf32> {
   %f2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x2xf32>) -> tensor<4x2xf32>
   %y = linalg.matmul {spade.layer = "fc2", spade.partition = #spade.partition<[mp, mp]>} ins(%h, %w2 : tensor<4x4xf32>, tensor<4x2xf32>) outs(%f2 : tensor<4x2xf32>) -> tensor<4x2xf32>
   return %y : tensor<4x2xf32>
+}
+}
+
+// -----
+
+// AccPar's output split: fc [op] on two devices. Both take the whole input,
+// each its half of the output channels (weight columns and bias entries),
+// and the halves are exchanged right after the bias: every device holds the
+// whole output again.
+
+// CHECK-LABEL: func.func @mlp_dev0(%{{.*}}: tensor<2x2xf32>) -> tensor<2x4xf32>
+// CHECK: %[[W:.*]] = arith.constant dense<{{\[}}[1.000000e+00, 2.000000e+00], [5.000000e+00, 6.000000e+00]]> : tensor<2x2xf32>
+// CHECK: %[[H:.*]] = linalg.matmul {{.*}} ins(%{{.*}}, %[[W]] : tensor<2x2xf32>, tensor<2x2xf32>) outs(%{{.*}} : tensor<2x2xf32>)
+// CHECK-NEXT: %[[B:.*]] = arith.constant dense<[5.000000e-01, 2.500000e-01]> : tensor<2xf32>
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[H]], %[[B]] : tensor<2x2xf32>, tensor<2xf32>)
+// CHECK: spade.send %[[Y]] to 1 : tensor<2x2xf32>
+// CHECK-NEXT: %[[THEIRS:.*]] = spade.recv from 1 : tensor<2x2xf32>
+// CHECK: %[[LOW:.*]] = tensor.insert_slice %[[Y]] into %{{.*}}[0, 0] [2, 2] [1, 1] : tensor<2x2xf32> into tensor<2x4xf32>
+// CHECK-NEXT: %[[ALL:.*]] = tensor.insert_slice %[[THEIRS]] into %[[LOW]][0, 2] [2, 2] [1, 1]
+// CHECK-NEXT: return %[[ALL]] : tensor<2x4xf32>
+
+// CHECK-LABEL: func.func @mlp_dev1() {
+// CHECK: %[[W:.*]] = arith.constant dense<{{\[}}[3.000000e+00, 4.000000e+00], [7.000000e+00, 8.000000e+00]]> : tensor<2x2xf32>
+// CHECK: %[[B:.*]] = arith.constant dense<[1.250000e-01, 6.250000e-02]> : tensor<2xf32>
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[B]] : tensor<2x2xf32>, tensor<2xf32>)
+// CHECK: spade.send %[[Y]] to 0 : tensor<2x2xf32>
+// CHECK-NEXT: spade.recv from 0 : tensor<2x2xf32>
+// CHECK-NEXT: return
+
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#ch = affine_map<(d0, d1) -> (d1)>
+module attributes {spade.hypar = {batch = 2 : i64, mode = "infer", num_devices = 2 : i64}} {
+func.func @mlp(%x: tensor<2x2xf32>) -> tensor<2x4xf32> {
+  %w = arith.constant dense<[[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]]> : tensor<2x4xf32>
+  %b = arith.constant dense<[0.5, 0.25, 0.125, 0.0625]> : tensor<4xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %h = linalg.matmul {spade.layer = "fc", spade.partition = #spade.partition<[op]>} ins(%x, %w : tensor<2x2xf32>, tensor<2x4xf32>) outs(%f : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %y = linalg.generic {indexing_maps = [#id2, #ch, #id2], iterator_types = ["parallel", "parallel"]}
+         ins(%h, %b : tensor<2x4xf32>, tensor<4xf32>) outs(%e : tensor<2x4xf32>) {
+  ^bb0(%in: f32, %c: f32, %out: f32):
+    %s = arith.addf %in, %c : f32
+    linalg.yield %s : f32
+  } -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
 }
 }
