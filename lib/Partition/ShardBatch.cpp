@@ -17,8 +17,8 @@
 // Layers annotated with another choice (`mp`, `op`) by spade-hypar-partition
 // cannot run split that way: they fall back to `dp` at every level with a
 // warning, and their annotation is rewritten to the executed choice.
-// (spade-compile sends partitions with `mp` layers to spade-shard-model
-// instead, so only `op` falls back there.)
+// (spade-compile sends partitions with `mp` or `op` layers to
+// spade-shard-model instead.)
 //
 //===----------------------------------------------------------------------===//
 

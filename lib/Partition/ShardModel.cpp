@@ -1,9 +1,10 @@
-//===- ShardModel.cpp - One function per device of a dp/mp partition -----===//
+//===- ShardModel.cpp - One function per device of a layer-wise partition ===//
 //
 // spade-shard-model turns the entry function of a model annotated by
 // spade-hypar-partition into N functions, device d's share of a layer-wise
-// partition that mixes data parallelism (`dp`: split the batch) and model
-// parallelism (`mp`: split the kernel's input channels). The accelerator
+// partition that mixes data parallelism (`dp`: split the batch), model
+// parallelism (`mp`: split the kernel's input channels) and AccPar's output
+// split (`op`: split the kernel's output channels). The accelerator
 // lowering then lowers the N functions into the N streams of one program.
 //
 // Level h of the partition splits the array by bit (H - 1 - h) of the
@@ -26,7 +27,11 @@
 //    devices that hold the same sums each reduce one half) so that every
 //    level sends exactly HyPar's |F_out| per group; the halves are then
 //    gathered back (which the model does not charge) so that every device
-//    holds its batch rows whole for the next layer.
+//    holds its batch rows whole for the next layer;
+//  - at op levels (input whole there) computes the output channels of its
+//    half of the kernel (and of the bias), and gathers the halves right
+//    away, so that outputs stay split by batch only (keeping them split by
+//    channel would need channel slices through every later op).
 // A dp level where the batch no longer halves (HyPar may choose dp where no
 // split exists) is computed whole by both halves of the group; their
 // identical partial sums then share the reduction like two halves of a

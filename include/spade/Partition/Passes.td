@@ -64,7 +64,7 @@ def ShardBatch : Pass<"spade-shard-batch", "::mlir::ModuleOp"> {
     `mp`/`op` are not lowered split that way: they fall back to `dp` at every
     level with a warning naming the layer and their `spade.partition`
     is rewritten to the executed choice (`spade-compile` uses
-    `spade-shard-model` for partitions with `mp` layers). `num-devices=0`
+    `spade-shard-model` for partitions with `mp` or `op` layers). `num-devices=0`
     takes N from the module's `spade.hypar` attribute.
   }];
   let options = [
@@ -80,7 +80,7 @@ def ShardBatch : Pass<"spade-shard-batch", "::mlir::ModuleOp"> {
 
 def ShardModel : Pass<"spade-shard-model", "::mlir::ModuleOp"> {
   let summary = "Rewrite the entry function into one function per device of "
-                "a dp/mp layer-wise partition";
+                "a dp/mp/op layer-wise partition";
   let description = [{
     Replaces the entry function `@E` of a module annotated by
     `spade-hypar-partition` with N functions `@E_dev0` ... `@E_dev<N-1>`,
@@ -94,12 +94,14 @@ def ShardModel : Pass<"spade-shard-model", "::mlir::ModuleOp"> {
     an add; deepest level first, each further level exchanging the half of
     the previous one, then the halves are gathered back). A dp -> mp
     re-partitioning exchanges, per level, the other half-batch of the
-    partner's channel half. Device 0 keeps the function's arguments and
-    results: it sends every device its input slice first and receives the
-    output slices last. Convolutions (`linalg.conv_2d_nchw_fchw`) and
-    matmuls can be `mp`; `op` layers fall back to `dp` with a warning, and a
-    `dp` level where the batch does not halve is computed whole by both
-    halves (a warning).
+    partner's channel half. An `op` level (AccPar's output split) gives the
+    device the Cout half of the kernel and of the bias, and the output
+    halves are gathered right after the layer. Device 0 keeps the
+    function's arguments and results: it sends every device its input slice
+    first and receives the output slices last. Convolutions
+    (`linalg.conv_2d_nchw_fchw`) and matmuls can be `mp`/`op`; a `dp` level
+    where the batch does not halve is computed whole by both halves (a
+    warning).
   }];
   let options = [
     Option<"numDevices", "num-devices", "int64_t", "0",
