@@ -225,7 +225,8 @@ Value recv(OpBuilder &b, Location loc, Type type, int64_t peer) {
 }
 
 /// Whether `generic` adds a per-channel constant to `x` and does nothing
-/// else (a bias): what a partial sum may carry on one device only.
+/// else (a bias): what a partial sum may carry on one device only, and what
+/// an op level can slice by output channel.
 bool isBiasAdd(linalg::GenericOp generic, Value x, int64_t channels) {
   auto affine = spade::matchChannelAffine(generic, x, 1, channels);
   return affine && affine->lo == -spade::kInf && affine->hi == spade::kInf &&
