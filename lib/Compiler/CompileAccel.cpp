@@ -22,6 +22,7 @@
 #include "spade/Compiler/Compile.h"
 #include "spade/Conversion/Passes.h"
 #include "spade/Dialect/Accel/AccelOps.h"
+#include "spade/Dialect/Spade/SpadeAttrs.h"
 #include "spade/Partition/Passes.h"
 #include "spade/Target/Spadebin/Spadebin.h"
 
@@ -193,14 +194,36 @@ LogicalResult spade::compileForAccel(ModuleOp module,
     lowering.doubleBuffer = config->doubleBuffering;
     lowering.simConfig = sim::printAccelConfigJSON(*config);
     PassManager pm(module.getContext());
-    if (partitioned) {
+    // A partition that splits kernels (mp, op) needs per-device
+    // functions; an all-dp one is one batch slice replicated over the array.
+    bool modelParallel =
+        partitioned &&
+        module
+            .walk([](Operation *op) {
+              auto partition =
+                  op->getAttrOfType<PartitionAttr>("spade.partition");
+              return partition && llvm::any_of(partition.getChoices(),
+                                               [](Parallelism p) {
+                                                 return p != Parallelism::dp;
+                                               })
+                         ? WalkResult::interrupt()
+                         : WalkResult::advance();
+            })
+            .wasInterrupted();
+    if (modelParallel) {
+      ShardModelOptions shard;
+      shard.numDevices = numDevices;
+      shard.entry = options.entry;
+      pm.addPass(createShardModel(shard));
+      lowering.devices = numDevices;
+    } else if (partitioned) {
       ShardBatchOptions shard;
       shard.numDevices = numDevices;
       shard.entry = options.entry;
       pm.addPass(createShardBatch(shard));
     }
     pm.addPass(createConvertLinalgToAccel(lowering));
-    if (partitioned)
+    if (partitioned && !modelParallel)
       pm.addPass(createAccelDataParallel({numDevices}));
     if (options.configure && failed(options.configure(pm)))
       return failure();

@@ -465,6 +465,8 @@ void HyparPartitionPass::writeReport(ModuleOp module, const part::Network &net,
               json.value(part::splitName(split));
           });
           json.attribute("bytes", asInt(plan.layerBytes[index]));
+          json.attribute("input_elements", asInt(layer.shape.inputElems()));
+          json.attribute("output_elements", asInt(layer.shape.outputElems()));
           json.attributeArray("inputs", [&] {
             for (const part::Edge &edge : net.edges)
               if (edge.consumer == index)
@@ -473,6 +475,15 @@ void HyparPartitionPass::writeReport(ModuleOp module, const part::Network &net,
         });
     });
     json.attribute("total_bytes", asInt(plan.totalBytes));
+    // The forward terms alone: what a forward pass of this partition
+    // exchanges (equal to total_bytes in inference).
+    std::vector<std::vector<part::Split>> choices;
+    for (const part::LevelPlan &level : plan.levels)
+      choices.push_back(level.choices);
+    json.attribute("forward_bytes",
+                   asInt(part::evaluateChoices(net, choices, part::Mode::Infer,
+                                               double(elementBytes))
+                             .totalBytes));
     json.attributeObject("baselines", [&] {
       json.attribute("dp", asInt(dp.totalBytes));
       json.attribute("mp", asInt(mp.totalBytes));

@@ -283,6 +283,26 @@ PartitionPlan evaluatePolicy(const Network &net, unsigned numLevels, Mode mode,
   return plan;
 }
 
+PartitionPlan
+evaluateChoices(const Network &net,
+                const std::vector<std::vector<Split>> &levelChoices, Mode mode,
+                double elementBytes) {
+  Network current = net;
+  PartitionPlan plan;
+  plan.layerBytes.assign(net.layers.size(), 0);
+  double pairs = 1;
+  for (const std::vector<Split> &choices : levelChoices) {
+    LevelPlan level{choices, levelElems(current, choices, mode)};
+    accumulateLevel(plan, current, choices, mode, pairs, elementBytes);
+    for (unsigned l = 0; l < current.layers.size(); ++l)
+      current.layers[l].partitionBy(choices[l]);
+    plan.levels.push_back(std::move(level));
+    pairs *= 2;
+  }
+  finishPlan(plan);
+  return plan;
+}
+
 Split allDataParallel(const LayerShape &) { return Split::DP; }
 Split allModelParallel(const LayerShape &) { return Split::MP; }
 Split convDpFcMp(const LayerShape &layer) {

@@ -15,10 +15,14 @@
 // result maps to the same parallel loop) and fails with the op otherwise.
 //
 // Layers annotated with another choice (`mp`, `op`) by spade-hypar-partition
-// cannot run split that way yet: they fall back to `dp` at every level with
-// a warning, and their annotation is rewritten to the executed choice.
+// cannot run split that way: they fall back to `dp` at every level with a
+// warning, and their annotation is rewritten to the executed choice.
+// (spade-compile sends partitions with `mp` or `op` layers to
+// spade-shard-model instead.)
 //
 //===----------------------------------------------------------------------===//
+
+#include "BatchSlicing.h"
 
 #include "spade/Dialect/Spade/SpadeAttrs.h"
 #include "spade/Dialect/Spade/SpadeOps.h"
@@ -40,182 +44,26 @@ using namespace mlir;
 
 namespace {
 
-/// `type` with its leading dimension divided by `parts`.
-RankedTensorType shrinkBatch(RankedTensorType type, int64_t parts) {
-  SmallVector<int64_t> shape(type.getShape());
-  shape[0] /= parts;
-  return type.clone(shape);
-}
-
-InFlightDiagnostic cannotSplit(Operation *op, const Twine &why) {
-  return op->emitError() << "spade-shard-batch: '"
-                         << op->getName().getStringRef()
-                         << "' cannot be split by batch: " << why;
-}
-
 class BatchSharder {
 public:
-  BatchSharder(int64_t batch, int64_t parts) : batch(batch), parts(parts) {}
+  BatchSharder(int64_t batch, int64_t parts)
+      : slicer(batch, "spade-shard-batch"), parts(parts) {}
 
   LogicalResult run(func::FuncOp func);
 
 private:
   bool isBatched(Value v) const { return batched.contains(v); }
-  LogicalResult shardLinalg(linalg::LinalgOp op);
-  LogicalResult shardOp(Operation *op);
-  /// A new init like `init` (tensor.empty, possibly filled) with the batch
-  /// slice's shape, created before `before`.
-  FailureOr<Value> shrunkInit(Operation *before, Value init);
 
-  int64_t batch, parts;
+  spade::BatchSlicer slicer;
+  int64_t parts;
   llvm::DenseSet<Value> batched;
 };
-
-FailureOr<Value> BatchSharder::shrunkInit(Operation *before, Value init) {
-  auto type = cast<RankedTensorType>(init.getType());
-  if (!type.hasStaticShape() || type.getRank() == 0 ||
-      type.getDimSize(0) != batch)
-    return failure();
-  OpBuilder b(before);
-  RankedTensorType sliced = shrinkBatch(type, parts);
-  Operation *def = init.getDefiningOp();
-  if (auto empty = dyn_cast_or_null<tensor::EmptyOp>(def))
-    return tensor::EmptyOp::create(b, empty.getLoc(), sliced.getShape(),
-                                   sliced.getElementType())
-        .getResult();
-  if (auto fill = dyn_cast_or_null<linalg::FillOp>(def)) {
-    auto empty = fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>();
-    if (!empty)
-      return failure();
-    Value newEmpty = tensor::EmptyOp::create(
-        b, empty.getLoc(), sliced.getShape(), sliced.getElementType());
-    return linalg::FillOp::create(b, fill.getLoc(), fill.getInputs()[0],
-                                  newEmpty)
-        .getResult(0);
-  }
-  return failure();
-}
-
-LogicalResult BatchSharder::shardLinalg(linalg::LinalgOp op) {
-  // The loop that indexes the batch of the first batched input must index
-  // the batch of every batched operand and of the results, and be parallel.
-  std::optional<unsigned> batchLoop;
-  for (OpOperand &operand : op->getOpOperands()) {
-    bool isInit = op.isDpsInit(&operand);
-    if (!isInit && !isBatched(operand.get()))
-      continue;
-    AffineMap map = op.getMatchingIndexingMap(&operand);
-    auto dim = map.getNumResults() ? dyn_cast<AffineDimExpr>(map.getResult(0))
-                                   : nullptr;
-    if (!dim)
-      return cannotSplit(op, "operand " + Twine(operand.getOperandNumber()) +
-                                 " has no batch dimension");
-    if (!batchLoop)
-      batchLoop = dim.getPosition();
-    else if (*batchLoop != dim.getPosition())
-      return cannotSplit(op, "operand " + Twine(operand.getOperandNumber()) +
-                                 " is not indexed by the batch loop");
-  }
-  if (!batchLoop ||
-      op.getIteratorTypesArray()[*batchLoop] != utils::IteratorType::parallel)
-    return cannotSplit(op, "the batch is not a parallel dimension");
-  // Parameters (weights, biases) must not depend on the batch loop.
-  for (OpOperand *input : op.getDpsInputOperands()) {
-    if (isBatched(input->get()))
-      continue;
-    if (op.getMatchingIndexingMap(input).isFunctionOfDim(*batchLoop))
-      return cannotSplit(op, "a parameter operand is indexed by the batch");
-  }
-  for (OpOperand &init : op.getDpsInitsMutable()) {
-    FailureOr<Value> sliced = shrunkInit(op, init.get());
-    if (failed(sliced))
-      return cannotSplit(op, "its init is not a tensor.empty (or a fill of "
-                             "one) with the batch as leading dimension");
-    init.set(*sliced);
-  }
-  for (auto [result, init] : llvm::zip(op->getResults(), op.getDpsInits())) {
-    result.setType(init.getType());
-    batched.insert(result);
-  }
-  return success();
-}
-
-LogicalResult BatchSharder::shardOp(Operation *op) {
-  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
-    return shardLinalg(linalgOp);
-  auto leadingGroupIsBatch = [](ArrayRef<ReassociationIndices> groups) {
-    return !groups.empty() && groups[0].size() == 1;
-  };
-  auto markShrunk = [&](Value result) {
-    result.setType(
-        shrinkBatch(cast<RankedTensorType>(result.getType()), parts));
-    batched.insert(result);
-  };
-  auto batchFirst = [&](Value value) {
-    auto type = dyn_cast<RankedTensorType>(value.getType());
-    return type && type.getRank() > 0 && type.getDimSize(0) == batch;
-  };
-  if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(op)) {
-    if (!leadingGroupIsBatch(collapse.getReassociationIndices()))
-      return cannotSplit(op, "the batch is merged with other dimensions");
-    markShrunk(collapse.getResult());
-    return success();
-  }
-  if (auto expand = dyn_cast<tensor::ExpandShapeOp>(op)) {
-    if (!leadingGroupIsBatch(expand.getReassociationIndices()) ||
-        !batchFirst(expand.getResult()))
-      return cannotSplit(op, "the batch is reshaped");
-    OpBuilder b(op);
-    auto type = shrinkBatch(expand.getResultType(), parts);
-    auto sliced =
-        tensor::ExpandShapeOp::create(b, expand.getLoc(), type, expand.getSrc(),
-                                      expand.getReassociationIndices());
-    expand.replaceAllUsesWith(sliced.getResult());
-    batched.insert(sliced.getResult());
-    expand.erase();
-    return success();
-  }
-  if (auto pad = dyn_cast<tensor::PadOp>(op)) {
-    auto low = pad.getStaticLow(), high = pad.getStaticHigh();
-    if (low.empty() || low[0] != 0 || high[0] != 0)
-      return cannotSplit(op, "the batch dimension is padded");
-    markShrunk(pad.getResult());
-    return success();
-  }
-  if (auto slice = dyn_cast<tensor::ExtractSliceOp>(op)) {
-    auto offsets = slice.getStaticOffsets(), sizes = slice.getStaticSizes(),
-         strides = slice.getStaticStrides();
-    if (slice.getSourceType().getRank() != slice.getType().getRank() ||
-        offsets[0] != 0 || sizes[0] != batch || strides[0] != 1)
-      return cannotSplit(op, "the slice does not keep the whole batch");
-    SmallVector<int64_t> newSizes(sizes);
-    newSizes[0] = batch / parts;
-    OpBuilder b(op);
-    auto sliced = tensor::ExtractSliceOp::create(
-        b, slice.getLoc(), shrinkBatch(slice.getType(), parts),
-        slice.getSource(), ValueRange{}, ValueRange{}, ValueRange{},
-        b.getDenseI64ArrayAttr(offsets), b.getDenseI64ArrayAttr(newSizes),
-        b.getDenseI64ArrayAttr(strides));
-    slice.replaceAllUsesWith(sliced.getResult());
-    batched.insert(sliced.getResult());
-    slice.erase();
-    return success();
-  }
-  if (auto conv = dyn_cast<spade::BasisConvOp>(op)) {
-    if (!isBatched(op->getOperand(0)) ||
-        llvm::any_of(op->getOperands().drop_front(),
-                     [&](Value v) { return isBatched(v); }))
-      return cannotSplit(op, "only the data operand may carry the batch");
-    markShrunk(conv->getResult(0));
-    return success();
-  }
-  return cannotSplit(op, "no batch rule for this op");
-}
 
 LogicalResult BatchSharder::run(func::FuncOp func) {
   Block &body = func.getBody().front();
   for (BlockArgument arg : body.getArguments()) {
-    arg.setType(shrinkBatch(cast<RankedTensorType>(arg.getType()), parts));
+    arg.setType(
+        spade::shrinkBatch(cast<RankedTensorType>(arg.getType()), parts));
     batched.insert(arg);
   }
   for (Operation &op : llvm::make_early_inc_range(body)) {
@@ -223,8 +71,11 @@ LogicalResult BatchSharder::run(func::FuncOp func) {
       continue;
     if (llvm::none_of(op.getOperands(), [&](Value v) { return isBatched(v); }))
       continue;
-    if (failed(shardOp(&op)))
+    FailureOr<SmallVector<Value>> results =
+        slicer.slice(&op, parts, [&](Value v) { return isBatched(v); });
+    if (failed(results))
       return failure();
+    batched.insert(results->begin(), results->end());
   }
   auto ret = cast<func::ReturnOp>(body.getTerminator());
   for (auto [i, value] : llvm::enumerate(ret.getOperands()))
@@ -282,8 +133,8 @@ struct ShardBatchPass : spade::impl::ShardBatchBase<ShardBatchPass> {
     if (func.getNumArguments() == 0 || batch % parts != 0) {
       func.emitError() << "spade-shard-batch: batch " << batch
                        << " cannot be split into " << parts
-                       << " equal slices (only data parallelism is lowered "
-                          "to the accelerator array)";
+                       << " equal slices (the partition runs every layer "
+                          "data parallel)";
       return signalPassFailure();
     }
 
@@ -307,8 +158,8 @@ struct ShardBatchPass : spade::impl::ShardBatchBase<ShardBatchPass> {
         name = layer.str();
       op->emitWarning() << "spade-shard-batch: layer '" << name << "': ["
                         << from
-                        << "] is not lowered to the accelerator array; it "
-                           "runs data parallel at every level";
+                        << "] is not lowered by this pass; it runs data "
+                           "parallel at every level";
       op->setAttr("spade.partition", spade::PartitionAttr::get(ctx, allDp));
     });
 

@@ -8,7 +8,8 @@
 // |W| = 5760, |F_out| = 80; the boundary tensor (fc input) F = E = 4608.
 //   dp,dp = 576 + 5760 = 6336        dp,mp = 576 + 80 + (F+E)/4 = 2960
 //   mp,dp = 4608 + 5760 + E/2 = 12672  mp,mp = 4608 + 80 + E/2 = 6992
-// so HyPar picks dp,mp: 2960 x 4 bytes = 11840 (conv 2304, fc 9536).
+// so HyPar picks dp,mp: 2960 x 4 bytes = 11840 (conv 2304, fc 9536). Its
+// forward terms alone: 80 + F/4 = 1232 elements, 4928 bytes.
 
 // CHECK: module attributes {spade.hypar = {batch = 8 : i64, mode = "train", num_devices = 2 : i64}}
 // CHECK-LABEL: func.func @conv_fc
@@ -31,6 +32,8 @@
 // REPORT-NEXT:       "dp"
 // REPORT-NEXT:     ],
 // REPORT-NEXT:     "bytes": 2304,
+// REPORT-NEXT:     "input_elements": 2048,
+// REPORT-NEXT:     "output_elements": 4608,
 // REPORT-NEXT:     "inputs": []
 // REPORT-NEXT:   },
 // REPORT-NEXT:   {
@@ -39,12 +42,15 @@
 // REPORT-NEXT:       "mp"
 // REPORT-NEXT:     ],
 // REPORT-NEXT:     "bytes": 9536,
+// REPORT-NEXT:     "input_elements": 4608,
+// REPORT-NEXT:     "output_elements": 80,
 // REPORT-NEXT:     "inputs": [
 // REPORT-NEXT:       "conv1"
 // REPORT-NEXT:     ]
 // REPORT-NEXT:   }
 // REPORT-NEXT: ],
 // REPORT-NEXT: "total_bytes": 11840,
+// REPORT-NEXT: "forward_bytes": 4928,
 // REPORT-NEXT: "baselines": {
 // REPORT-NEXT:   "dp": 25344,
 // REPORT-NEXT:   "mp": 27968,

@@ -20,12 +20,12 @@
 
 // HyPar (training) puts fc1 in model parallelism: it falls back to dp with
 // a warning, and its annotation says what runs.
-// FALLBACK: warning: {{.*}}spade-shard-batch: layer 'fc1': [mp] is not lowered to the accelerator array; it runs data parallel at every level
+// FALLBACK: warning: {{.*}}spade-shard-batch: layer 'fc1': [mp] is not lowered by this pass; it runs data parallel at every level
 // FALLBACK: spade.layer = "conv1", spade.partition = #spade.partition<[dp]>
 // FALLBACK: linalg.matmul {spade.layer = "fc1", spade.partition = #spade.partition<[dp]>} ins(%{{.*}}, %{{.*}} : tensor<4x576xf32>
 
 // N4: func.func @conv_fc(%{{.*}}: tensor<2x4x8x8xf32>) -> tensor<2x10xf32>
-// N16: error: spade-shard-batch: batch 8 cannot be split into 16 equal slices (only data parallelism is lowered to the accelerator array)
+// N16: error: spade-shard-batch: batch 8 cannot be split into 16 equal slices (the partition runs every layer data parallel)
 // N3: error: spade-shard-batch: num-devices=3 is not a power of two of at least 2 (and the module has no spade.hypar num_devices)
 // NOATTR: error: spade-shard-batch: num-devices=0 is not a power of two of at least 2 (and the module has no spade.hypar num_devices)
 // NOFUNC: error: spade-shard-batch: no function 'nothing'

@@ -165,6 +165,30 @@ TEST(HyparSearch, BaselinesUseTheSameModel) {
   EXPECT_EQ(plan->totalBytes, 4 * 320);
 }
 
+TEST(HyparSearch, EvaluatingTheChosenSplitsGivesThePlan) {
+  std::mt19937 rng(11);
+  Network net = randomNetwork(rng, 7, 0.2);
+  std::optional<PartitionPlan> plan =
+      searchHierarchy(net, 3, {Mode::Train, false}, 4);
+  ASSERT_TRUE(plan);
+  std::vector<std::vector<Split>> choices;
+  for (const LevelPlan &level : plan->levels)
+    choices.push_back(level.choices);
+  PartitionPlan same = evaluateChoices(net, choices, Mode::Train, 4);
+  EXPECT_NEAR(same.totalBytes, plan->totalBytes, 1e-9 * plan->totalBytes);
+  // The forward terms alone: what running the forward pass of the
+  // training partition exchanges.
+  double forward = 0;
+  Network current = net;
+  for (unsigned h = 0; h < 3; ++h) {
+    forward += (1u << h) * 4.0 * levelElems(current, choices[h], Mode::Infer);
+    for (unsigned l = 0; l < current.layers.size(); ++l)
+      current.layers[l].partitionBy(choices[h][l]);
+  }
+  EXPECT_NEAR(evaluateChoices(net, choices, Mode::Infer, 4).totalBytes, forward,
+              1e-9 * forward);
+}
+
 TEST(HyparSearch, FiftyLayersSixtyFourDevicesIsFast) {
   std::mt19937 rng(50);
   Network net = randomNetwork(rng, 50, 0);

@@ -53,6 +53,15 @@ def ConvertLinalgToAccel : Pass<"convert-linalg-to-accel", "::mlir::ModuleOp"> {
     that reads its results. Segments grow as long as no accelerator layer
     needs their results, so runs of host ops become one call. With
     `host-fallback=false` such ops are errors naming them.
+
+    With `devices=N` it lowers the N functions `<entry>_dev0` ...
+    `<entry>_dev<N-1>` that `spade-shard-model` makes (one per device of a
+    partitioned model) into one program for N accelerators: function d
+    becomes stream d with its own DRAM map and constants, `spade.send` and
+    `spade.recv` become SEND/RECV, the layer table is shared (one entry per
+    layer name and kind; its MACs are summed over the devices), and only
+    device 0's function may have arguments and results (the program's inputs
+    and outputs). There is no host fallback for such programs.
   }];
   let options = [
     Option<"entry", "entry", "std::string", "\"main_graph\"",
@@ -70,7 +79,11 @@ def ConvertLinalgToAccel : Pass<"convert-linalg-to-accel", "::mlir::ModuleOp"> {
     Option<"simConfig", "sim-config", "std::string", "\"\"",
            "JSON of the full accelerator description, kept on the program">,
     Option<"hostFallback", "host-fallback", "bool", "true",
-           "Run what the accelerator cannot on the host (else an error)">
+           "Run what the accelerator cannot on the host (else an error)">,
+    Option<"devices", "devices", "int64_t", "0",
+           "Lower the per-device functions <entry>_dev<d> of a partitioned "
+           "model into one program for this many accelerators (0: one "
+           "accelerator, the function <entry>)">
   ];
   let dependentDialects = ["::spade::accel::AccelDialect",
                            "::mlir::func::FuncDialect"];

@@ -75,6 +75,13 @@ std::optional<PartitionPlan> searchHierarchy(const Network &net,
                                              const SearchOptions &options,
                                              double elementBytes);
 
+/// Given choices (`levelChoices[h][layer]`) evaluated under `mode`, e.g.
+/// the forward terms (Mode::Infer) of a partition chosen for training.
+PartitionPlan
+evaluateChoices(const Network &net,
+                const std::vector<std::vector<Split>> &levelChoices, Mode mode,
+                double elementBytes);
+
 /// A fixed policy (a baseline) evaluated with the same model: `policy`
 /// gives the split of a layer at every level; where feasibleSplits() rules
 /// that split out, the first split it allows is used instead.

@@ -6,6 +6,7 @@
 #include "spade/Dialect/Accel/AccelDialect.h"
 #include "spade/Dialect/Spade/SpadeDialect.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 

@@ -59,12 +59,13 @@ def ShardBatch : Pass<"spade-shard-batch", "::mlir::ModuleOp"> {
     `accel-data-parallel` replicates over N accelerators after the
     accelerator lowering. Each op is checked to be separable by batch (the
     batch of every batched operand and result maps to one parallel loop;
-    reshapes, pads and slices keep the batch dimension whole), else it is an
-    error naming the op. Layers that spade-hypar-partition annotated with
+    reshapes, pads, slices and concatenations keep the batch dimension
+    whole), else it is an error naming the op. Layers that spade-hypar-partition annotated with
     `mp`/`op` are not lowered split that way: they fall back to `dp` at every
     level with a warning naming the layer and their `spade.partition`
-    is rewritten to the executed choice. `num-devices=0` takes N from the
-    module's `spade.hypar` attribute.
+    is rewritten to the executed choice (`spade-compile` uses
+    `spade-shard-model` for partitions with `mp` or `op` layers). `num-devices=0`
+    takes N from the module's `spade.hypar` attribute.
   }];
   let options = [
     Option<"numDevices", "num-devices", "int64_t", "0",
@@ -73,6 +74,43 @@ def ShardBatch : Pass<"spade-shard-batch", "::mlir::ModuleOp"> {
            "Function to rewrite">
   ];
   let dependentDialects = ["::spade::SpadeDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::linalg::LinalgDialect"];
+}
+
+def ShardModel : Pass<"spade-shard-model", "::mlir::ModuleOp"> {
+  let summary = "Rewrite the entry function into one function per device of "
+                "a dp/mp/op layer-wise partition";
+  let description = [{
+    Replaces the entry function `@E` of a module annotated by
+    `spade-hypar-partition` with N functions `@E_dev0` ... `@E_dev<N-1>`,
+    device d's share of the computation (docs/HyPar.md, "Partitioned
+    execution"): level h of the partition splits the array by bit
+    (log2 N - 1 - h) of the device id. A layer's `dp` levels split its
+    batch; its `mp` levels split its input channels (the kernel's Cin, the
+    input's channel dimension), so that the device holds only its slice of
+    the weights and computes a partial sum of the whole output, which is
+    reduced with the partner of each mp level (`spade.send`/`spade.recv` and
+    an add; deepest level first, each further level exchanging the half of
+    the previous one, then the halves are gathered back). A dp -> mp
+    re-partitioning exchanges, per level, the other half-batch of the
+    partner's channel half. An `op` level (AccPar's output split) gives the
+    device the Cout half of the kernel and of the bias, and the output
+    halves are gathered right after the layer. Device 0 keeps the
+    function's arguments and results: it sends every device its input slice
+    first and receives the output slices last. Convolutions
+    (`linalg.conv_2d_nchw_fchw`) and matmuls can be `mp`/`op`; a `dp` level
+    where the batch does not halve is computed whole by both halves (a
+    warning).
+  }];
+  let options = [
+    Option<"numDevices", "num-devices", "int64_t", "0",
+           "Number of devices (a power of two); 0: spade.hypar's num_devices">,
+    Option<"entry", "entry", "std::string", "\"main_graph\"",
+           "Function to partition">
+  ];
+  let dependentDialects = ["::spade::SpadeDialect",
+                           "::mlir::arith::ArithDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::linalg::LinalgDialect"];
 }

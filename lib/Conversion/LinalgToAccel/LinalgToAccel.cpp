@@ -105,6 +105,13 @@ InFlightDiagnostic unsupported(Operation *op, const Twine &reason) {
                          << "' cannot run on the accelerator: " << reason;
 }
 
+/// The layer table of a program for several accelerators: one entry per
+/// (name, kind), whichever device's function lowers it first.
+struct SharedLayers {
+  llvm::StringMap<std::pair<LayerOp, int64_t>> byKey;
+  int64_t count = 0;
+};
+
 /// Lowers one function; owns the DRAM map and the instruction builder.
 class Lowering {
 public:
@@ -112,6 +119,13 @@ public:
            OpBuilder &items, OpBuilder &code, OpBuilder &hostFunctions)
       : config(config), doubleBuffer(doubleBuffer), hostFallback(hostFallback),
         items(items), code(code), hostFunctions(hostFunctions) {}
+
+  /// Lowers the function as device `accel` of a partitioned program whose
+  /// layer table is `layers`.
+  void setDevice(int64_t accel, SharedLayers *layers) {
+    accelId = accel;
+    sharedLayers = layers;
+  }
 
   LogicalResult lowerFunction(func::FuncOp func);
   int64_t dramSize() const { return dramTop; }
@@ -134,7 +148,7 @@ private:
   int64_t addConstant(DenseElementsAttr value) {
     auto type = cast<RankedTensorType>(value.getType());
     int64_t addr = allocDram(type.getNumElements() * elementBytes(type));
-    ConstantOp::create(items, loc, addr, value);
+    ConstantOp::create(items, loc, addr, value).setAccel(accelId);
     return addr;
   }
   template <typename T> int64_t addConstant(ArrayRef<T> data, Type element) {
@@ -167,7 +181,20 @@ private:
 
   // Instructions.
   int64_t beginLayer(Operation *op, StringRef kind, int64_t macs) {
-    LayerOp::create(items, loc, layerName(op), kind, macs);
+    std::string name = layerName(op);
+    if (sharedLayers) {
+      auto [it, inserted] = sharedLayers->byKey.try_emplace(
+          name + '\0' + kind.str(), LayerOp(), sharedLayers->count);
+      if (inserted) {
+        it->second.first = LayerOp::create(items, loc, name, kind, macs);
+        ++sharedLayers->count;
+      } else {
+        LayerOp layer = it->second.first;
+        layer.setMacs(layer.getMacs() + macs);
+      }
+      return currentLayer = it->second.second;
+    }
+    LayerOp::create(items, loc, name, kind, macs);
     return currentLayer = numLayers++;
   }
   void load(MemSpace space, int64_t local, int64_t dram, int64_t rows,
@@ -312,6 +339,11 @@ private:
                             int64_t top, int64_t left, double value);
   LogicalResult lowerBasisConv(BasisConvOp conv);
   LogicalResult lowerExtractSlice(tensor::ExtractSliceOp slice);
+  /// A unit-stride slice made of contiguous runs of its source: one run is
+  /// an alias of the source, several are copied.
+  LogicalResult lowerRunSlice(tensor::ExtractSliceOp slice, Buffer in);
+  LogicalResult lowerSend(spade::SendOp send);
+  LogicalResult lowerRecv(spade::RecvOp recv);
   /// Copies `rows` rows of `width` elements from DRAM `src` (row stride
   /// `srcStride` bytes) to `dst` (row stride `dstStride`) through SPAD.
   LogicalResult copyRows(Operation *op, int64_t src, int64_t srcStride,
@@ -396,6 +428,8 @@ private:
   Location loc = UnknownLoc::get(items.getContext());
   int64_t dramTop = 0;
   int64_t numLayers = 0, currentLayer = 0;
+  int64_t accelId = 0;
+  SharedLayers *sharedLayers = nullptr;
   bool spadToggle = false, accToggle = false;
   std::pair<double, double> clip = {0, 0};
   DenseMap<Value, Buffer> buffers;
@@ -1082,21 +1116,26 @@ LogicalResult Lowering::lowerBasisConv(BasisConvOp conv) {
 
 LogicalResult Lowering::lowerExtractSlice(tensor::ExtractSliceOp slice) {
   // A window of the last two dimensions (the importer trims the input of
-  // strided 1x1 convolutions this way): a strided copy per plane.
+  // strided 1x1 convolutions this way): a strided copy per plane. Other
+  // slices (a partitioned model's batch rows and channel ranges) are runs
+  // of contiguous elements.
   auto in = bufferOf(slice.getSource());
   auto type = cast<RankedTensorType>(slice.getResult().getType());
   int64_t rank = type.getRank();
-  bool supported = in && rank >= 2 && type.hasStaticShape() &&
+  bool supported = in && type.hasStaticShape() &&
                    llvm::all_of(slice.getStaticStrides(),
                                 [](int64_t s) { return s == 1; }) &&
                    !ShapedType::isDynamicShape(slice.getStaticOffsets()) &&
                    type.getRank() == in->type.getRank();
-  for (int64_t d = 0; supported && d + 2 < rank; ++d)
-    supported = slice.getStaticOffsets()[d] == 0 &&
-                type.getDimSize(d) == in->type.getDimSize(d);
-  if (!supported)
-    return unsupported(slice, "only slices of "
-                              "the last two dimensions with unit strides");
+  bool window = supported && rank >= 2;
+  for (int64_t d = 0; window && d + 2 < rank; ++d)
+    window = slice.getStaticOffsets()[d] == 0 &&
+             type.getDimSize(d) == in->type.getDimSize(d);
+  if (supported && !window)
+    return lowerRunSlice(slice, *in);
+  if (!window)
+    return unsupported(slice, "only static unit-stride slices of tensors of "
+                              "the same rank");
   int64_t srcH = in->type.getDimSize(rank - 2),
           srcW = in->type.getDimSize(rank - 1);
   int64_t h = type.getDimSize(rank - 2), w = type.getDimSize(rank - 1);
@@ -1121,6 +1160,65 @@ LogicalResult Lowering::lowerExtractSlice(tensor::ExtractSliceOp slice) {
             w * eb, Activation::none);
     }
   buffers[slice.getResult()] = out;
+  return success();
+}
+
+LogicalResult Lowering::lowerRunSlice(tensor::ExtractSliceOp slice, Buffer in) {
+  // The dimensions after `first` are whole, so each index of the dimensions
+  // up to `first` starts a run of contiguous elements in both tensors.
+  auto type = cast<RankedTensorType>(slice.getResult().getType());
+  ArrayRef<int64_t> offsets = slice.getStaticOffsets();
+  int64_t rank = type.getRank();
+  int64_t first = rank - 1;
+  while (first > 0 && offsets[first] == 0 &&
+         type.getDimSize(first) == in.type.getDimSize(first))
+    --first;
+  SmallVector<int64_t> strides(rank, 1);
+  for (int64_t d = rank - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * in.type.getDimSize(d + 1);
+  int64_t run = type.getDimSize(first) * strides[first];
+  int64_t runs = type.getNumElements() / run;
+  auto runStart = [&](int64_t r) {
+    int64_t offset = offsets[first] * strides[first];
+    for (int64_t d = first - 1; d >= 0; --d) {
+      offset += (offsets[d] + r % type.getDimSize(d)) * strides[d];
+      r /= type.getDimSize(d);
+    }
+    return in.addr + offset * eb;
+  };
+  if (runs == 1) {
+    buffers[slice.getResult()] = {runStart(0), type};
+    return success();
+  }
+  beginLayer(slice, "slice", 0);
+  Buffer out = newBuffer(type);
+  for (int64_t r = 0; r < runs; ++r)
+    if (failed(
+            copyContiguous(slice, runStart(r), out.addr + r * run * eb, run)))
+      return failure();
+  buffers[slice.getResult()] = out;
+  return success();
+}
+
+LogicalResult Lowering::lowerSend(spade::SendOp send) {
+  auto in = bufferOf(send.getValue());
+  if (!in)
+    return unsupported(send, "the sent tensor is not in memory");
+  int64_t bytes = in->type.getNumElements() * elementBytes(in->type);
+  beginLayer(send, "send", 0);
+  accel::SendOp::create(code, loc, send.getPeer(), MemSpace::dram, in->addr,
+                        bytes, currentLayer);
+  return success();
+}
+
+LogicalResult Lowering::lowerRecv(spade::RecvOp recv) {
+  auto type = cast<RankedTensorType>(recv.getResult().getType());
+  Buffer out = newBuffer(type);
+  beginLayer(recv, "recv", 0);
+  accel::RecvOp::create(code, loc, recv.getPeer(), MemSpace::dram, out.addr,
+                        type.getNumElements() * elementBytes(type),
+                        currentLayer);
+  buffers[recv.getResult()] = out;
   return success();
 }
 
@@ -1221,7 +1319,8 @@ LogicalResult Lowering::lowerInsertSlice(tensor::InsertSliceOp insert) {
     int64_t srcAddr = src->addr + r * runElements * eb;
     int64_t dstAddr = out.addr + dstOffset * eb;
     LogicalResult copied = success();
-    if (lastFull) {
+    // A 1-D source is one contiguous run too (it may exceed a DMA row).
+    if (lastFull || rank == 1) {
       copied = copyContiguous(insert, srcAddr, dstAddr, runElements);
     } else {
       int64_t w = srcType.getDimSize(rank - 1);
@@ -2010,6 +2109,8 @@ LogicalResult Lowering::lowerOp(Operation *op) {
       })
       .Case([&](linalg::PoolingNchwSumOp pool) { return lowerSumPool(pool); })
       .Case([&](linalg::GenericOp generic) { return lowerGeneric(generic); })
+      .Case([&](spade::SendOp send) { return lowerSend(send); })
+      .Case([&](spade::RecvOp recv) { return lowerRecv(recv); })
       .Case([&](func::ReturnOp) { return success(); })
       .Default([&](Operation *op) {
         return unsupported(op, "no accelerator lowering for this op");
@@ -2103,7 +2204,7 @@ LogicalResult Lowering::lowerFunction(func::FuncOp func) {
         APFloat(1.0f));
   }
   HaltOp::create(code, loc, currentLayer);
-  if (numLayers == 0)
+  if (numLayers == 0 && !sharedLayers)
     LayerOp::create(items, loc, "program", "none", 0);
   return success();
 }
@@ -2114,10 +2215,26 @@ struct ConvertLinalgToAccel
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto func = module.lookupSymbol<func::FuncOp>(entry);
-    if (!func) {
-      module.emitError() << "no function '" << entry << "' to lower";
+    if (devices < 0 || devices > 65535) {
+      module.emitError() << "devices=" << int64_t(devices)
+                         << " is not between 0 and 65535";
       return signalPassFailure();
+    }
+    // The functions to lower, one per accelerator.
+    SmallVector<func::FuncOp> funcs;
+    for (int64_t d = 0; d < std::max<int64_t>(devices, 1); ++d) {
+      std::string name = devices ? entry + "_dev" + std::to_string(d) : entry;
+      auto func = module.lookupSymbol<func::FuncOp>(name);
+      if (!func) {
+        module.emitError() << "no function '" << name << "' to lower";
+        return signalPassFailure();
+      }
+      if (d > 0 && (func.getNumArguments() || func.getNumResults())) {
+        func.emitError() << "'" << name << "' has arguments or results; only "
+                         << "device 0 binds the program's inputs and outputs";
+        return signalPassFailure();
+      }
+      funcs.push_back(func);
     }
     std::optional<Dataflow> flow =
         dataflow == "st-os" ? Dataflow::st_os : symbolizeDataflow(dataflow);
@@ -2128,38 +2245,59 @@ struct ConvertLinalgToAccel
     }
     MLIRContext *ctx = &getContext();
     auto emitError = [&] { return module.emitError(); };
-    // One accelerator, fp32 operands.
+    // fp32 operands.
     ConfigAttr config = ConfigAttr::getChecked(
         function_ref<InFlightDiagnostic()>(emitError), ctx, int64_t(rows),
-        int64_t(cols), *flow, int64_t(spadRows), int64_t(accRows), int64_t(1),
-        int64_t(sparseLanes), int64_t(1), int64_t(0));
+        int64_t(cols), *flow, int64_t(spadRows), int64_t(accRows),
+        int64_t(funcs.size()), int64_t(sparseLanes), int64_t(1), int64_t(0));
     if (!config)
       return signalPassFailure();
 
     OpBuilder builder(ctx);
-    builder.setInsertionPoint(func);
+    builder.setInsertionPoint(funcs.front());
     auto program = ProgramOp::create(
-        builder, func.getLoc(), config, 0,
+        builder, funcs.front().getLoc(), config, 0,
         simConfig.empty() ? StringAttr() : builder.getStringAttr(simConfig));
     Block *body = builder.createBlock(&program.getBody());
     OpBuilder items = OpBuilder::atBlockBegin(body);
-    auto codeOp = CodeOp::create(items, func.getLoc(), 0);
-    OpBuilder code =
-        OpBuilder::atBlockBegin(builder.createBlock(&codeOp.getBody()));
-    items.setInsertionPoint(codeOp);
+    SmallVector<CodeOp> codes;
+    for (int64_t d = 0; d < int64_t(funcs.size()); ++d) {
+      items.setInsertionPointToEnd(body);
+      codes.push_back(CodeOp::create(items, funcs[d].getLoc(), d));
+      builder.createBlock(&codes.back().getBody());
+    }
+    items.setInsertionPoint(codes.front());
 
     OpBuilder hostFunctions = OpBuilder::atBlockEnd(module.getBody());
-    Lowering lowering(config, bool(doubleBuffer), bool(hostFallback), items,
-                      code, hostFunctions);
-    if (failed(lowering.lowerFunction(func))) {
+    SharedLayers shared;
+    int64_t dramBytes = kDramAlign;
+    SmallVector<func::FuncOp> hostFuncs;
+    bool failedAny = false;
+    for (auto [d, func] : llvm::enumerate(funcs)) {
+      OpBuilder code = OpBuilder::atBlockBegin(&codes[d].getBody().front());
+      Lowering lowering(config, bool(doubleBuffer),
+                        bool(hostFallback) && !devices, items, code,
+                        hostFunctions);
+      if (devices)
+        lowering.setDevice(d, &shared);
+      failedAny = failed(lowering.lowerFunction(func));
+      llvm::append_range(hostFuncs, lowering.hostFunctionOps());
+      if (failedAny)
+        break;
+      dramBytes = std::max(dramBytes, lowering.dramSize());
+    }
+    if (failedAny) {
       program.erase();
-      for (func::FuncOp host : lowering.hostFunctionOps())
+      for (func::FuncOp host : hostFuncs)
         host.erase();
       return signalPassFailure();
     }
+    if (devices && shared.count == 0)
+      LayerOp::create(items, program.getLoc(), "program", "none", 0);
     // The host functions clone the ops they run, so the entry can go.
-    program.setDramBytes(std::max<int64_t>(lowering.dramSize(), kDramAlign));
-    func.erase();
+    program.setDramBytes(llvm::alignTo(dramBytes, kDramAlign));
+    for (func::FuncOp func : funcs)
+      func.erase();
   }
 };
 

@@ -38,3 +38,15 @@ func.func @partition_attr() attributes {spade.partition = #spade.partition<[dp, 
                                         spade.parallelism = #spade.parallelism<mp>} {
   return
 }
+
+// The exchanges of a partitioned model's device function (side effects:
+// the send is kept although it has no result).
+// CHECK-LABEL: func.func @exchange
+// CHECK-NEXT: spade.send %{{.*}} to 1 : tensor<2x4xf32>
+// CHECK-NEXT: %[[R:.*]] = spade.recv from 1 : tensor<2x4xf32>
+// CHECK-NEXT: return %[[R]]
+func.func @exchange(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  spade.send %x to 1 : tensor<2x4xf32>
+  %r = spade.recv from 1 : tensor<2x4xf32>
+  return %r : tensor<2x4xf32>
+}

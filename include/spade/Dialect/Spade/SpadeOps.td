@@ -82,4 +82,37 @@ def Spade_BasisConvOp : Spade_Op<"basis_conv",
   }];
 }
 
+def Spade_SendOp : Spade_Op<"send", [MemoryEffects<[MemWrite]>]> {
+  let summary = "Send a tensor to another device of a partitioned program";
+  let description = [{
+    Part of one device's function of a model partitioned over an array of
+    devices (`spade-shard-model`): sends the whole of `value` to device
+    `peer`, which receives it with a `spade.recv` of the same type from this
+    device. Messages between two devices are matched in program order, as
+    the accelerator's SEND/RECV are; a send does not wait for the receiver.
+    The write effect keeps it in place (it has no result).
+
+    ```mlir
+    spade.send %partial to 1 : tensor<1x10xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$value, I64Attr:$peer);
+  let assemblyFormat = "$value `to` $peer attr-dict `:` type($value)";
+}
+
+def Spade_RecvOp : Spade_Op<"recv", [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "Receive a tensor from another device of a partitioned program";
+  let description = [{
+    The tensor device `peer` sends with the matching `spade.send` (the next
+    message from `peer` in program order; the types must agree).
+
+    ```mlir
+    %other = spade.recv from 1 : tensor<1x10xf32>
+    ```
+  }];
+  let arguments = (ins I64Attr:$peer);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "`from` $peer attr-dict `:` type($result)";
+}
+
 #endif // SPADE_DIALECT_SPADE_SPADEOPS_TD
