@@ -40,11 +40,14 @@ int64_t tensorBytes(RankedTensorType type) {
   return type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
 }
 
-/// Emits DMA copies of `bytes` (a multiple of 4: fp32 data) from DRAM `from`
-/// to DRAM `to` through SPAD, in tiles of `cols` elements per row.
-void copyInDram(OpBuilder &b, Location loc, ConfigAttr config, int64_t from,
-                int64_t to, int64_t bytes, int64_t layer) {
-  int64_t cols = config.getCols(), rowBytes = cols * 4;
+/// Emits DMA copies of `bytes` (a multiple of the operand size) from DRAM
+/// `from` to DRAM `to` through SPAD, in tiles of `cols` elements of the
+/// program's operand type `type` per row: the bytes are copied as they are,
+/// so int8 programs move their fp32 bindings too.
+void copyInDram(OpBuilder &b, Location loc, ConfigAttr config, ElemType type,
+                int64_t from, int64_t to, int64_t bytes, int64_t layer) {
+  int64_t esz = type == ElemType::int8 ? 1 : type == ElemType::bf16 ? 2 : 4;
+  int64_t cols = config.getCols(), rowBytes = cols * esz;
   int64_t maxRows = std::min<int64_t>(config.getSpadRows(), 65535);
   int64_t fullRows = bytes / rowBytes;
   for (int64_t r0 = 0; r0 < fullRows; r0 += maxRows) {
@@ -53,15 +56,14 @@ void copyInDram(OpBuilder &b, Location loc, ConfigAttr config, int64_t from,
     LoadOp::create(b, loc, MemSpace::spad, 0, from + offset, rows, cols,
                    rowBytes, 0, false, layer);
     StoreOp::create(b, loc, MemSpace::spad, 0, to + offset, rows, cols,
-                    rowBytes, ElemType::fp32, Activation::none, APFloat(1.0f),
-                    layer);
+                    rowBytes, type, Activation::none, APFloat(1.0f), layer);
   }
-  if (int64_t rest = (bytes % rowBytes) / 4) {
+  if (int64_t rest = (bytes % rowBytes) / esz) {
     int64_t offset = fullRows * rowBytes;
     LoadOp::create(b, loc, MemSpace::spad, 0, from + offset, 1, rest, rowBytes,
                    0, false, layer);
     StoreOp::create(b, loc, MemSpace::spad, 0, to + offset, 1, rest, rowBytes,
-                    ElemType::fp32, Activation::none, APFloat(1.0f), layer);
+                    type, Activation::none, APFloat(1.0f), layer);
   }
 }
 
@@ -170,8 +172,8 @@ void AccelDataParallelPass::runOnOperation() {
     b.setInsertionPointAfter(config0);
     for (const Moved &in : inputs) {
       if (d == 0) {
-        copyInDram(b, loc, config, in.wholeAddr, in.sliceAddr, in.sliceBytes,
-                   scatterLayer);
+        copyInDram(b, loc, config, config0.getElemType(), in.wholeAddr,
+                   in.sliceAddr, in.sliceBytes, scatterLayer);
         for (int64_t peer = 1; peer < n; ++peer)
           SendOp::create(b, loc, peer, MemSpace::dram,
                          in.wholeAddr + peer * in.sliceBytes, in.sliceBytes,
@@ -184,8 +186,8 @@ void AccelDataParallelPass::runOnOperation() {
     b.setInsertionPoint(halt);
     for (const Moved &out : outputs) {
       if (d == 0) {
-        copyInDram(b, loc, config, out.sliceAddr, out.wholeAddr, out.sliceBytes,
-                   gatherLayer);
+        copyInDram(b, loc, config, config0.getElemType(), out.sliceAddr,
+                   out.wholeAddr, out.sliceBytes, gatherLayer);
         for (int64_t peer = 1; peer < n; ++peer)
           RecvOp::create(b, loc, peer, MemSpace::dram,
                          out.wholeAddr + peer * out.sliceBytes, out.sliceBytes,

@@ -580,6 +580,12 @@ LogicalResult DeviceRewriter::rewriteLayer(Operation *op,
     outHalvings.push_back(halving);
   }
   auto sliceWeights = [&](int64_t dim, int64_t lo, int64_t hi) {
+    if (getElementTypeOrSelf(op->getOperand(1).getType()).isInteger(8))
+      return LogicalResult(op->emitError()
+                           << kPass << ": layer '" << layerNameOf(op)
+                           << "': int8 layers cannot be split (their "
+                              "requantisation needs whole accumulators); "
+                              "int8 models run data parallel only");
     FailureOr<Value> sliced =
         slicedConstant(b, loc, op->getOperand(1), dim, lo, hi);
     if (failed(sliced))
