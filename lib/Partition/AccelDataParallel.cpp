@@ -17,6 +17,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "PartitionUtils.h"
+
 #include "spade/Dialect/Accel/AccelOps.h"
 #include "spade/Partition/Passes.h"
 
@@ -76,11 +78,7 @@ struct AccelDataParallelPass
 
 void AccelDataParallelPass::runOnOperation() {
   ModuleOp module = getOperation();
-  int64_t n = numDevices;
-  if (n == 0)
-    if (auto hypar = module->getAttrOfType<DictionaryAttr>("spade.hypar"))
-      if (auto attr = hypar.getAs<IntegerAttr>("num_devices"))
-        n = attr.getInt();
+  int64_t n = spade::requestedDevices(module, numDevices);
   if (n < 2 || n > 65535) {
     module.emitError() << "accel-data-parallel: num-devices=" << n
                        << " is not between 2 and 65535 (and the module has no "

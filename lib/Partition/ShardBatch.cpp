@@ -23,6 +23,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "BatchSlicing.h"
+#include "PartitionUtils.h"
 
 #include "spade/Dialect/Spade/SpadeAttrs.h"
 #include "spade/Dialect/Spade/SpadeOps.h"
@@ -83,11 +84,7 @@ LogicalResult BatchSharder::run(func::FuncOp func) {
       return ret.emitError() << "spade-shard-batch: output " << i
                              << " does not depend on the batch";
   // The whole-batch inits that no op uses any more.
-  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))
-    if (isOpTriviallyDead(&op))
-      op.erase();
-  func.setFunctionType(FunctionType::get(
-      func.getContext(), body.getArgumentTypes(), ret.getOperandTypes()));
+  spade::eraseDeadOpsAndRetype(func);
   return success();
 }
 
@@ -97,11 +94,7 @@ struct ShardBatchPass : spade::impl::ShardBatchBase<ShardBatchPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *ctx = &getContext();
-    int64_t parts = numDevices;
-    if (parts == 0)
-      if (auto hypar = module->getAttrOfType<DictionaryAttr>("spade.hypar"))
-        if (auto n = hypar.getAs<IntegerAttr>("num_devices"))
-          parts = n.getInt();
+    int64_t parts = spade::requestedDevices(module, numDevices);
     if (parts < 2 || !llvm::isPowerOf2_64(parts)) {
       module.emitError() << "spade-shard-batch: num-devices=" << parts
                          << " is not a power of two of at least 2 (and the "

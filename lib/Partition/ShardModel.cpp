@@ -50,6 +50,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "BatchSlicing.h"
+#include "PartitionUtils.h"
 
 #include "spade/Dialect/Spade/SpadeAttrs.h"
 #include "spade/Dialect/Spade/SpadeOps.h"
@@ -726,11 +727,7 @@ LogicalResult DeviceRewriter::run(func::FuncOp func) {
   if (device != 0 &&
       failed(func.eraseResults(llvm::BitVector(func.getNumResults(), true))))
     return failure();
-  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))
-    if (isOpTriviallyDead(&op))
-      op.erase();
-  func.setFunctionType(FunctionType::get(
-      func.getContext(), body.getArgumentTypes(), ret.getOperandTypes()));
+  spade::eraseDeadOpsAndRetype(func);
   return success();
 }
 
@@ -742,11 +739,7 @@ struct ShardModelPass : spade::impl::ShardModelBase<ShardModelPass> {
 
 void ShardModelPass::runOnOperation() {
   ModuleOp module = getOperation();
-  int64_t n = numDevices;
-  if (n == 0)
-    if (auto hypar = module->getAttrOfType<DictionaryAttr>("spade.hypar"))
-      if (auto attr = hypar.getAs<IntegerAttr>("num_devices"))
-        n = attr.getInt();
+  int64_t n = spade::requestedDevices(module, numDevices);
   if (n < 2 || n > 65536 || !llvm::isPowerOf2_64(n)) {
     module.emitError() << kPass << ": num-devices=" << n
                        << " is not a power of two between 2 and 65536 (and "
