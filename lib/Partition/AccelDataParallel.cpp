@@ -58,14 +58,16 @@ void copyInDram(OpBuilder &b, Location loc, ConfigAttr config, ElemType type,
     LoadOp::create(b, loc, MemSpace::spad, 0, from + offset, rows, cols,
                    rowBytes, 0, false, layer);
     StoreOp::create(b, loc, MemSpace::spad, 0, to + offset, rows, cols,
-                    rowBytes, type, Activation::none, APFloat(1.0f), layer);
+                    rowBytes, type, Activation::none, APFloat(1.0f),
+                    IntegerAttr(), layer);
   }
   if (int64_t rest = (bytes % rowBytes) / esz) {
     int64_t offset = fullRows * rowBytes;
     LoadOp::create(b, loc, MemSpace::spad, 0, from + offset, 1, rest, rowBytes,
                    0, false, layer);
     StoreOp::create(b, loc, MemSpace::spad, 0, to + offset, 1, rest, rowBytes,
-                    type, Activation::none, APFloat(1.0f), layer);
+                    type, Activation::none, APFloat(1.0f), IntegerAttr(),
+                    layer);
   }
 }
 

@@ -79,8 +79,11 @@ std::string spade::sim::disassembleInstruction(const Instruction &in) {
       flag(FlagZeroFill, "zero");
     } else {
       os << " type=" << elemTypeName(in.storeType)
-         << " act=" << activationName(in.activation)
-         << " scale=" << printFloat(in.scale);
+         << " act=" << activationName(in.activation);
+      if (in.flags & FlagRowScales)
+        os << " row_scales=" << in.addrA;
+      else
+        os << " scale=" << printFloat(in.scale);
     }
     break;
   case Opcode::Preload:
@@ -225,6 +228,11 @@ private:
                        std::optional<EnumT> (*parse)(StringRef));
   llvm::Error takeSpaceAddr(StringRef key, MemSpace &space, uint32_t &addr);
   std::optional<std::string> take(StringRef key);
+  /// Whether the current line has operand `key` (without consuming it).
+  bool hasField(StringRef key) const {
+    return llvm::any_of(current.operands,
+                        [&](const auto &kv) { return kv.first == key; });
+  }
   llvm::Error finishLine();
 
   StringRef source;
@@ -605,7 +613,12 @@ llvm::Error Parser::instruction(const Line &line) {
     } else {
       chain(takeEnum<ElemType>("type", in.storeType, parseElemType));
       chain(takeEnum<Activation>("act", in.activation, parseActivation));
-      chain(takeFloat("scale", in.scale));
+      if (hasField("row_scales")) {
+        in.flags |= FlagRowScales;
+        chain(takeField("row_scales", in.addrA));
+      } else {
+        chain(takeFloat("scale", in.scale));
+      }
     }
     break;
   case Opcode::Preload:

@@ -182,6 +182,8 @@ uint8_t allowedFlags(Opcode op) {
     return FlagAccumulate;
   case Opcode::Load:
     return FlagZeroFill;
+  case Opcode::Store:
+    return FlagRowScales;
   default:
     return 0;
   }
@@ -214,6 +216,8 @@ static Slot encode(const Instruction &in) {
     s.u32(24, in.dramRowStride);
     if (in.opcode == Opcode::Load)
       s.u32(28, in.dramColStride);
+    else if (in.flags & FlagRowScales)
+      s.u32(28, in.addrA);
     else
       s.f32(28, in.scale);
     break;
@@ -349,6 +353,8 @@ spade::sim::decodeInstruction(llvm::ArrayRef<uint8_t> bytes) {
     in.dramRowStride = r.u32(24);
     if (in.opcode == Opcode::Load)
       in.dramColStride = r.u32(28);
+    else if (in.flags & FlagRowScales)
+      in.addrA = r.u32(28);
     else
       in.scale = r.f32(28);
     break;
@@ -546,6 +552,14 @@ llvm::Error spade::sim::checkInstruction(const Instruction &in,
                       in.storeType == ElemType::BF16,
                   "a store from an fp32 accumulator writes f32 or bf16");
       c.require(std::isfinite(in.scale), "scale must be finite");
+      if (in.flags & FlagRowScales) {
+        c.require(in.space == MemSpace::ACC && in.scale == 1.0f,
+                  "row scales apply to a store from acc and replace the "
+                  "scale (which must be 1)");
+        uint64_t rowBytes = uint64_t(cols) * elemSize(elemType);
+        c.onChip("row scales", MemSpace::SPAD, in.addrA,
+                 (uint64_t(in.rows) * 4 + rowBytes - 1) / rowBytes);
+      }
       esz = elemSize(in.storeType);
     }
     if (in.opcode == Opcode::Load && (in.flags & FlagZeroFill))

@@ -693,7 +693,10 @@ void Simulator::Impl::vector(Accel &a, const Instruction &in,
 void Simulator::Impl::storeFromAcc(Accel &a, const Instruction &in) {
   bool intAcc = a.elemType == ElemType::I8;
   unsigned esz = elemSize(in.storeType);
-  for (uint64_t i = 0; i < in.rows; ++i)
+  for (uint64_t i = 0; i < in.rows; ++i) {
+    float scale = in.scale;
+    if (in.flags & FlagRowScales)
+      std::memcpy(&scale, spadRow(a, in.addrA) + 4 * i, 4);
     for (uint64_t j = 0; j < in.cols; ++j) {
       uint32_t w = accRow(a, in.localAddr + i * lines(in.cols) +
                                  j / config.cols)[j % config.cols];
@@ -702,15 +705,14 @@ void Simulator::Impl::storeFromAcc(Accel &a, const Instruction &in) {
       if (intAcc) {
         int32_t x = static_cast<int32_t>(w);
         if (in.storeType == ElemType::I8) {
-          int8_t q = static_cast<int8_t>(
-              roundSaturate(scaleActivate(x, in.scale, true, in.activation,
-                                          a.clipLo, a.clipHi),
-                            -128, 127));
+          int8_t q = static_cast<int8_t>(roundSaturate(
+              scaleActivate(x, scale, true, in.activation, a.clipLo, a.clipHi),
+              -128, 127));
           std::memcpy(dst, &q, 1);
         } else {
           // int32 output: exact in double (no fp32 rounding of large sums).
-          double v = activate(std::nearbyint(double(x) * in.scale),
-                              in.activation, a.clipLo, a.clipHi);
+          double v = activate(std::nearbyint(double(x) * scale), in.activation,
+                              a.clipLo, a.clipHi);
           int32_t q =
               static_cast<int32_t>(roundSaturate(v, INT32_MIN, INT32_MAX));
           std::memcpy(dst, &q, 4);
@@ -718,8 +720,8 @@ void Simulator::Impl::storeFromAcc(Accel &a, const Instruction &in) {
       } else {
         float x;
         std::memcpy(&x, &w, 4);
-        float y = static_cast<float>(scaleActivate(
-            x, in.scale, false, in.activation, a.clipLo, a.clipHi));
+        float y = static_cast<float>(
+            scaleActivate(x, scale, false, in.activation, a.clipLo, a.clipHi));
         if (in.storeType == ElemType::F32) {
           std::memcpy(dst, &y, 4);
         } else {
@@ -728,6 +730,7 @@ void Simulator::Impl::storeFromAcc(Accel &a, const Instruction &in) {
         }
       }
     }
+  }
 }
 
 //===----------------------------------------------------------------------===//
@@ -810,6 +813,12 @@ llvm::Error Simulator::Impl::execute(Accel &a, const Instruction &in,
         localBytes * (fromAcc ? cost.accReadPjPerByte : cost.spadReadPjPerByte);
     e.reads.push_back({fromAcc ? Space::ACC : Space::SPAD, in.localAddr,
                        in.localAddr + uint64_t(in.rows) * lines(in.cols)});
+    if (in.flags & FlagRowScales) {
+      uint64_t scaleBytes = uint64_t(in.rows) * 4, pitch = spadPitch(a);
+      e.energy.spad += scaleBytes * cost.spadReadPjPerByte;
+      e.reads.push_back(
+          {Space::SPAD, in.addrA, in.addrA + (scaleBytes + pitch - 1) / pitch});
+    }
     e.writes.push_back({Space::DRAM, in.dramAddr,
                         in.dramAddr + uint64_t(in.rows - 1) * in.dramRowStride +
                             uint64_t(in.cols) * esz});

@@ -103,6 +103,11 @@ TEST(ISA, EncodeDecodeEveryOpcode) {
   s.rows = 2;
   s.cols = 9;
   all.push_back(s);
+  Instruction rs = s;
+  rs.flags = FlagRowScales;
+  rs.scale = 1.0f;
+  rs.addrA = 4321;
+  all.push_back(rs);
   Instruction v = make(Opcode::Vector);
   v.vectorOp = VectorOp::AvgPool;
   v.spaceA = MemSpace::ACC;
@@ -196,6 +201,23 @@ TEST(ISA, Limits) {
   l.dramAddr = 2;
   EXPECT_EQ(check(l), "load: dram address and strides must be multiples of "
                       "the element size 4");
+  // Row scales: 20 rows of fp32 are 80 bytes, 5 SPAD rows of 16 int8.
+  Instruction s = make(Opcode::Store);
+  s.space = MemSpace::ACC;
+  s.storeType = ElemType::I8;
+  s.rows = 20;
+  s.cols = 4;
+  s.dramRowStride = 4;
+  s.flags = FlagRowScales;
+  s.addrA = 16379;
+  EXPECT_EQ(check(s), "");
+  s.addrA = 16380;
+  EXPECT_EQ(check(s), "store: row scales spad rows [16380, 16385) exceed "
+                      "spad_rows 16384");
+  s.addrA = 0;
+  s.scale = 2.0f;
+  EXPECT_EQ(check(s), "store: row scales apply to a store from acc and "
+                      "replace the scale (which must be 1)");
   Instruction r = make(Opcode::Recv);
   r.bytes = 4;
   EXPECT_EQ(check(r), "recv: needs more than one accelerator");

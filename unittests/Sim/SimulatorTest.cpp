@@ -142,6 +142,37 @@ store space=acc dram=0x60 local=0 rows=2 cols=4 row_stride=4 type=i8 act=clip sc
   EXPECT_EQ(out(2), (std::vector<int8_t>{2, 3, 0, 3, 0, 0, 2, 0}));
 }
 
+TEST(Simulator, Int8RowScales) {
+  // The same accumulators stored with a scale per row read from SPAD:
+  // row 0 by 0.5, row 1 by 2 (then saturated).
+  int32_t acc[8] = {5, 7, -5, 600, -600, 1, 3, -1};
+  float scales[4] = {0.5f, 2.0f, 0.0f, 0.0f};
+  std::string text = R"(.config small
+.dram 256
+.layer name="l" op="requant" macs=0
+.input name="acc" type=i32 shape=[2,4] addr=0x0
+.input name="scales" type=f32 shape=[4] addr=0x20
+.output name="y" type=i8 shape=[2,4] addr=0x40
+config dataflow=os type=i8
+load space=acc dram=0x0 local=0 rows=2 cols=4 row_stride=16
+load space=spad dram=0x20 local=3 rows=1 cols=8 row_stride=8
+store space=acc dram=0x40 local=0 rows=2 cols=4 row_stride=4 type=i8 row_scales=3
+)";
+  llvm::Expected<Program> p = assemble(text, "q.s");
+  ASSERT_TRUE(bool(p)) << llvm::toString(p.takeError());
+  auto sim = Simulator::create(*p);
+  ASSERT_TRUE(bool(sim));
+  std::memcpy((*sim)->tensorData(p->inputs[0]).data(), acc, sizeof(acc));
+  std::memcpy((*sim)->tensorData(p->inputs[1]).data(), scales, sizeof(scales));
+  ASSERT_FALSE(bool((*sim)->run()));
+  llvm::MutableArrayRef<uint8_t> d = (*sim)->tensorData(p->outputs[0]);
+  EXPECT_EQ(std::vector<int8_t>(d.begin(), d.end()),
+            (std::vector<int8_t>{2, 4, -2, 127, -128, 2, 6, -2}));
+  // The disassembly round-trips the field.
+  EXPECT_NE(disassembleInstruction(p->code[0].code[3]).find("row_scales=3"),
+            std::string::npos);
+}
+
 TEST(Simulator, CorruptSparseStreamIsARuntimeError) {
   // The counts say 3 non-zeros but nnz is 2: reported, nothing written.
   Program p;

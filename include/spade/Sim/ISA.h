@@ -101,8 +101,13 @@ enum : uint8_t {
   FlagDepthwise = 1u << 1,
   /// LOAD: write zeros to the destination; no DRAM read (padding).
   FlagZeroFill = 1u << 2,
+  /// STORE from ACC: row i is scaled by its own fp32, the little-endian
+  /// bytes 4i..4i+3 of the SPAD rows from row `addrA` on (read as raw
+  /// bytes), instead of the `scale` immediate (per-channel requantisation
+  /// in one instruction).
+  FlagRowScales = 1u << 3,
 };
-inline constexpr uint8_t kValidFlags = 0x07;
+inline constexpr uint8_t kValidFlags = 0x0F;
 
 /// One decoded instruction. Fields not used by an opcode are zero and are
 /// not encoded; the comments say which opcode uses what.
@@ -131,7 +136,8 @@ struct Instruction {
   //   an on-chip matrix at row `localAddr`. Elements are the operand type in
   //   SPAD and 32-bit accumulators in ACC.
   // STORE (`space` in {SPAD, ACC} -> DRAM): the inverse; ACC values are
-  //   converted to `storeType` with `scale` and `activation` (SPAD values are
+  //   converted to `storeType` with `scale` (or, with FlagRowScales, a scale
+  //   per row read from SPAD row addrA on) and `activation` (SPAD values are
   //   copied as they are; storeType must then equal the operand type).
   // PRELOAD (SPAD): makes the rows x cols matrix at `localAddr` the array's
   //   stationary operand (WS: B as K x N; IS: A as M x K); a no-op under OS

@@ -205,28 +205,66 @@ private:
   }
   /// STORE writes each matrix row contiguously (the ISA has no column
   /// stride for it), as the operand type: from ACC with `scale` (int8
-  /// requantisation) and the activation.
+  /// requantisation), or a scale per row from SPAD row `rowScales`, and the
+  /// activation.
   void store(MemSpace space, int64_t local, int64_t dram, int64_t rows,
              int64_t cols, int64_t rowStride, Activation act,
-             float scale = 1.0f) {
+             float scale = 1.0f, std::optional<int64_t> rowScales = {}) {
+    IntegerAttr scalesAttr;
+    if (rowScales)
+      scalesAttr = code.getI64IntegerAttr(*rowScales);
     StoreOp::create(code, loc, space, local, dram, rows, cols, rowStride,
-                    operandType, act, APFloat(scale), currentLayer);
+                    operandType, act, APFloat(scale), scalesAttr, currentLayer);
+  }
+
+  /// What a convolution's or matmul's accumulators become: in fp32, the
+  /// per-channel affine chain folded into weights and bias; in int8, the
+  /// requantisation generic (an i32 bias and a STORE scale per channel).
+  struct Epilogue {
+    /// fp32: folded into the weights and bias; int8: only the bounds.
+    ChannelAffine affine;
+    SmallVector<int32_t> bias;
+    SmallVector<float> scales;
+    /// DRAM address of `scales` when they differ (addRowScales), else -1.
+    int64_t scalesAddr = -1;
+    /// The value the layer's output buffer holds.
+    Value last;
+  };
+  /// Adds the int8 STORE scales of `epi` as a DRAM constant when they
+  /// differ between channels (padded for whole-row LOADs).
+  void addRowScales(Epilogue &epi) {
+    if (epi.scales.empty() || llvm::all_equal(epi.scales))
+      return;
+    SmallVector<float> padded(epi.scales);
+    padded.resize(padded.size() + cols() * eb / 4 + 1, 0.0f);
+    epi.scalesAddr = addConstant(padded);
   }
   /// STOREs the accumulator matrix at `acc` whose row i is output channel
-  /// c0 + i (DRAM row stride `rowStride`): int8 programs requantise each
-  /// run of channels sharing a scale with one STORE, the scale being an
-  /// immediate; no scales (fp32) is one STORE.
+  /// c0 + i (DRAM row stride `rowStride`): fp32 and channels sharing one
+  /// int8 scale in one STORE with the scale as immediate; differing int8
+  /// scales are LOADed into SPAD and applied per row by one STORE.
   void storeChannelRows(int64_t acc, int64_t dram, int64_t rows, int64_t cols,
-                        int64_t rowStride, Activation act,
-                        ArrayRef<float> scales, int64_t c0) {
-    if (scales.empty())
+                        int64_t rowStride, Activation act, const Epilogue *epi,
+                        int64_t c0) {
+    if (!epi || epi->scales.empty())
       return store(MemSpace::acc, acc, dram, rows, cols, rowStride, act);
+    int64_t rowBytes = this->cols() * eb;
+    int64_t scaleRows = llvm::divideCeil(rows * 4, rowBytes);
+    if (epi->scalesAddr >= 0 && scaleRows <= spadRegion(2)) {
+      // The B region of the last GEMM step: the simulator orders the LOAD
+      // after the COMPUTEs that read it.
+      int64_t at = spadBase(1, 2);
+      load(MemSpace::spad, at, epi->scalesAddr + c0 * 4, scaleRows,
+           this->cols(), rowBytes);
+      return store(MemSpace::acc, acc, dram, rows, cols, rowStride, act, 1.0f,
+                   at);
+    }
     for (int64_t i = 0; i < rows;) {
       int64_t j = i + 1;
-      while (j < rows && scales[c0 + j] == scales[c0 + i])
+      while (j < rows && epi->scales[c0 + j] == epi->scales[c0 + i])
         ++j;
       store(MemSpace::acc, acc + onChipRows(i, cols), dram + i * rowStride,
-            j - i, cols, rowStride, act, scales[c0 + i]);
+            j - i, cols, rowStride, act, epi->scales[c0 + i]);
       i = j;
     }
   }
@@ -290,19 +328,8 @@ private:
                              int64_t inAddr, int64_t wAddr,
                              int64_t wGroupStride, int64_t biasAddr,
                              int64_t outAddr, Activation act,
-                             ArrayRef<float> scales);
+                             const Epilogue *epi);
 
-  /// What a convolution's or matmul's accumulators become: in fp32, the
-  /// per-channel affine chain folded into weights and bias; in int8, the
-  /// requantisation generic (an i32 bias and a STORE scale per channel).
-  struct Epilogue {
-    /// fp32: folded into the weights and bias; int8: only the bounds.
-    ChannelAffine affine;
-    SmallVector<int32_t> bias;
-    SmallVector<float> scales;
-    /// The value the layer's output buffer holds.
-    Value last;
-  };
   FailureOr<Epilogue> layerEpilogue(Operation *op, int64_t channels);
   /// The int8 weights of an int8 layer (a constant), or none.
   static std::optional<SmallVector<int8_t>> int8Constant(Value value);
@@ -541,7 +568,7 @@ LogicalResult Lowering::emitConvGemm(Operation *op, const ConvShape &shape,
                                      int64_t inAddr, int64_t wAddr,
                                      int64_t wGroupStride, int64_t biasAddr,
                                      int64_t outAddr, Activation act,
-                                     ArrayRef<float> scales) {
+                                     const Epilogue *epi) {
   // Plain copies: lambdas cannot capture structured bindings in C++17.
   int64_t batch = shape.batch, c = shape.c, hp = shape.hp, wp = shape.wp,
           f = shape.f, oh = shape.oh, ow = shape.ow, groups = shape.groups,
@@ -603,7 +630,7 @@ LogicalResult Lowering::emitConvGemm(Operation *op, const ConvShape &shape,
                         int64_t nt) {
         storeChannelRows(acc,
                          outAddr + ((n * f + g * fg + m0) * oh * ow + n0) * eb,
-                         mt, nt, oh * ow * eb, act, scales, g * fg + m0);
+                         mt, nt, oh * ow * eb, act, epi, g * fg + m0);
       };
       if (failed(emitGemm(op, gemm)))
         return failure();
@@ -700,12 +727,13 @@ LogicalResult Lowering::lowerConv(linalg::Conv2DNchwFchwOp conv) {
     wAddr = addConstant(w);
   }
   int64_t biasAddr = addExpandedBias(*epi, f);
+  addRowScales(*epi);
   Buffer out = newBuffer(cast<RankedTensorType>(epi->last.getType()));
 
   ConvShape shape{batch, c,  hp, wp, f,          oh,         ow,     groups,
                   cg,    fg, kh, kw, strides[0], strides[1], dil[0], dil[1]};
   if (failed(emitConvGemm(conv, shape, in->addr, wAddr, fg * ktot * eb,
-                          biasAddr, out.addr, act, epi->scales)))
+                          biasAddr, out.addr, act, &*epi)))
     return failure();
   buffers[conv.getResult(0)] = out;
   buffers[epi->last] = out;
@@ -878,6 +906,7 @@ LogicalResult Lowering::lowerMatmulInt8(linalg::MatmulOp matmul, Buffer lhs) {
       transposed[j * k + i] = (*weights)[i * n + j];
   int64_t aAddr = addConstant(ArrayRef<int8_t>(transposed));
   int64_t biasAddr = addConstant(ArrayRef<int32_t>(epi->bias));
+  addRowScales(*epi);
   Buffer out = newBuffer(cast<RankedTensorType>(epi->last.getType()));
   Gemm gemm;
   gemm.m = n;
@@ -895,8 +924,8 @@ LogicalResult Lowering::lowerMatmulInt8(linalg::MatmulOp matmul, Buffer lhs) {
     load(MemSpace::acc, acc, biasAddr + c0 * kAccBytes, ct, 1, kAccBytes);
   };
   gemm.storeC = [&](int64_t acc, int64_t c0, int64_t ct, int64_t row, int64_t) {
-    storeChannelRows(acc, out.addr + (row * n + c0) * eb, ct, 1, eb, act,
-                     epi->scales, c0);
+    storeChannelRows(acc, out.addr + (row * n + c0) * eb, ct, 1, eb, act, &*epi,
+                     c0);
   };
   if (failed(emitGemm(matmul, gemm)))
     return failure();
@@ -1044,7 +1073,7 @@ LogicalResult Lowering::lowerBasisConv(BasisConvOp conv) {
                   dil[0],
                   dil[1]};
   if (failed(emitConvGemm(conv, shape, src.addr, basisAddr, 0, -1,
-                          responses.addr, Activation::none, {})))
+                          responses.addr, Activation::none, nullptr)))
     return failure();
 
   // Stage 2: the coefficients as one sparse stream per output channel

@@ -107,6 +107,10 @@ sim::Instruction toInstruction(Operation *op) {
         inst.storeType = byValue<sim::ElemType>(store.getStoreType());
         inst.activation = byValue<sim::Activation>(store.getActivation());
         inst.scale = store.getScale().convertToFloat();
+        if (std::optional<uint64_t> scales = store.getRowScales()) {
+          inst.flags |= sim::FlagRowScales;
+          inst.addrA = *scales;
+        }
       })
       .Case([&](PreloadOp preload) {
         inst.opcode = sim::Opcode::Preload;

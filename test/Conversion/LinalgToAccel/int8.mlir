@@ -13,12 +13,16 @@
 // CHECK: accel.layer "linalg.conv_2d_nchw_fchw" kind "conv" macs 64
 // CHECK-NEXT: accel.constant at [[W:[0-9]+]] = dense<[64, -127, 64, 127]> : tensor<4xi8>
 // CHECK-NEXT: accel.constant at [[B:[0-9]+]] = dense<[806, 806, 806, 806, -3226, -3226, -3226, -3226]> : tensor<8xi32>
+// The STORE scales differ per channel: a constant read into SPAD.
+// CHECK-NEXT: accel.constant at [[SC:[0-9]+]] = dense<[0.0104986876, 0.00524934381, 0.000000e+00, 0.000000e+00]> : tensor<4xf32>
 // CHECK: accel.layer "linalg.generic" kind "add" macs 0
 // CHECK: accel.layer "linalg.pooling_nchw_max" kind "maxpool" macs 0
 // CHECK: accel.layer "linalg.generic" kind "avgpool" macs 0
 // The matmul's weights transposed (C^T = W^T x^T: channels are ACC rows).
 // CHECK: accel.layer "linalg.matmul" kind "matmul" macs 6
 // CHECK-NEXT: accel.constant at [[FCW:[0-9]+]] = dense<[127, 32, 64, -127, -32, 127]> : tensor<6xi8>
+// CHECK-NEXT: accel.constant at {{[0-9]+}} = dense<0> : tensor<3xi32>
+// CHECK-NEXT: accel.constant at [[FCS:[0-9]+]] = dense<[0.00590551179, 0.00590551179, 0.0118110236, 0.000000e+00, 0.000000e+00]> : tensor<5xf32>
 // CHECK: accel.output "output0" at {{[0-9]+}} : tensor<1x3xf32>
 // CHECK: accel.code
 // CHECK-NEXT: accel.config ws, int8
@@ -26,10 +30,11 @@
 // The bias is the accumulators' initial value (4-byte rows).
 // CHECK-NEXT: accel.load acc[{{[0-9]+}}], dram{{\[}}[[B]]] 2 x 4 stride 16
 // CHECK: accel.load spad[{{[0-9]+}}], dram{{\[}}[[W]]] 2 x 2 stride 2
-// One STORE per output channel: the scale is an immediate.
+// One STORE per tile, its rows (channels) scaled by the scales LOADed
+// into SPAD (8 bytes: 2 rows of 4 int8).
 // CHECK: accel.compute
-// CHECK: accel.store acc[{{[0-9]+}}], dram{{\[}}[[CONV:[0-9]+]]] 1 x 4 stride 16 as int8 act relu {scale = 0.0104986876 : f32}
-// CHECK-NEXT: accel.store acc[{{[0-9]+}}], dram[{{[0-9]+}}] 1 x 4 stride 16 as int8 act relu {scale = 0.00524934381 : f32}
+// CHECK: accel.load spad{{\[}}[[AT:[0-9]+]]], dram{{\[}}[[SC]]] 2 x 4 stride 4
+// CHECK-NEXT: accel.store acc[{{[0-9]+}}], dram{{\[}}[[CONV:[0-9]+]]] 2 x 4 stride 16 as int8 act relu {row_scales = [[AT]] : i64}
 // The add: both operands to ACC with 8 fractional bits, add, STORE by 1/256.
 // CHECK: accel.load spad{{\[}}[[SA:[0-9]+]]], dram{{\[}}[[CONV]]] 8 x 4 stride 4
 // CHECK-NEXT: accel.load spad{{\[}}[[SB:[0-9]+]]], dram{{\[}}[[XQ]]] 8 x 4 stride 4
@@ -42,14 +47,14 @@
 // The average: AvgPool on int8 (sum / 4, rounded, saturated).
 // CHECK: accel.vector avgpool {{.*}} pool_kh = 2 : i64, pool_kw = 2 : i64
 // CHECK: accel.store spad[{{[0-9]+}}], dram[{{[0-9]+}}] 1 x 1 stride 1 as int8 {layer = 4 : i64}
-// The matmul: one batch row as a K x 1 column; channels 0 and 1 share a
-// scale (one STORE), channel 2 has its own.
+// The matmul: one batch row as a K x 1 column, the channels as rows of
+// one STORE with row scales.
 // CHECK: accel.load acc[{{[0-9]+}}], dram[{{[0-9]+}}] 3 x 1 stride 4 {layer = 5 : i64}
 // CHECK-NEXT: accel.load spad[{{[0-9]+}}], dram{{\[}}[[FCW]]] 3 x 2 stride 2 {layer = 5 : i64}
 // CHECK-NEXT: accel.load spad[{{[0-9]+}}], dram[{{[0-9]+}}] 2 x 1 stride 1 {layer = 5 : i64}
 // CHECK: accel.compute {{.*}} m 3 n 1 k 2
-// CHECK-NEXT: accel.store acc[{{[0-9]+}}], dram{{\[}}[[FC:[0-9]+]]] 2 x 1 stride 1 as int8 {layer = 5 : i64, scale = 0.00590551179 : f32}
-// CHECK-NEXT: accel.store acc[{{[0-9]+}}], dram[{{[0-9]+}}] 1 x 1 stride 1 as int8 {layer = 5 : i64, scale = 0.0118110236 : f32}
+// CHECK-NEXT: accel.load spad{{\[}}[[AT2:[0-9]+]]], dram{{\[}}[[FCS]]] 3 x 4 stride 4 {layer = 5 : i64}
+// CHECK-NEXT: accel.store acc[{{[0-9]+}}], dram{{\[}}[[FC:[0-9]+]]] 3 x 1 stride 1 as int8 {layer = 5 : i64, row_scales = [[AT2]] : i64}
 // CHECK-NEXT: accel.host_call @spade_host_1 args {{\[}}[[FC]]] bytes [3]
 // CHECK: func.func @spade_host_0(%{{.*}}: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xi8>
 // CHECK: func.func @spade_host_1(%{{.*}}: tensor<1x3xi8>) -> tensor<1x3xf32>

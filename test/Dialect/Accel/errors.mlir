@@ -282,6 +282,32 @@ accel.program #accel.config<rows = 4, cols = 4, spad_rows = 64, acc_rows = 16, s
 
 // -----
 
+// Row scales: 8 rows of fp32 scales are 32 bytes, 8 SPAD rows of 4 int8.
+accel.program #accel.config<rows = 4, cols = 4, spad_rows = 64, acc_rows = 16, sparse_lanes = 16, bf16 = 0, num_accels = 1> dram 1024 {
+  accel.layer "l" kind "k" macs 0
+  accel.code 0 {
+    accel.config ws, int8
+    accel.store acc[0], dram[0] 8 x 4 stride 4 as int8 {row_scales = 56 : i64}
+    // expected-error @+1 {{row_scales spad rows [57, 65) exceed spad_rows 64}}
+    accel.store acc[0], dram[0] 8 x 4 stride 4 as int8 {row_scales = 57 : i64}
+    accel.halt
+  }
+}
+
+// -----
+
+accel.program #accel.config<rows = 4, cols = 4, spad_rows = 64, acc_rows = 16, sparse_lanes = 16, bf16 = 0, num_accels = 1> dram 1024 {
+  accel.layer "l" kind "k" macs 0
+  accel.code 0 {
+    accel.config ws, int8
+    // expected-error @+1 {{row_scales apply to a store from acc and replace the scale}}
+    accel.store acc[0], dram[0] 8 x 4 stride 4 as int8 {row_scales = 0 : i64, scale = 2.0 : f32}
+    accel.halt
+  }
+}
+
+// -----
+
 accel.program #accel.config<rows = 4, cols = 4, spad_rows = 64, acc_rows = 16, sparse_lanes = 16, bf16 = 0, num_accels = 1> dram 1024 {
   accel.layer "l" kind "k" macs 0
   accel.code 0 {

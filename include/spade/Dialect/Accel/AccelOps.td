@@ -221,6 +221,9 @@ def Accel_StoreOp : Accel_InstOp<"store"> {
     through `activation` and converted to `store_type` (the accumulator type
     or the operand type; int8 rounds to nearest even and saturates). SPAD
     values are copied as they are (`store_type` must be the operand type).
+    With `row_scales`, a store from ACC scales row i by the fp32 in bytes
+    4i..4i+3 of the SPAD rows from `row_scales` on (raw bytes) instead of
+    `scale`: per-channel requantisation in one instruction.
   }];
   let arguments = (ins Accel_MemSpace:$space, I64Attr:$local_addr,
                        I64Attr:$dram_addr, I64Attr:$rows, I64Attr:$cols,
@@ -229,6 +232,7 @@ def Accel_StoreOp : Accel_InstOp<"store"> {
                        DefaultValuedAttr<Accel_Activation,
                                          "::spade::accel::Activation::none">:$activation,
                        DefaultValuedAttr<F32Attr, "1.0f">:$scale,
+                       OptionalAttr<I64Attr>:$row_scales,
                        DefaultValuedAttr<I64Attr, "0">:$layer);
   let assemblyFormat = [{
     $space `[` $local_addr `]` `,` `dram` `[` $dram_addr `]` $rows `x` $cols

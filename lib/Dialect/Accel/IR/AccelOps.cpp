@@ -409,6 +409,16 @@ LogicalResult StreamChecker::check(Operation *op) {
                  << "store_type " << stringifyElemType(to) << " is neither "
                  << "the operand type " << stringifyElemType(*elemType)
                  << " nor the accumulator type " << stringifyElemType(accType);
+        if (std::optional<uint64_t> scales = store.getRowScales()) {
+          if (space != MemSpace::acc || store.getScale().convertToFloat() != 1)
+            return store.emitOpError("row_scales apply to a store from acc "
+                                     "and replace the scale");
+          int64_t rowBytes = config.getCols() * localElemBytes(MemSpace::spad);
+          if (failed(localRange(
+                  store, "row_scales", MemSpace::spad, int64_t(*scales),
+                  llvm::divideCeil(store.getRows() * 4, rowBytes))))
+            return failure();
+        }
         return checkLoadStore(store, space, store.getLocalAddr(),
                               store.getDramAddr(), store.getRows(),
                               store.getCols(), store.getRowStride(),
