@@ -18,6 +18,13 @@ namespace spade {
 /// there is none).
 int64_t requestedDevices(mlir::ModuleOp module, int64_t option);
 
+/// The function `entry` of `module` and the batch its inputs share (each a
+/// static-shaped tensor with a leading batch dimension); the errors name
+/// `pass`.
+mlir::FailureOr<std::pair<mlir::func::FuncOp, int64_t>>
+entryWithBatch(mlir::ModuleOp module, llvm::StringRef entry,
+               llvm::StringRef pass);
+
 /// Erases the ops of `func` that nothing uses any more and sets its type
 /// from its arguments and its return.
 void eraseDeadOpsAndRetype(mlir::func::FuncOp func);

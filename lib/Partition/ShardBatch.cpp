@@ -101,28 +101,11 @@ struct ShardBatchPass : spade::impl::ShardBatchBase<ShardBatchPass> {
                             "module has no spade.hypar num_devices)";
       return signalPassFailure();
     }
-    auto func = module.lookupSymbol<func::FuncOp>(entry);
-    if (!func || func.isExternal()) {
-      module.emitError() << "spade-shard-batch: no function '" << entry << "'";
+    auto entryBatch = spade::entryWithBatch(module, entry, "spade-shard-batch");
+    if (failed(entryBatch))
       return signalPassFailure();
-    }
-    int64_t batch = 0;
-    for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
-      auto type = dyn_cast<RankedTensorType>(arg.getType());
-      if (!type || !type.hasStaticShape() || type.getRank() == 0) {
-        func.emitError() << "spade-shard-batch: input " << i
-                         << " is not a static-shaped tensor with a batch "
-                            "dimension";
-        return signalPassFailure();
-      }
-      if (i == 0)
-        batch = type.getDimSize(0);
-      else if (type.getDimSize(0) != batch) {
-        func.emitError() << "spade-shard-batch: input " << i << " has batch "
-                         << type.getDimSize(0) << ", input 0 has " << batch;
-        return signalPassFailure();
-      }
-    }
+    func::FuncOp func = entryBatch->first;
+    int64_t batch = entryBatch->second;
     if (func.getNumArguments() == 0 || batch % parts != 0) {
       func.emitError() << "spade-shard-batch: batch " << batch
                        << " cannot be split into " << parts
