@@ -48,7 +48,7 @@ int64_t tensorBytes(RankedTensorType type) {
 /// so int8 programs move their fp32 bindings too.
 void copyInDram(OpBuilder &b, Location loc, ConfigAttr config, ElemType type,
                 int64_t from, int64_t to, int64_t bytes, int64_t layer) {
-  int64_t esz = type == ElemType::int8 ? 1 : type == ElemType::bf16 ? 2 : 4;
+  int64_t esz = elemTypeBytes(type);
   int64_t cols = config.getCols(), rowBytes = cols * esz;
   int64_t maxRows = std::min<int64_t>(config.getSpadRows(), 65535);
   int64_t fullRows = bytes / rowBytes;

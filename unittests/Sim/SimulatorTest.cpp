@@ -112,39 +112,8 @@ compute a=80 b=0 c=64 m=64 n=16 k=16
 
 TEST(Simulator, Int8Requantisation) {
   // ACC values loaded as int32, stored as int8 with scale 0.5: round half
-  // to even, saturate; then ReLU; then clip to CONFIG's [0, 3].
-  int32_t acc[8] = {5, 7, -5, 600, -600, 1, 3, -1};
-  std::string text = R"(.config small
-.dram 256
-.layer name="l" op="requant" macs=0
-.input name="acc" type=i32 shape=[2,4] addr=0x0
-.output name="none" type=i8 shape=[2,4] addr=0x40
-.output name="relu" type=i8 shape=[2,4] addr=0x50
-.output name="clip" type=i8 shape=[2,4] addr=0x60
-config dataflow=os type=i8 clip_lo=0 clip_hi=3
-load space=acc dram=0x0 local=0 rows=2 cols=4 row_stride=16
-store space=acc dram=0x40 local=0 rows=2 cols=4 row_stride=4 type=i8 scale=0.5
-store space=acc dram=0x50 local=0 rows=2 cols=4 row_stride=4 type=i8 act=relu scale=0.5
-store space=acc dram=0x60 local=0 rows=2 cols=4 row_stride=4 type=i8 act=clip scale=0.5
-)";
-  llvm::Expected<Program> p = assemble(text, "q.s");
-  ASSERT_TRUE(bool(p)) << llvm::toString(p.takeError());
-  auto sim = Simulator::create(*p);
-  ASSERT_TRUE(bool(sim));
-  std::memcpy((*sim)->tensorData(p->inputs[0]).data(), acc, sizeof(acc));
-  ASSERT_FALSE(bool((*sim)->run()));
-  auto out = [&](unsigned i) {
-    llvm::MutableArrayRef<uint8_t> d = (*sim)->tensorData(p->outputs[i]);
-    return std::vector<int8_t>(d.begin(), d.end());
-  };
-  EXPECT_EQ(out(0), (std::vector<int8_t>{2, 4, -2, 127, -128, 0, 2, 0}));
-  EXPECT_EQ(out(1), (std::vector<int8_t>{2, 4, 0, 127, 0, 0, 2, 0}));
-  EXPECT_EQ(out(2), (std::vector<int8_t>{2, 3, 0, 3, 0, 0, 2, 0}));
-}
-
-TEST(Simulator, Int8RowScales) {
-  // The same accumulators stored with a scale per row read from SPAD:
-  // row 0 by 0.5, row 1 by 2 (then saturated).
+  // to even, saturate; then ReLU; then clip to CONFIG's [0, 3]; then with a
+  // scale per row read from SPAD (row_scales): row 0 by 0.5, row 1 by 2.
   int32_t acc[8] = {5, 7, -5, 600, -600, 1, 3, -1};
   float scales[4] = {0.5f, 2.0f, 0.0f, 0.0f};
   std::string text = R"(.config small
@@ -152,11 +121,17 @@ TEST(Simulator, Int8RowScales) {
 .layer name="l" op="requant" macs=0
 .input name="acc" type=i32 shape=[2,4] addr=0x0
 .input name="scales" type=f32 shape=[4] addr=0x20
-.output name="y" type=i8 shape=[2,4] addr=0x40
-config dataflow=os type=i8
+.output name="none" type=i8 shape=[2,4] addr=0x40
+.output name="relu" type=i8 shape=[2,4] addr=0x50
+.output name="clip" type=i8 shape=[2,4] addr=0x60
+.output name="rows" type=i8 shape=[2,4] addr=0x70
+config dataflow=os type=i8 clip_lo=0 clip_hi=3
 load space=acc dram=0x0 local=0 rows=2 cols=4 row_stride=16
 load space=spad dram=0x20 local=3 rows=1 cols=8 row_stride=8
-store space=acc dram=0x40 local=0 rows=2 cols=4 row_stride=4 type=i8 row_scales=3
+store space=acc dram=0x40 local=0 rows=2 cols=4 row_stride=4 type=i8 scale=0.5
+store space=acc dram=0x50 local=0 rows=2 cols=4 row_stride=4 type=i8 act=relu scale=0.5
+store space=acc dram=0x60 local=0 rows=2 cols=4 row_stride=4 type=i8 act=clip scale=0.5
+store space=acc dram=0x70 local=0 rows=2 cols=4 row_stride=4 type=i8 row_scales=3
 )";
   llvm::Expected<Program> p = assemble(text, "q.s");
   ASSERT_TRUE(bool(p)) << llvm::toString(p.takeError());
@@ -165,11 +140,16 @@ store space=acc dram=0x40 local=0 rows=2 cols=4 row_stride=4 type=i8 row_scales=
   std::memcpy((*sim)->tensorData(p->inputs[0]).data(), acc, sizeof(acc));
   std::memcpy((*sim)->tensorData(p->inputs[1]).data(), scales, sizeof(scales));
   ASSERT_FALSE(bool((*sim)->run()));
-  llvm::MutableArrayRef<uint8_t> d = (*sim)->tensorData(p->outputs[0]);
-  EXPECT_EQ(std::vector<int8_t>(d.begin(), d.end()),
-            (std::vector<int8_t>{2, 4, -2, 127, -128, 2, 6, -2}));
+  auto out = [&](unsigned i) {
+    llvm::MutableArrayRef<uint8_t> d = (*sim)->tensorData(p->outputs[i]);
+    return std::vector<int8_t>(d.begin(), d.end());
+  };
+  EXPECT_EQ(out(0), (std::vector<int8_t>{2, 4, -2, 127, -128, 0, 2, 0}));
+  EXPECT_EQ(out(1), (std::vector<int8_t>{2, 4, 0, 127, 0, 0, 2, 0}));
+  EXPECT_EQ(out(2), (std::vector<int8_t>{2, 3, 0, 3, 0, 0, 2, 0}));
+  EXPECT_EQ(out(3), (std::vector<int8_t>{2, 4, -2, 127, -128, 2, 6, -2}));
   // The disassembly round-trips the field.
-  EXPECT_NE(disassembleInstruction(p->code[0].code[3]).find("row_scales=3"),
+  EXPECT_NE(disassembleInstruction(p->code[0].code[6]).find("row_scales=3"),
             std::string::npos);
 }
 

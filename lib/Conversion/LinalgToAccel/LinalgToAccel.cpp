@@ -239,26 +239,32 @@ private:
     padded.resize(padded.size() + cols() * eb / 4 + 1, 0.0f);
     epi.scalesAddr = addConstant(padded);
   }
+  /// LOADs the differing int8 STORE scales of channels [c0, c0 + rows)
+  /// into SPAD for `row_scales` STOREs and returns the SPAD row, or -1 when
+  /// there are none or they do not fit. They go to the B region of the last
+  /// GEMM step: the simulator orders the LOAD after the COMPUTEs reading it.
+  int64_t loadRowScales(const Epilogue *epi, int64_t c0, int64_t rows) {
+    int64_t rowBytes = cols() * eb;
+    int64_t scaleRows = llvm::divideCeil(rows * 4, rowBytes);
+    if (!epi || epi->scalesAddr < 0 || scaleRows > spadRegion(2))
+      return -1;
+    int64_t at = spadBase(1, 2);
+    load(MemSpace::spad, at, epi->scalesAddr + c0 * 4, scaleRows, cols(),
+         rowBytes);
+    return at;
+  }
   /// STOREs the accumulator matrix at `acc` whose row i is output channel
   /// c0 + i (DRAM row stride `rowStride`): fp32 and channels sharing one
   /// int8 scale in one STORE with the scale as immediate; differing int8
-  /// scales are LOADed into SPAD and applied per row by one STORE.
+  /// scales loaded at SPAD row `scalesAt` (loadRowScales) in one STORE.
   void storeChannelRows(int64_t acc, int64_t dram, int64_t rows, int64_t cols,
                         int64_t rowStride, Activation act, const Epilogue *epi,
-                        int64_t c0) {
+                        int64_t c0, int64_t scalesAt) {
     if (!epi || epi->scales.empty())
       return store(MemSpace::acc, acc, dram, rows, cols, rowStride, act);
-    int64_t rowBytes = this->cols() * eb;
-    int64_t scaleRows = llvm::divideCeil(rows * 4, rowBytes);
-    if (epi->scalesAddr >= 0 && scaleRows <= spadRegion(2)) {
-      // The B region of the last GEMM step: the simulator orders the LOAD
-      // after the COMPUTEs that read it.
-      int64_t at = spadBase(1, 2);
-      load(MemSpace::spad, at, epi->scalesAddr + c0 * 4, scaleRows,
-           this->cols(), rowBytes);
+    if (scalesAt >= 0)
       return store(MemSpace::acc, acc, dram, rows, cols, rowStride, act, 1.0f,
-                   at);
-    }
+                   scalesAt);
     for (int64_t i = 0; i < rows;) {
       int64_t j = i + 1;
       while (j < rows && epi->scales[c0 + j] == epi->scales[c0 + i])
@@ -314,6 +320,8 @@ private:
     std::function<void(int64_t acc, int64_t m0, int64_t mt, int64_t n0,
                        int64_t nt)>
         storeC;
+    /// Called once before the storeC calls of rows [m0, m0 + mt); optional.
+    std::function<void(int64_t m0, int64_t mt)> beforeStores;
   };
   LogicalResult emitGemm(Operation *op, const Gemm &gemm);
 
@@ -546,6 +554,8 @@ LogicalResult Lowering::emitGemm(Operation *op, const Gemm &g) {
         }
         accumulate = true;
       }
+      if (g.beforeStores)
+        g.beforeStores(m0, mt);
       for (int64_t i = 0; i < gn; ++i)
         g.storeC(acc + i * mt, m0, mt, tile(i).first, tile(i).second);
     }
@@ -626,11 +636,15 @@ LogicalResult Lowering::emitConvGemm(Operation *op, const ConvShape &shape,
                biasAddr + (g * fg + m0) * cols() * kAccBytes, mt, nt,
                cols() * kAccBytes);
         };
+      int64_t scalesAt = -1;
+      gemm.beforeStores = [&](int64_t m0, int64_t mt) {
+        scalesAt = loadRowScales(epi, g * fg + m0, mt);
+      };
       gemm.storeC = [&](int64_t acc, int64_t m0, int64_t mt, int64_t n0,
                         int64_t nt) {
         storeChannelRows(acc,
                          outAddr + ((n * f + g * fg + m0) * oh * ow + n0) * eb,
-                         mt, nt, oh * ow * eb, act, epi, g * fg + m0);
+                         mt, nt, oh * ow * eb, act, epi, g * fg + m0, scalesAt);
       };
       if (failed(emitGemm(op, gemm)))
         return failure();
@@ -923,9 +937,13 @@ LogicalResult Lowering::lowerMatmulInt8(linalg::MatmulOp matmul, Buffer lhs) {
   gemm.initC = [&](int64_t acc, int64_t c0, int64_t ct, int64_t, int64_t) {
     load(MemSpace::acc, acc, biasAddr + c0 * kAccBytes, ct, 1, kAccBytes);
   };
+  int64_t scalesAt = -1;
+  gemm.beforeStores = [&](int64_t c0, int64_t ct) {
+    scalesAt = loadRowScales(&*epi, c0, ct);
+  };
   gemm.storeC = [&](int64_t acc, int64_t c0, int64_t ct, int64_t row, int64_t) {
     storeChannelRows(acc, out.addr + (row * n + c0) * eb, ct, 1, eb, act, &*epi,
-                     c0);
+                     c0, scalesAt);
   };
   if (failed(emitGemm(matmul, gemm)))
     return failure();
@@ -2187,7 +2205,7 @@ LogicalResult Lowering::lowerFunction(func::FuncOp func) {
             .isInteger(8))
       operandType = ElemType::int8;
   });
-  eb = isInt8() ? 1 : 4;
+  eb = elemTypeBytes(operandType);
   ConfigOp::create(code, loc, config.getDataflow(), operandType, APFloat(0.0f),
                    APFloat(0.0f), 0);
 

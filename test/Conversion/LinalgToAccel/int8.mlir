@@ -31,10 +31,13 @@
 // CHECK-NEXT: accel.load acc[{{[0-9]+}}], dram{{\[}}[[B]]] 2 x 4 stride 16
 // CHECK: accel.load spad[{{[0-9]+}}], dram{{\[}}[[W]]] 2 x 2 stride 2
 // One STORE per tile, its rows (channels) scaled by the scales LOADed
-// into SPAD (8 bytes: 2 rows of 4 int8).
+// into SPAD once for the group of tiles (8 bytes: 2 rows of 4 int8).
 // CHECK: accel.compute
 // CHECK: accel.load spad{{\[}}[[AT:[0-9]+]]], dram{{\[}}[[SC]]] 2 x 4 stride 4
 // CHECK-NEXT: accel.store acc[{{[0-9]+}}], dram{{\[}}[[CONV:[0-9]+]]] 2 x 4 stride 16 as int8 act relu {row_scales = [[AT]] : i64}
+// CHECK-NEXT: accel.store acc[{{[0-9]+}}], dram[{{[0-9]+}}] 2 x 4 stride 16 as int8 act relu {row_scales = [[AT]] : i64}
+// CHECK-NEXT: accel.store acc[{{[0-9]+}}], dram[{{[0-9]+}}] 2 x 4 stride 16 as int8 act relu {row_scales = [[AT]] : i64}
+// CHECK-NEXT: accel.store acc[{{[0-9]+}}], dram[{{[0-9]+}}] 2 x 4 stride 16 as int8 act relu {row_scales = [[AT]] : i64}
 // The add: both operands to ACC with 8 fractional bits, add, STORE by 1/256.
 // CHECK: accel.load spad{{\[}}[[SA:[0-9]+]]], dram{{\[}}[[CONV]]] 8 x 4 stride 4
 // CHECK-NEXT: accel.load spad{{\[}}[[SB:[0-9]+]]], dram{{\[}}[[XQ]]] 8 x 4 stride 4

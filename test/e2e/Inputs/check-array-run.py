@@ -15,6 +15,8 @@ import sys
 
 import numpy as np
 
+from array_run import linked_layers
+
 one, part, report, stats, trace, n, io_bytes, disassembly = sys.argv[1:]
 n, io_bytes = int(n), int(io_bytes)
 a, b = np.load(one), np.load(part)
@@ -35,15 +37,7 @@ measured = sum(link["bytes"] for link in s["links"])
 distribution = (n - 1) * io_bytes // n
 print(f"predicted bytes {r['total_bytes']}, measured link bytes {measured}"
       f" = scatter/gather {distribution} + {measured - distribution}")
-layer_names, linked = [], set()
-for line in open(disassembly):
-    words = line.split()
-    if words and words[0] == ".layer":
-        layer_names.append(line.split('name="')[1].split('"')[0])
-    elif words and words[0] in ("send", "recv"):
-        layer = next(w for w in words if w.startswith("layer="))
-        linked.add(layer_names[int(layer.split("=")[1])])
-linked = sorted(linked)
+linked = linked_layers(disassembly)
 print("layers on the links:", ", ".join(linked))
 
 events = json.load(open(trace))["traceEvents"]

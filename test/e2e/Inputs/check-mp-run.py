@@ -25,6 +25,8 @@ import sys
 
 import numpy as np
 
+from array_run import linked_layers
+
 one, part, report, stats, disassembly, in_elems, out_elems = sys.argv[1:]
 in_elems, out_elems = int(in_elems), int(out_elems)
 a, b = np.load(one), np.load(part)
@@ -101,12 +103,4 @@ print(f"model forward bytes {r['forward_bytes']} x 2 - not executed "
 print(f"measured link bytes {measured}:",
       "equal" if measured == expected else "DIFFERENT")
 
-layer_names, linked = [], set()
-for line in open(disassembly):
-    words = line.split()
-    if words and words[0] == ".layer":
-        layer_names.append(line.split('name="')[1].split('"')[0])
-    elif words and words[0] in ("send", "recv"):
-        layer = next(w for w in words if w.startswith("layer="))
-        linked.add(layer_names[int(layer.split("=")[1])])
-print("layers on the links:", ", ".join(sorted(linked)))
+print("layers on the links:", ", ".join(linked_layers(disassembly)))
