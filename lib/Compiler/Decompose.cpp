@@ -38,32 +38,14 @@ void append(std::string &options, llvm::StringRef item) {
   options += (options.empty() ? "" : " ") + item.str();
 }
 
-/// What the report says about a layer before the passes touched it.
-struct DenseLayer {
+/// What a layer costs: multiply-accumulates and weight bytes.
+struct LayerCost {
   std::string name;
   int64_t macs = 0, paramBytes = 0;
 };
 
 int64_t numElements(Type type) {
   return cast<RankedTensorType>(type).getNumElements();
-}
-
-std::map<int64_t, DenseLayer> describeDenseLayers(ModuleOp module) {
-  std::map<int64_t, DenseLayer> layers;
-  for (ConvLayer layer : collectConvLayers(module)) {
-    auto linalgOp = dyn_cast<linalg::LinalgOp>(layer.op);
-    if (!linalgOp)
-      continue;
-    DenseLayer &d = layers[layer.index];
-    d.name = convLayerName(layer.op, layer.index);
-    d.macs = 1;
-    for (int64_t range : linalgOp.getStaticLoopRanges())
-      d.macs *= range;
-    Value weights = linalgOp.getDpsInputOperand(1)->get();
-    d.paramBytes = numElements(weights.getType()) *
-                   getElementTypeOrSelf(weights).getIntOrFloatBitWidth() / 8;
-  }
-  return layers;
 }
 
 /// Nonzero coefficients of a basis_conv whose coefficients are constant.
@@ -82,60 +64,102 @@ std::optional<int64_t> nonZeroCoefficients(BasisConvOp op) {
   return std::nullopt;
 }
 
-llvm::json::Object reportLayer(Operation *op, const DenseLayer &dense,
-                               bool calibrated) {
-  llvm::json::Object o{{"name", dense.name},
-                       {"macs_before", dense.macs},
-                       {"param_bytes_before", dense.paramBytes}};
-  auto basisConv = dyn_cast<BasisConvOp>(op);
-  if (!basisConv) {
-    o["decomposed"] = false;
-    if (auto reason = op->getAttrOfType<StringAttr>(kSkippedAttr))
-      o["skipped"] = reason.str();
-    o["macs_after"] = dense.macs;
-    o["param_bytes_after"] = dense.paramBytes;
-    return o;
-  }
-  auto inTy = cast<RankedTensorType>(basisConv.getInput().getType());
-  auto outTy = cast<RankedTensorType>(basisConv.getType());
-  auto basisTy = cast<RankedTensorType>(basisConv.getBasis().getType());
-  auto coeffTy = cast<RankedTensorType>(basisConv.getCoefficients().getType());
-  int64_t k = basisTy.getDimSize(0), taps = basisTy.getNumElements() / k;
+/// A basis convolution's cost as its CPU kernel runs it, and what the
+/// report says about its coefficients.
+struct BasisCost {
+  int64_t macs = 0, paramBytes = 0, numBasis = 0, bits = 0;
+  double sparsity = 0;
+  bool csr = false;
+};
+
+BasisCost basisConvCost(BasisConvOp op) {
+  auto inTy = cast<RankedTensorType>(op.getInput().getType());
+  auto outTy = cast<RankedTensorType>(op.getType());
+  auto basisTy = cast<RankedTensorType>(op.getBasis().getType());
+  auto coeffTy = cast<RankedTensorType>(op.getCoefficients().getType());
+  BasisCost cost;
+  cost.numBasis = basisTy.getDimSize(0);
+  int64_t taps = basisTy.getNumElements() / cost.numBasis;
   int64_t coeffs = coeffTy.getNumElements();
-  int64_t nonZero = nonZeroCoefficients(basisConv).value_or(coeffs);
-  unsigned bits = coeffTy.getElementTypeBitWidth();
+  int64_t nonZero = nonZeroCoefficients(op).value_or(coeffs);
+  cost.bits = coeffTy.getElementTypeBitWidth();
+  cost.sparsity = coeffs ? 1.0 - double(nonZero) / coeffs : 0.0;
   int64_t pixels =
       outTy.getDimSize(0) * outTy.getDimSize(2) * outTy.getDimSize(3);
   int64_t outChannels = outTy.getDimSize(1);
   // Basis stage: every input channel against the K kernels at every output
   // pixel; coefficient stage: one MAC per nonzero coefficient per pixel.
-  int64_t macs = pixels * (inTy.getDimSize(1) * k * taps + nonZero);
-  int64_t fixedBytes = basisTy.getNumElements() * 4 +
-                       (basisConv.getScales() ? outChannels * 4 : 0);
+  cost.macs = pixels * (inTy.getDimSize(1) * cost.numBasis * taps + nonZero);
+  int64_t fixedBytes =
+      basisTy.getNumElements() * 4 + (op.getScales() ? outChannels * 4 : 0);
   // Dense coefficients, or CSR (values, 16-bit column indices, row offsets),
   // whichever is smaller: what a kernel that skips zeros has to read.
-  int64_t denseBytes = (coeffs * bits + 7) / 8;
+  int64_t denseBytes = (coeffs * cost.bits + 7) / 8;
   int64_t csrBytes =
-      (nonZero * bits + 7) / 8 + nonZero * 2 + (outChannels + 1) * 4;
+      (nonZero * cost.bits + 7) / 8 + nonZero * 2 + (outChannels + 1) * 4;
+  cost.csr = csrBytes < denseBytes;
+  cost.paramBytes = fixedBytes + std::min(denseBytes, csrBytes);
+  return cost;
+}
+
+/// What every layer cost before the decomposition passes (a basis
+/// convolution the model already had counts as it is).
+std::map<int64_t, LayerCost> describeLayersBefore(ModuleOp module) {
+  std::map<int64_t, LayerCost> layers;
+  for (ConvLayer layer : collectConvLayers(module)) {
+    LayerCost &d = layers[layer.index];
+    d.name = convLayerName(layer.op, layer.index);
+    if (auto basisConv = dyn_cast<BasisConvOp>(layer.op)) {
+      BasisCost cost = basisConvCost(basisConv);
+      d.macs = cost.macs;
+      d.paramBytes = cost.paramBytes;
+      continue;
+    }
+    auto linalgOp = cast<linalg::LinalgOp>(layer.op);
+    d.macs = 1;
+    for (int64_t range : linalgOp.getStaticLoopRanges())
+      d.macs *= range;
+    Value weights = linalgOp.getDpsInputOperand(1)->get();
+    d.paramBytes = numElements(weights.getType()) *
+                   getElementTypeOrSelf(weights).getIntOrFloatBitWidth() / 8;
+  }
+  return layers;
+}
+
+llvm::json::Object reportLayer(Operation *op, const LayerCost &before,
+                               bool calibrated) {
+  llvm::json::Object o{{"name", before.name},
+                       {"macs_before", before.macs},
+                       {"param_bytes_before", before.paramBytes}};
+  auto basisConv = dyn_cast<BasisConvOp>(op);
+  if (!basisConv) {
+    o["decomposed"] = false;
+    if (auto reason = op->getAttrOfType<StringAttr>(kSkippedAttr))
+      o["skipped"] = reason.str();
+    o["macs_after"] = before.macs;
+    o["param_bytes_after"] = before.paramBytes;
+    return o;
+  }
+  BasisCost cost = basisConvCost(basisConv);
   o["decomposed"] = true;
-  o["num_basis"] = k;
-  o["sparsity"] = coeffs ? 1.0 - double(nonZero) / coeffs : 0.0;
-  o["bits"] = int64_t(bits);
+  o["num_basis"] = cost.numBasis;
+  o["sparsity"] = cost.sparsity;
+  o["bits"] = cost.bits;
   // The relative error the passes spent on the layer: measured on its
   // outputs over the calibration batch when there is one, else on weights.
   if (auto error = op->getAttrOfType<FloatAttr>(kErrorAttr)) {
     o["error"] = error.getValueAsDouble();
     o["error_measured_on"] = calibrated ? "outputs" : "weights";
   }
-  o["coefficient_layout"] = csrBytes < denseBytes ? "csr" : "dense";
-  o["macs_after"] = macs;
-  o["param_bytes_after"] = fixedBytes + std::min(denseBytes, csrBytes);
+  o["coefficient_layout"] = cost.csr ? "csr" : "dense";
+  o["macs_after"] = cost.macs;
+  o["param_bytes_after"] = cost.paramBytes;
   return o;
 }
 
 LogicalResult writeReport(ModuleOp before, ModuleOp after,
                           const DecomposeOptions &options) {
-  std::map<int64_t, DenseLayer> dense = describeDenseLayers(before);
+  std::map<int64_t, LayerCost> dense = describeLayersBefore(before);
   llvm::json::Array layers;
   int64_t macsBefore = 0, macsAfter = 0, bytesBefore = 0, bytesAfter = 0;
   for (ConvLayer layer : collectConvLayers(after)) {
@@ -254,6 +278,13 @@ LogicalResult spade::decomposeModel(ModuleOp module,
     return true;
   }();
   (void)registered;
+  // A model already in basis form (grouped + 1x1 convolution pairs) is
+  // raised first, so that calibration, the passes and the report all see its
+  // basis convolutions as layers.
+  PassManager raise(module.getContext());
+  raise.addPass(createRaiseBasisConvs());
+  if (failed(raise.run(module)))
+    return failure();
   DecomposeOptions opts = options;
   llvm::SmallString<128> dir;
   if (!opts.calibration.empty()) {

@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/Support/Path.h"
 
 #include <cstring>
@@ -47,6 +48,12 @@ std::string spade::convLayerName(Operation *op, int64_t index) {
   if (auto named = dyn_cast<NameLoc>(loc))
     return named.getName().str();
   return "conv" + std::to_string(index);
+}
+
+bool spade::isZeroInit(Value init) {
+  if (auto fill = init.getDefiningOp<linalg::FillOp>())
+    return matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
+  return matchPattern(init, m_AnyZeroFloat());
 }
 
 std::string spade::activationPath(llvm::StringRef dir, int64_t index) {

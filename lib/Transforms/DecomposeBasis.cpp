@@ -23,7 +23,6 @@
 #include "spade/Transforms/ConvLayers.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/IR/Matchers.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 
@@ -66,12 +65,6 @@ std::string formatCount(int64_t n) {
   if (n >= 1000)
     return llvm::formatv("{0:F1}k", n / 1e3).str();
   return std::to_string(n);
-}
-
-bool isZeroInit(Value init) {
-  if (auto fill = init.getDefiningOp<linalg::FillOp>())
-    return matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
-  return matchPattern(init, m_AnyZeroFloat());
 }
 
 /// Why the pass leaves `op` alone, or empty when it is a candidate.

@@ -43,6 +43,10 @@ llvm::SmallVector<ConvLayer> collectConvLayers(mlir::ModuleOp module);
 /// NameLoc) or `conv<index>`.
 std::string convLayerName(mlir::Operation *op, int64_t index);
 
+/// Whether a convolution's init is all zeros (a zero fill or constant): the
+/// convolution is then the product alone, nothing accumulated into.
+bool isZeroInit(mlir::Value init);
+
 /// Where layer `index`'s calibration input lives in `dir`.
 std::string activationPath(llvm::StringRef dir, int64_t index);
 

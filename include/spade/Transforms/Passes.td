@@ -14,6 +14,29 @@
 
 include "mlir/Pass/PassBase.td"
 
+def RaiseBasisConvs : Pass<"spade-raise-basis-convs", "::mlir::ModuleOp"> {
+  let summary = "Recognise basis-structured convolution pairs as spade.basis_conv";
+  let description = [{
+    A network trained or fine-tuned in decomposed form (PyTorch, ONNX)
+    writes each basis convolution as two ordinary convolutions: a grouped
+    convolution with one input channel per group whose every group holds the
+    same K kernels (the basis), then a 1x1 convolution over the Cin*K basis
+    responses (the coefficients, often with explicit zeros). This pass
+    rewrites such a pair, with constant weights, into one `spade.basis_conv`
+    with basis [K, KH, KW] and coefficients [Cout, Cin, K]: the same
+    arithmetic, exactly, but the pruning, quantisation and CPU kernel of the
+    basis convolution then apply (the kernel skips the zero coefficients).
+
+    Each raised pair gets a remark with K and the share of zero
+    coefficients; a pair whose groups hold different kernels is left alone
+    with a remark saying so.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::spade::SpadeDialect"
+  ];
+}
+
 def DecomposeBasis : Pass<"spade-decompose-basis", "::mlir::ModuleOp"> {
   let summary = "Rewrite convolutions as shared basis kernels and coefficients";
   let description = [{
