@@ -5,14 +5,16 @@
 
 Every 3x3 convolution with at least MIN_INPUT_CHANNELS input channels
 becomes K shared basis kernels B [K, 3, 3] times coefficients
-C [Cout, Cin, K], started from the SVD of its kernels; the smallest
-SPARSITY of each layer's coefficients are zeroed and stay zero, and the
-others are fake-quantised to int8 with one scale per output channel (the
-grid spade-quantize-coefficients keeps exactly). Then the whole network
+C [Cout, Cin, K], started from the SVD of its kernels, with the
+coefficients fake-quantised to int8 with one scale per output channel (the
+grid spade-quantize-coefficients keeps exactly). The whole network
 (basis, coefficients, biases, the dense layers) is distilled from the
 original on the 60k training images (no labels: the loss is the
-KL divergence to the original's softened outputs), so the decomposed network
-learns to agree with the original rather than with the labels.
+KL divergence to the original's softened outputs plus the mean square
+difference of the logits), so the decomposed network learns to agree with the
+original rather than with the labels. After the first epoch the smallest
+SPARSITY of each layer's coefficients are zeroed and stay zero (pruning the
+fine-tuned coefficients loses less than pruning the SVD's).
 
 The result is exported as an ordinary ONNX model in which each decomposed
 layer is the pair a PyTorch user would write: a grouped convolution
@@ -45,7 +47,7 @@ from onnx import helper, numpy_helper
 import torch
 import torch.nn.functional as F
 
-EPOCHS = 2
+EPOCHS = 5
 BATCH = 128
 LR = 2e-3
 TEMPERATURE = 4.0
@@ -86,12 +88,19 @@ class BasisLayer(torch.nn.Module):
                                     full_matrices=False)
         basis = vh[:k]
         coeffs = (weight.reshape(-1, kh * kw) @ basis.T).reshape(cout, cin, k)
-        keep = max(1, round(coeffs.numel() * (1 - sparsity)))
-        threshold = coeffs.abs().flatten().kthvalue(
-            coeffs.numel() - keep + 1).values
-        self.register_buffer("mask", (coeffs.abs() >= threshold).float())
+        self.sparsity = sparsity
+        self.register_buffer("mask", torch.ones_like(coeffs))
         self.basis = torch.nn.Parameter(basis.reshape(k, kh, kw).clone())
-        self.coeffs = torch.nn.Parameter(coeffs * self.mask)
+        self.coeffs = torch.nn.Parameter(coeffs)
+
+    def prune(self):
+        """Zeroes the smallest coefficients for good."""
+        c = self.coeffs.detach()
+        keep = max(1, round(c.numel() * (1 - self.sparsity)))
+        threshold = c.abs().flatten().kthvalue(c.numel() - keep + 1).values
+        self.mask.copy_((c.abs() >= threshold).float())
+        with torch.no_grad():
+            self.coeffs.mul_(self.mask)
 
     def coefficients(self):
         return fake_quantize(self.coeffs * self.mask)
@@ -251,7 +260,7 @@ def finetune(k, sparsity, out):
         return agreement, accuracy
 
     start = time.time()
-    before = report("decomposed, before fine-tuning")
+    before = report("SVD basis, unpruned, before fine-tuning")
     steps = EPOCHS * (len(train_x) // BATCH)
     opt = torch.optim.Adam(student.parameters(), lr=LR)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, LR, total_steps=steps)
@@ -261,13 +270,19 @@ def finetune(k, sparsity, out):
         for step in range(len(train_x) // BATCH):
             x = torch.from_numpy(train_x[order[step * BATCH:(step + 1) * BATCH]])
             with torch.no_grad():
-                target = F.softmax(teacher(x) / TEMPERATURE, 1)
-            loss = F.kl_div(F.log_softmax(student(x) / TEMPERATURE, 1),
-                            target, reduction="batchmean") * TEMPERATURE ** 2
+                target = teacher(x)
+            logits = student(x)
+            loss = F.kl_div(F.log_softmax(logits / TEMPERATURE, 1),
+                            F.softmax(target / TEMPERATURE, 1),
+                            reduction="batchmean") * TEMPERATURE ** 2 + \
+                F.mse_loss(logits, target)
             opt.zero_grad()
             loss.backward()
             opt.step()
             sched.step()
+        if epoch == 0:
+            for layer in student.basis.values():
+                layer.prune()
         after = report(f"epoch {epoch + 1}/{EPOCHS} (loss {float(loss):.4f})")
 
     os.makedirs(out, exist_ok=True)
