@@ -12,6 +12,8 @@
 
 #include "mlir/IR/Builders.h"
 
+#include <algorithm>
+
 using namespace mlir;
 using namespace spade;
 
@@ -45,15 +47,41 @@ spade::runCalibration(ModuleOp module, StringRef entry, StringRef calibration,
     return module.emitError("compiling the calibration run: ")
            << llvm::toString(jit.takeError());
   const TensorSpec &spec = (*jit)->inputs()[0];
-  if (input.kind != spec.kind || input.shape != spec.shape)
+  // A batch of N samples for a model of batch B (N a multiple of B) runs
+  // as N/B batches whose observations are concatenated along dim 0.
+  bool sameSample = input.kind == spec.kind &&
+                    input.shape.size() == spec.shape.size() &&
+                    !spec.shape.empty() && spec.shape[0] > 0 &&
+                    std::equal(input.shape.begin() + 1, input.shape.end(),
+                               spec.shape.begin() + 1);
+  if (!sameSample || input.shape[0] % spec.shape[0] != 0)
     return module.emitError("calibration input '")
            << calibration << "' is " << elementKindName(input.kind) << " "
            << input.shapeString() << ", the model takes "
-           << elementKindName(spec.kind) << " of another shape";
-  std::vector<HostTensor> outputs;
-  if (llvm::Error e = (*jit)->run({input}, outputs))
-    return module.emitError("calibration run: ")
-           << llvm::toString(std::move(e));
-  outputs.erase(outputs.begin(), outputs.begin() + modelResults);
-  return outputs;
+           << elementKindName(spec.kind)
+           << " of another shape (or a multiple of its batch)";
+  int64_t runs = input.shape[0] / spec.shape[0];
+  size_t chunkBytes = input.data.size() / runs;
+  std::vector<HostTensor> values;
+  for (int64_t r = 0; r < runs; ++r) {
+    HostTensor chunk = input;
+    chunk.shape[0] = spec.shape[0];
+    chunk.data.assign(input.data.begin() + r * chunkBytes,
+                      input.data.begin() + (r + 1) * chunkBytes);
+    std::vector<HostTensor> outputs;
+    if (llvm::Error e = (*jit)->run({chunk}, outputs))
+      return module.emitError("calibration run: ")
+             << llvm::toString(std::move(e));
+    outputs.erase(outputs.begin(), outputs.begin() + modelResults);
+    if (r == 0) {
+      values = std::move(outputs);
+      continue;
+    }
+    for (auto [all, more] : llvm::zip_equal(values, outputs)) {
+      all.data.insert(all.data.end(), more.data.begin(), more.data.end());
+      if (!all.shape.empty())
+        all.shape[0] += more.shape[0];
+    }
+  }
+  return values;
 }

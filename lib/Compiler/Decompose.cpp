@@ -260,15 +260,104 @@ spade::parseDecomposeFlag(llvm::StringRef flag, DecomposeOptions &options) {
       append(options.quantizeOptions, item);
     else if (key == "calibration")
       options.calibration = value.str();
+    else if (key == "sequential" && (value == "0" || value == "1"))
+      options.sequential = value == "1";
+    else if (key == "sequential")
+      return ("--decompose sequential must be 0 or 1, got '" + value + "'")
+          .str();
     else
       return ("unknown --decompose key '" + key +
               "' (num-basis, error-budget, rank-tolerance, "
               "min-input-channels, max-samples, sparsity, prune-budget, "
-              "bits, calibration)")
+              "bits, calibration, sequential)")
           .str();
   }
+  if (options.sequential && options.calibration.empty())
+    return std::string("--decompose sequential=1 needs calibration=X.npy");
+  // A whole-model budget is allocated across layers at once; sequential
+  // fitting decides one layer at a time.
+  if (options.sequential &&
+      (llvm::StringRef(options.decomposeOptions).contains("error-budget") ||
+       llvm::StringRef(options.pruneOptions).contains("error-budget")))
+    return std::string("--decompose sequential=1 takes num-basis and "
+                       "sparsity, not error budgets");
   return std::nullopt;
 }
+
+namespace {
+
+/// Runs a textual pass pipeline on `module`; parse errors are reported on it.
+LogicalResult runPipeline(ModuleOp module, const std::string &pipeline) {
+  PassManager pm(module.getContext());
+  std::string parseErrors;
+  llvm::raw_string_ostream errs(parseErrors);
+  if (failed(parsePassPipeline(pipeline, pm, errs)))
+    return module.emitError("--decompose: ") << parseErrors;
+  return pm.run(module);
+}
+
+/// A temporary directory for recorded activations, removed with the object.
+struct ScratchDir {
+  llvm::SmallString<128> path;
+  ~ScratchDir() {
+    if (!path.empty())
+      llvm::sys::fs::remove_directories(path);
+  }
+  LogicalResult create(ModuleOp module) {
+    if (std::error_code ec =
+            llvm::sys::fs::createUniqueDirectory("spade-calibration", path))
+      return module.emitError("cannot create a calibration directory: ")
+             << ec.message();
+    return success();
+  }
+};
+
+/// Sequential refit: one layer at a time in model order, each fitted on the
+/// inputs it sees after the layers before it were approximated (re-recorded
+/// whenever a layer changed) against the original model's outputs in
+/// `reference`.
+LogicalResult decomposeSequentially(ModuleOp module, StringRef entry,
+                                    const DecomposeOptions &opts,
+                                    StringRef reference) {
+  SmallVector<int64_t> indices;
+  for (ConvLayer layer : collectConvLayers(module))
+    if (!isa<BasisConvOp>(layer.op))
+      indices.push_back(layer.index);
+  std::string current = reference.str();
+  std::optional<ScratchDir> recorded;
+  for (int64_t index : indices) {
+    std::string layerOptions = " activations=" + current +
+                               " reference-activations=" + reference.str() +
+                               " only-layer=" + std::to_string(index);
+    if (failed(runPipeline(module, "spade-decompose-basis{" +
+                                       opts.decomposeOptions + layerOptions +
+                                       "}")))
+      return failure();
+    bool decomposed = llvm::any_of(collectConvLayers(module), [&](auto l) {
+      return l.index == index && isa<BasisConvOp>(l.op);
+    });
+    if (!decomposed)
+      continue;
+    if (!opts.pruneOptions.empty() &&
+        failed(runPipeline(module, "spade-prune-coefficients{" +
+                                       opts.pruneOptions + layerOptions + "}")))
+      return failure();
+    if (index == indices.back())
+      break;
+    recorded.emplace();
+    if (failed(recorded->create(module)) ||
+        failed(
+            recordActivations(module, entry, opts.calibration, recorded->path)))
+      return failure();
+    current = recorded->path.str().str();
+  }
+  return opts.quantizeOptions.empty()
+             ? success()
+             : runPipeline(module, "spade-quantize-coefficients{" +
+                                       opts.quantizeOptions + "}");
+}
+
+} // namespace
 
 LogicalResult spade::decomposeModel(ModuleOp module,
                                     const DecomposeOptions &options,
@@ -285,38 +374,35 @@ LogicalResult spade::decomposeModel(ModuleOp module,
   raise.addPass(createRaiseBasisConvs());
   if (failed(raise.run(module)))
     return failure();
-  DecomposeOptions opts = options;
-  llvm::SmallString<128> dir;
-  if (!opts.calibration.empty()) {
-    if (std::error_code ec =
-            llvm::sys::fs::createUniqueDirectory("spade-calibration", dir))
-      return module.emitError("cannot create a calibration directory: ")
-             << ec.message();
-    if (failed(recordActivations(module, entry, opts.calibration, dir)))
-      return failure();
-    append(opts.decomposeOptions, ("activations=" + dir).str());
-    if (!opts.pruneOptions.empty())
-      append(opts.pruneOptions, ("activations=" + dir).str());
-  }
-  std::string pipeline = "spade-decompose-basis{" + opts.decomposeOptions + "}";
-  if (!opts.pruneOptions.empty())
-    pipeline += ",spade-prune-coefficients{" + opts.pruneOptions + "}";
-  if (!opts.quantizeOptions.empty())
-    pipeline += ",spade-quantize-coefficients{" + opts.quantizeOptions + "}";
-
   OwningOpRef<ModuleOp> before;
-  if (!opts.report.empty())
+  if (!options.report.empty())
     before = module.clone();
-  PassManager pm(module.getContext());
-  std::string parseErrors;
-  llvm::raw_string_ostream errs(parseErrors);
-  LogicalResult result = parsePassPipeline(pipeline, pm, errs);
-  if (failed(result))
-    module.emitError("--decompose: ") << parseErrors;
-  else
-    result = pm.run(module);
-  if (!dir.empty())
-    llvm::sys::fs::remove_directories(dir);
+
+  DecomposeOptions opts = options;
+  ScratchDir reference;
+  if (!opts.calibration.empty()) {
+    if (failed(reference.create(module)) ||
+        failed(
+            recordActivations(module, entry, opts.calibration, reference.path)))
+      return failure();
+  }
+  LogicalResult result = success();
+  if (opts.sequential) {
+    result = decomposeSequentially(module, entry, opts, reference.path);
+  } else {
+    if (!reference.path.empty()) {
+      append(opts.decomposeOptions, ("activations=" + reference.path).str());
+      if (!opts.pruneOptions.empty())
+        append(opts.pruneOptions, ("activations=" + reference.path).str());
+    }
+    std::string pipeline =
+        "spade-decompose-basis{" + opts.decomposeOptions + "}";
+    if (!opts.pruneOptions.empty())
+      pipeline += ",spade-prune-coefficients{" + opts.pruneOptions + "}";
+    if (!opts.quantizeOptions.empty())
+      pipeline += ",spade-quantize-coefficients{" + opts.quantizeOptions + "}";
+    result = runPipeline(module, pipeline);
+  }
   if (failed(result))
     return failure();
   return opts.report.empty() ? success()

@@ -9,6 +9,7 @@
 #include "spade/Transforms/BasisMath.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <numeric>
 #include <optional>
@@ -129,15 +130,21 @@ double outputError(const Matrix &patches, const Matrix &weights,
 
 OutputFit::OutputFit(const Matrix &patches, const Matrix &weights,
                      const Matrix &basis)
+    : OutputFit(patches, patches, weights, basis) {}
+
+OutputFit::OutputFit(const Matrix &patches, const Matrix &targetPatches,
+                     const Matrix &weights, const Matrix &basis)
     : outChannels(weights.rows()), maxBasis(basis.rows()),
       samples(patches.rows()) {
+  assert(targetPatches.rows() == patches.rows() &&
+         targetPatches.cols() == patches.cols() && "patches do not match");
   int64_t taps = basis.cols();
   inChannels = patches.cols() / taps;
   Matrix z(patches.rows(), inChannels * maxBasis);
   for (int64_t i = 0; i < inChannels; ++i)
     z.middleCols(i * maxBasis, maxBasis) =
         patches.middleCols(i * taps, taps) * basis.transpose();
-  Matrix y = patches * weights.transpose();
+  Matrix y = targetPatches * weights.transpose();
   gram = z.transpose() * z;
   rhs = z.transpose() * y;
   outputEnergy = y.colwise().squaredNorm().transpose();

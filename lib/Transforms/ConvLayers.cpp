@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
 #include <cstring>
@@ -95,6 +96,47 @@ std::optional<spade::basis::Matrix> spade::loadCalibrationPatches(
   geometry.inWidth = pw;
   return basis::samplePatches(padded.data(), geometry, maxSamples,
                               /*seed=*/index + 1);
+}
+
+std::string spade::checkActivationDirs(llvm::StringRef activations,
+                                       llvm::StringRef referenceActivations) {
+  if (!activations.empty() && !llvm::sys::fs::is_directory(activations))
+    return ("activations '" + activations + "' is not a directory").str();
+  if (!referenceActivations.empty() && activations.empty())
+    return "reference-activations needs activations";
+  if (!referenceActivations.empty() &&
+      !llvm::sys::fs::is_directory(referenceActivations))
+    return ("reference-activations '" + referenceActivations +
+            "' is not a directory")
+        .str();
+  return "";
+}
+
+std::optional<spade::basis::OutputFit>
+spade::loadOutputFit(llvm::StringRef dir, llvm::StringRef referenceDir,
+                     int64_t index, RankedTensorType inputType,
+                     llvm::ArrayRef<int64_t> pads,
+                     const basis::ConvGeometry &geometry, int64_t maxSamples,
+                     const basis::Matrix &weights, const basis::Matrix &basis,
+                     std::string &error) {
+  std::optional<basis::Matrix> patches = loadCalibrationPatches(
+      dir, index, inputType, pads, geometry, maxSamples, error);
+  if (!patches)
+    return std::nullopt;
+  if (referenceDir.empty())
+    return basis::OutputFit(*patches, weights, basis);
+  // Same recording shape and seed, so the same pixels are sampled.
+  std::optional<basis::Matrix> targets = loadCalibrationPatches(
+      referenceDir, index, inputType, pads, geometry, maxSamples, error);
+  if (!targets)
+    return std::nullopt;
+  if (targets->rows() != patches->rows()) {
+    error = activationPath(referenceDir, index) +
+            ": not the same number of calibration inputs as " +
+            activationPath(dir, index);
+    return std::nullopt;
+  }
+  return basis::OutputFit(*patches, *targets, weights, basis);
 }
 
 std::optional<spade::BasisConvWeights> spade::readBasisConv(BasisConvOp op) {

@@ -23,7 +23,6 @@
 #include "spade/Transforms/ConvLayers.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cstdio>
@@ -159,8 +158,10 @@ LogicalResult DecomposeBasisPass::checkOptions() {
     return fail("max-samples must be positive");
   if (minInputChannels < 0)
     return fail("min-input-channels must not be negative");
-  if (!activations.empty() && !llvm::sys::fs::is_directory(activations))
-    return fail("activations '" + activations + "' is not a directory");
+  if (std::string error =
+          checkActivationDirs(activations, referenceActivations);
+      !error.empty())
+    return fail(error);
   return success();
 }
 
@@ -299,7 +300,8 @@ void DecomposeBasisPass::runOnOperation() {
   std::vector<Candidate> candidates;
   bool anyLayer = false;
   for (const ConvLayer &layer : collectConvLayers(module)) {
-    if (isa<BasisConvOp>(layer.op))
+    if (isa<BasisConvOp>(layer.op) ||
+        (onlyLayer >= 0 && layer.index != onlyLayer))
       continue;
     anyLayer = true;
     std::string reason = reasonToSkip(layer.op, minInputChannels);
@@ -332,16 +334,14 @@ void DecomposeBasisPass::runOnOperation() {
         continue;
       std::string error;
       auto inputTy = cast<RankedTensorType>(c.conv.getInputs()[0].getType());
-      std::optional<Matrix> patches =
-          loadCalibrationPatches(activations, c.index, inputTy, {0, 0, 0, 0},
-                                 c.geometry, maxSamples, error);
-      if (!patches) {
+      c.fit = loadOutputFit(activations, referenceActivations, c.index, inputTy,
+                            {0, 0, 0, 0}, c.geometry, maxSamples, c.weights,
+                            c.spectrum.basis.topRows(fitBasis), error);
+      if (!c.fit) {
         c.conv.emitError("spade-decompose-basis: layer '")
             << c.name << "': " << error;
         return signalPassFailure();
       }
-      c.fit.emplace(*patches, c.weights,
-                    c.spectrum.basis.topRows(fitBasis));
     }
   }
   if (allocate)

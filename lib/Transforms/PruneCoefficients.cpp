@@ -22,7 +22,6 @@
 #include "spade/Transforms/ConvLayers.h"
 
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/FileSystem.h"
 
 #include <cstdio>
 
@@ -92,8 +91,10 @@ LogicalResult PruneCoefficientsPass::checkOptions() {
     return fail("sparsity must be in [0, 1), got " + llvm::formatv("{0}", double(sparsity)).str());
   if (maxSamples < 1)
     return fail("max-samples must be positive");
-  if (!activations.empty() && !llvm::sys::fs::is_directory(activations))
-    return fail("activations '" + activations + "' is not a directory");
+  if (std::string error =
+          checkActivationDirs(activations, referenceActivations);
+      !error.empty())
+    return fail(error);
   return success();
 }
 
@@ -182,7 +183,7 @@ void PruneCoefficientsPass::runOnOperation() {
   bool any = false;
   for (const ConvLayer &cl : collectConvLayers(module)) {
     auto op = dyn_cast<BasisConvOp>(cl.op);
-    if (!op)
+    if (!op || (onlyLayer >= 0 && cl.index != onlyLayer))
       continue;
     any = true;
     std::string name = convLayerName(op, cl.index);
@@ -208,18 +209,16 @@ void PruneCoefficientsPass::runOnOperation() {
     if (!activations.empty() && op.getGroups() == 1) {
       std::string error;
       auto inputTy = cast<RankedTensorType>(op.getInput().getType());
-      std::optional<Matrix> patches =
-          loadCalibrationPatches(activations, cl.index, inputTy, op.getPads(),
-                                 w->geometry, maxSamples, error);
-      if (!patches) {
+      Matrix kernels = c * w->basis;
+      l.fit = loadOutputFit(activations, referenceActivations, cl.index,
+                            inputTy, op.getPads(), w->geometry, maxSamples,
+                            kernelsToWeights(kernels, w->geometry.outChannels),
+                            w->basis, error);
+      if (!l.fit) {
         op.emitError("spade-prune-coefficients: layer '")
             << name << "': " << error;
         return signalPassFailure();
       }
-      Matrix kernels = c * w->basis;
-      l.fit.emplace(*patches,
-                    kernelsToWeights(kernels, w->geometry.outChannels),
-                    w->basis);
     }
     // Importance of entry (o, i, k): c^2 times what a unit coefficient adds
     // to the output (calibrated) or to the kernel (the basis kernel's energy).

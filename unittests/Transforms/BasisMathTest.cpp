@@ -86,6 +86,30 @@ TEST(BasisMath, RefitOnCalibrationPatchesReducesOutputError) {
   EXPECT_LT(fit.error(refitted), projectedError);
 }
 
+TEST(BasisMath, SequentialRefitCompensatesTheInputError) {
+  // The inputs the layer sees are a distorted copy of the original ones (as
+  // after approximated layers); with the full basis, fitting them to the
+  // original outputs reproduces those outputs, which the original weights
+  // applied to the distorted inputs do not.
+  const int64_t cin = 3, cout = 5, taps = 9;
+  Matrix weights = randomMatrix(cout, cin * taps, 10);
+  Matrix original = randomMatrix(800, cin * taps, 11);
+  Matrix distortion = Matrix::Identity(cin * taps, cin * taps) +
+                      0.3 * randomMatrix(cin * taps, cin * taps, 12);
+  Matrix distorted = original * distortion;
+  KernelSpectrum s = kernelSpectrum(weightsToKernels(weights, taps));
+  OutputFit fit(distorted, original, weights, s.basis);
+  Matrix refitted = fit.refit(taps);
+  Matrix unchanged = projectOntoBasis(weightsToKernels(weights, taps), s.basis);
+  EXPECT_LT(fit.error(refitted), 1e-4); // the ridge keeps it from 0
+  EXPECT_GT(fit.error(unchanged), 0.1);
+  Matrix target = original * weights.transpose();
+  Matrix reached =
+      distorted *
+      kernelsToWeights(reconstructKernels(refitted, s.basis), cout).transpose();
+  EXPECT_LT((reached - target).norm(), 1e-4 * target.norm());
+}
+
 TEST(BasisMath, RefitHoldsPrunedEntriesAtZero) {
   const int64_t cin = 3, cout = 4, taps = 9, k = 3;
   Matrix weights = randomMatrix(cout, cin * taps, 8);

@@ -26,13 +26,16 @@ struct DecomposeOptions {
   /// A .npy/.pb input of the model's first argument: the conv layers'
   /// inputs on it are recorded and handed to the passes.
   std::string calibration;
+  /// Fit one layer at a time on the inputs the already-approximated layers
+  /// produce (needs calibration).
+  bool sequential = false;
   /// Where the per-layer JSON report goes ("" = nowhere).
   std::string report;
 };
 
 /// Parses `PRESET[,KEY=VALUE]...` or `KEY=VALUE[,...]` (keys: num-basis,
 /// error-budget, rank-tolerance, min-input-channels, sparsity, prune-budget,
-/// bits, calibration). Returns a one-line reason on error.
+/// bits, calibration, sequential). Returns a one-line reason on error.
 std::optional<std::string> parseDecomposeFlag(llvm::StringRef flag,
                                               DecomposeOptions &options);
 

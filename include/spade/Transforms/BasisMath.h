@@ -95,6 +95,13 @@ public:
   /// the candidate basis kernels as rows (Kmax x taps).
   OutputFit(const Matrix &patches, const Matrix &weights, const Matrix &basis);
 
+  /// The same, fitting the responses to `patches` (the layer's input after
+  /// already-approximated layers) to the reference output of
+  /// `targetPatches` (the original model's input at the same pixels) under
+  /// `weights`: a refit that also compensates the error of the layers before.
+  OutputFit(const Matrix &patches, const Matrix &targetPatches,
+            const Matrix &weights, const Matrix &basis);
+
   /// Output-error-aware coefficients on the first `numBasis` kernels: those
   /// (Cout*Cin x K, rows ordered like the kernel matrix) minimising
   /// ||Y - Z C^T||. A small ridge keeps the system well posed when responses

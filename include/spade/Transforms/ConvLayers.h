@@ -71,6 +71,22 @@ loadCalibrationPatches(llvm::StringRef dir, int64_t index,
                        llvm::ArrayRef<int64_t> pads, basis::ConvGeometry geometry,
                        int64_t maxSamples, std::string &error);
 
+/// Why the `activations` / `reference-activations` options of a model pass
+/// are unusable, or empty when they are fine.
+std::string checkActivationDirs(llvm::StringRef activations,
+                                llvm::StringRef referenceActivations);
+
+/// The output fit of layer `index` (basis::OutputFit) on its calibration
+/// patches from `dir`; with a non-empty `referenceDir`, the fit targets the
+/// output of the patches at the same pixels of `referenceDir`'s recording
+/// (the original model's input). On failure returns none and sets `error`.
+std::optional<basis::OutputFit>
+loadOutputFit(llvm::StringRef dir, llvm::StringRef referenceDir, int64_t index,
+              mlir::RankedTensorType inputType, llvm::ArrayRef<int64_t> pads,
+              const basis::ConvGeometry &geometry, int64_t maxSamples,
+              const basis::Matrix &weights, const basis::Matrix &basis,
+              std::string &error);
+
 } // namespace spade
 
 #endif // SPADE_TRANSFORMS_CONVLAYERS_H

@@ -59,6 +59,13 @@ def DecomposeBasis : Pass<"spade-decompose-basis", "::mlir::ModuleOp"> {
     layers on the summed relative output errors, spent where it buys the
     most MACs.
 
+    With `reference-activations` as well, the inputs in `activations` are
+    those the layer sees once the layers before it are approximated, and the
+    fit targets the original output (the reference inputs through the
+    original weights), so each layer also compensates the error of the
+    layers before it; the driver (`--decompose=...,sequential=1`) runs the
+    passes one layer at a time (`only-layer`) to record them.
+
     Layers are left alone, with a remark, when decomposing does not pay:
     1x1 kernels (nothing to share), fewer than `min-input-channels` input
     channels (the first layer: few kernels, most sensitive), depthwise
@@ -77,6 +84,13 @@ def DecomposeBasis : Pass<"spade-decompose-basis", "::mlir::ModuleOp"> {
            "directory of calibration inputs conv<i>.npy of the convolutions">,
     Option<"maxSamples", "max-samples", "int64_t", /*default=*/"4096",
            "output pixels sampled from the activations per layer">,
+    Option<"referenceActivations", "reference-activations", "std::string",
+           /*default=*/"\"\"",
+           "directory of the original model's conv<i>.npy: fit to its "
+           "outputs while the inputs come from activations (sequential "
+           "refit, after earlier layers were approximated)">,
+    Option<"onlyLayer", "only-layer", "int64_t", /*default=*/"-1",
+           "work on the layer with this index alone (negative: all)">,
     Option<"refit", "refit", "bool", /*default=*/"true",
            "re-fit coefficients to the layer outputs (with activations)">,
     Option<"minInputChannels", "min-input-channels", "int64_t",
@@ -105,7 +119,10 @@ def PruneCoefficients : Pass<"spade-prune-coefficients",
     relative error of the layer, counting what `spade.error` says was spent
     before, stays within the budget: per layer without activations, summed
     over the model (budget times layers, on output errors) with them.
-    Quantised coefficients are left alone with a remark: prune first.
+    `reference-activations` and `only-layer` work as in
+    spade-decompose-basis (the target is the reference input through the
+    layer's current kernels). Quantised coefficients are left alone with a
+    remark: prune first.
   }];
   let options = [
     Option<"sparsity", "sparsity", "double", /*default=*/"-1",
@@ -117,6 +134,13 @@ def PruneCoefficients : Pass<"spade-prune-coefficients",
            "directory of calibration inputs conv<i>.npy of the convolutions">,
     Option<"maxSamples", "max-samples", "int64_t", /*default=*/"4096",
            "output pixels sampled from the activations per layer">,
+    Option<"referenceActivations", "reference-activations", "std::string",
+           /*default=*/"\"\"",
+           "directory of the original model's conv<i>.npy: fit to its "
+           "outputs while the inputs come from activations (sequential "
+           "refit, after earlier layers were approximated)">,
+    Option<"onlyLayer", "only-layer", "int64_t", /*default=*/"-1",
+           "work on the layer with this index alone (negative: all)">,
     Option<"refit", "refit", "bool", /*default=*/"true",
            "re-fit the surviving coefficients (with activations)">
   ];
