@@ -69,7 +69,6 @@ std::optional<int64_t> nonZeroCoefficients(BasisConvOp op) {
 struct BasisCost {
   int64_t macs = 0, paramBytes = 0, numBasis = 0, bits = 0;
   double sparsity = 0;
-  bool csr = false;
 };
 
 BasisCost basisConvCost(BasisConvOp op) {
@@ -90,15 +89,12 @@ BasisCost basisConvCost(BasisConvOp op) {
   // Basis stage: every input channel against the K kernels at every output
   // pixel; coefficient stage: one MAC per nonzero coefficient per pixel.
   cost.macs = pixels * (inTy.getDimSize(1) * cost.numBasis * taps + nonZero);
-  int64_t fixedBytes =
-      basisTy.getNumElements() * 4 + (op.getScales() ? outChannels * 4 : 0);
-  // Dense coefficients, or CSR (values, 16-bit column indices, row offsets),
-  // whichever is smaller: what a kernel that skips zeros has to read.
-  int64_t denseBytes = (coeffs * cost.bits + 7) / 8;
-  int64_t csrBytes =
+  // What the CPU kernel stores: the f32 basis, the scales, and the
+  // coefficients in CSR (nonzero values at their width, a 16-bit column
+  // index each, 32-bit row starts).
+  cost.paramBytes =
+      basisTy.getNumElements() * 4 + (op.getScales() ? outChannels * 4 : 0) +
       (nonZero * cost.bits + 7) / 8 + nonZero * 2 + (outChannels + 1) * 4;
-  cost.csr = csrBytes < denseBytes;
-  cost.paramBytes = fixedBytes + std::min(denseBytes, csrBytes);
   return cost;
 }
 
@@ -151,7 +147,6 @@ llvm::json::Object reportLayer(Operation *op, const LayerCost &before,
     o["error"] = error.getValueAsDouble();
     o["error_measured_on"] = calibrated ? "outputs" : "weights";
   }
-  o["coefficient_layout"] = cost.csr ? "csr" : "dense";
   o["macs_after"] = cost.macs;
   o["param_bytes_after"] = cost.paramBytes;
   return o;
