@@ -32,8 +32,7 @@ Usage: finetune-fashion-mnist-basis.py K SPARSITY DIR       fine-tune into DIR
        finetune-fashion-mnist-basis.py K SPARSITY --cached  once into
          ${SPADE_CACHE:-~/.cache/spade}/fashion-mnist-basis-K<K>-s<SPARSITY>/
          <hash of both scripts>/ and print that directory"""
-import hashlib
-import importlib.util
+import importlib
 import json
 import os
 import shutil
@@ -56,12 +55,9 @@ BITS = 8
 
 
 def load_base():
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                        "train-fashion-mnist.py")
-    spec = importlib.util.spec_from_file_location("train_fashion_mnist", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module, path
+    """train-fashion-mnist.py: the network's data, seed and cache."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    return importlib.import_module("train-fashion-mnist")
 
 
 def attrs(node):
@@ -233,7 +229,7 @@ def predict(model, x):
 
 def finetune(k, sparsity, out):
     warnings.filterwarnings("ignore")
-    base, _ = load_base()
+    base = load_base()
     torch.set_num_threads(1)
     torch.manual_seed(base.SEED)
     rng = np.random.default_rng(base.SEED)
@@ -308,14 +304,10 @@ def main():
     if args[2] != "--cached":
         finetune(k, sparsity, args[2])
         return
-    base, base_path = load_base()
-    digest = hashlib.sha256()
-    for path in (base_path, os.path.abspath(__file__)):
-        with open(path, "rb") as f:
-            digest.update(f.read())
+    base = load_base()
+    key = base.script_key(base.__file__, os.path.abspath(__file__))
     name = f"fashion-mnist-basis-K{k}-s{sparsity:g}"
-    base.train = lambda out: finetune(k, sparsity, out)
-    print(base.cached(digest.hexdigest()[:16], name))
+    print(base.cached(key, name, lambda out: finetune(k, sparsity, out)))
 
 
 if __name__ == "__main__":

@@ -22,8 +22,7 @@ Usage: train-fashion-mnist-low-rank.py DIR       train into DIR
        train-fashion-mnist-low-rank.py --cached  train once into
          ${SPADE_CACHE:-~/.cache/spade}/fashion-mnist-low-rank/<hash of both
          scripts>/ and print that directory (older versions are deleted)"""
-import hashlib
-import importlib.util
+import importlib
 import os
 import sys
 
@@ -34,12 +33,10 @@ LAMBDA = 1.0
 
 
 def load_base():
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                        "train-fashion-mnist.py")
-    spec = importlib.util.spec_from_file_location("train_fashion_mnist", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module, path
+    """train-fashion-mnist.py, which this script configures."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, here)
+    return importlib.import_module("train-fashion-mnist")
 
 
 def tail_energy(model):
@@ -54,14 +51,11 @@ def tail_energy(model):
 
 
 def main():
-    base, base_path = load_base()
+    base = load_base()
     base.regulariser = lambda model: LAMBDA * tail_energy(model)
     if sys.argv[1:] == ["--cached"]:
-        digest = hashlib.sha256()
-        for path in (base_path, os.path.abspath(__file__)):
-            with open(path, "rb") as f:
-                digest.update(f.read())
-        print(base.cached(digest.hexdigest()[:16], "fashion-mnist-low-rank"))
+        key = base.script_key(base.__file__, os.path.abspath(__file__))
+        print(base.cached(key, "fashion-mnist-low-rank"))
     elif len(sys.argv) == 2 and not sys.argv[1].startswith("-"):
         base.train(sys.argv[1])
     else:

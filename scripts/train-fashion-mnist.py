@@ -5,7 +5,7 @@ python3-torch and exports it to ONNX: the trained model on which the basis
 decomposition is judged (issue 5), buildable on a fresh machine without any
 download.
 
-Network (ResNet-style, 9 3x3 convs + 2 1x1 projection shortcuts, ~175k
+Network (ResNet-style, 13 3x3 convs + 2 1x1 projection shortcuts, ~175k
 parameters): 3x3 stem conv 1->16 at 28x28, then three stages of two basic
 blocks (two 3x3 convs each; widths 16, 32, 64 at 28x28, 14x14, 7x7; the first
 block of stages 2 and 3 downsamples with stride 2 and a 1x1 projection),
@@ -156,12 +156,21 @@ def train(out):
                    "train_seconds": round(time.time() - start)}, f, indent=1)
 
 
-def cached(key=None, name="fashion-mnist"):
-    """Trains into <cache>/<name>/<key> unless it is there; the key defaults
-    to the hash of this script."""
+def script_key(*paths):
+    """A cache key that changes whenever one of the scripts does."""
+    digest = hashlib.sha256()
+    for path in paths:
+        with open(path, "rb") as f:
+            digest.update(f.read())
+    return digest.hexdigest()[:16]
+
+
+def cached(key=None, name="fashion-mnist", make=None):
+    """Runs make(dir) (default: train) into <cache>/<name>/<key> unless it
+    is there; the key defaults to the hash of this script."""
     if key is None:
-        with open(os.path.abspath(__file__), "rb") as f:
-            key = hashlib.sha256(f.read()).hexdigest()[:16]
+        key = script_key(os.path.abspath(__file__))
+    make = make or train
     cache = os.environ.get("SPADE_CACHE") or os.path.expanduser(
         "~/.cache/spade")
     out = os.path.join(cache, name, key)
@@ -169,7 +178,7 @@ def cached(key=None, name="fashion-mnist"):
         # Train beside the final place and rename, so that a concurrent or
         # interrupted run never leaves a half-written directory behind.
         tmp = f"{out}.tmp{os.getpid()}"
-        train(tmp)
+        make(tmp)
         try:
             os.rename(tmp, out)
         except OSError:  # another run finished first
