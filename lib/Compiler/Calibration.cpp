@@ -64,7 +64,11 @@ spade::runCalibration(ModuleOp module, StringRef entry, StringRef calibration,
   size_t chunkBytes = input.data.size() / runs;
   std::vector<HostTensor> values;
   for (int64_t r = 0; r < runs; ++r) {
-    HostTensor chunk = input;
+    // Only this slice's bytes are copied, not the whole batch per run.
+    HostTensor chunk;
+    chunk.name = input.name;
+    chunk.kind = input.kind;
+    chunk.shape = input.shape;
     chunk.shape[0] = spec.shape[0];
     chunk.data.assign(input.data.begin() + r * chunkBytes,
                       input.data.begin() + (r + 1) * chunkBytes);
