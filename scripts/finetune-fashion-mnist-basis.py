@@ -298,7 +298,11 @@ def main():
     args = sys.argv[1:]
     if len(args) != 3 or args[2].startswith("-") and args[2] != "--cached":
         sys.exit(__doc__)
-    k, sparsity = int(args[0]), float(args[1])
+    try:
+        k, sparsity = int(args[0]), float(args[1])
+    except ValueError:
+        sys.exit(f"K must be an integer and SPARSITY a number, got "
+                 f"'{args[0]}' and '{args[1]}'")
     if k < 1 or not 0 <= sparsity < 1:
         sys.exit("K must be positive and SPARSITY in [0, 1)")
     if args[2] != "--cached":
