@@ -3,10 +3,10 @@
 // Lowers `spade.basis_conv` whose coefficients are a constant into the two
 // stages that make it cheap, in a form the CPU pipeline runs fast:
 //
-// 1. Basis responses R[n][c*K + k][p] = sum_{kh,kw} X[n][c][..] * B[k][kh][kw]:
-//    a `linalg.generic` over (n, c, k, kh, kw, oh, ow) that reads the padded
-//    input with `tensor.extract`, so its maps are projected permutations and
-//    the CPU schedule vectorises it along `ow` (as for depthwise convs).
+// 1. Basis responses R[n][c*K + k][p] = sum_{kh,kw} X[n][c][..] * B[k][kh][kw]
+//    on the padded input split into its stride phases and flattened with
+//    one row pitch: every window tap of a vector of output pixels is then
+//    one contiguous, unmasked vector read, feeding K accumulators.
 // 2. Coefficient mixing over a compile-time CSR form of the coefficients:
 //    per output channel o, only the nonzero C[o][i][k] are visited, each an
 //    AXPY of basis-response row i*K + k into a block of output pixels held in
@@ -144,36 +144,33 @@ struct BasisConvToCSR : OpRewritePattern<spade::BasisConvOp> {
     int64_t numBasis = basisTy.getDimSize(0);
     int64_t cout = resultTy.getDimSize(1);
     int64_t ho = resultTy.getDimSize(2), wo = resultTy.getDimSize(3);
-    int64_t pixels = ho * wo, rows = cin * numBasis;
+    int64_t rows = cin * numBasis;
     if (rows > std::numeric_limits<int16_t>::max())
       return rewriter.notifyMatchFailure(op, "too many basis responses");
 
-    Value input = padInput(rewriter, loc, op, op.getInput());
     unsigned intBits = quantized ? coeffBits : 0;
-    ArrayRef<int64_t> strides = op.getStrides();
-    if (strides[0] != 1 || strides[1] != 1) {
-      Value responses = basisResponses(rewriter, loc, op, input, n, cin,
-                                       numBasis, ho, wo);
-      responses = tensor::CollapseShapeOp::create(
-          rewriter, loc, RankedTensorType::get({n, rows, pixels}, elemTy),
-          responses, ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3, 4}});
-      Value mixed =
-          mixCoefficients(rewriter, loc, op, *csr, responses, n, cout, pixels,
-                          pixelVectors(pixels), intBits);
-      rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
-          op, resultTy, mixed,
-          ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
-      return success();
-    }
-    // Unit strides: compute on the padded width, where every window is a
-    // contiguous run of the flattened input, then drop the extra columns.
-    int64_t wp = cast<RankedTensorType>(input.getType()).getDimSize(3);
-    int64_t flat = ho * wp;
+    ArrayRef<int64_t> strides = op.getStrides(), dil = op.getDilations(),
+                      pads = op.getPads();
+    int64_t kh = basisTy.getDimSize(1), kw = basisTy.getDimSize(2);
+    int64_t sh = strides[0], sw = strides[1];
+    // Stage 1 runs on flattened stride phases of the padded input with row
+    // pitch wq: output pixel (oh, ow) is q = oh*wq + ow; the extra columns
+    // are computed and dropped. Each tap then reads one contiguous vector at
+    // a constant shift from q, for any stride.
+    int64_t hp = inputTy.getDimSize(2) + pads[0] + pads[2];
+    int64_t wp = inputTy.getDimSize(3) + pads[1] + pads[3];
+    int64_t wq = llvm::divideCeil(wp, sw);
+    int64_t flat = ho * wq;
     int64_t vectors = pixelVectors(flat);
-    int64_t block = vectors * vectorWidth;
-    int64_t width = (flat + block - 1) / block * block;
-    Value responses = flatBasisResponses(rewriter, loc, op, input, n, cin,
-                                         numBasis, wp, width);
+    int64_t width = llvm::alignTo(flat, vectors * vectorWidth);
+    int64_t maxShift = (dil[0] * (kh - 1) / sh) * wq + dil[1] * (kw - 1) / sw;
+    // Enough zero rows below the input that the last vector's furthest tap
+    // still reads inside its phase: the reads need no mask.
+    int64_t hq = std::max(llvm::divideCeil(hp, sh),
+                          llvm::divideCeil(width + maxShift, wq));
+    Value phases = phaseSplit(rewriter, loc, op, hq, wq);
+    Value responses = flatBasisResponses(rewriter, loc, op, phases, n, cin,
+                                         numBasis, wq, width);
     Value mixed = mixCoefficients(rewriter, loc, op, *csr, responses, n, cout,
                                   width, vectors, intBits);
     MLIRContext *ctx = rewriter.getContext();
@@ -183,85 +180,56 @@ struct BasisConvToCSR : OpRewritePattern<spade::BasisConvOp> {
           getAsIndexOpFoldResult(ctx, {0, 0, 0}),
           getAsIndexOpFoldResult(ctx, {n, cout, flat}),
           getAsIndexOpFoldResult(ctx, {1, 1, 1}));
-    Value rowsOfWp = tensor::ExpandShapeOp::create(
-        rewriter, loc, RankedTensorType::get({n, cout, ho, wp}, elemTy), mixed,
+    Value outputRows = tensor::ExpandShapeOp::create(
+        rewriter, loc, RankedTensorType::get({n, cout, ho, wq}, elemTy), mixed,
         ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
-    if (wp == wo) {
-      rewriter.replaceOp(op, rowsOfWp);
+    if (wq == wo) {
+      rewriter.replaceOp(op, outputRows);
       return success();
     }
     rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
-        op, resultTy, rowsOfWp, getAsIndexOpFoldResult(ctx, {0, 0, 0, 0}),
+        op, resultTy, outputRows, getAsIndexOpFoldResult(ctx, {0, 0, 0, 0}),
         getAsIndexOpFoldResult(ctx, {n, cout, ho, wo}),
         getAsIndexOpFoldResult(ctx, {1, 1, 1, 1}));
     return success();
   }
 
 private:
-  static Value padInput(PatternRewriter &b, Location loc,
-                        spade::BasisConvOp op, Value input) {
-    ArrayRef<int64_t> pads = op.getPads();
-    if (llvm::all_of(pads, [](int64_t p) { return p == 0; }))
-      return input;
-    auto type = cast<RankedTensorType>(input.getType());
-    SmallVector<int64_t> shape(type.getShape());
-    shape[2] += pads[0] + pads[2];
-    shape[3] += pads[1] + pads[3];
+  /// The input zero-padded to (hq*sh) x (wq*sw) (the convolution's padding
+  /// plus zeros below and to the right) and split into its sh*sw stride
+  /// phases: P[n][(c*sh + a)*sw + b][i*wq + j] = X[n][c][i*sh + a][j*sw + b].
+  /// A strided convolution reads each phase with unit stride.
+  static Value phaseSplit(PatternRewriter &b, Location loc,
+                          spade::BasisConvOp op, int64_t hq, int64_t wq) {
+    auto type = cast<RankedTensorType>(op.getInput().getType());
+    ArrayRef<int64_t> pads = op.getPads(), strides = op.getStrides();
+    int64_t n = type.getDimSize(0), c = type.getDimSize(1);
+    int64_t sh = strides[0], sw = strides[1];
+    Type f32 = type.getElementType();
     MLIRContext *ctx = b.getContext();
-    Value zero =
-        arith::ConstantOp::create(b, loc, b.getZeroAttr(type.getElementType()));
-    return tensor::PadOp::create(
-        b, loc, RankedTensorType::get(shape, type.getElementType()), input,
-        getAsIndexOpFoldResult(ctx, {0, 0, pads[0], pads[1]}),
-        getAsIndexOpFoldResult(ctx, {0, 0, pads[2], pads[3]}), zero);
-  }
-
-  /// Stage 1: R[n][c][k][oh][ow] over loops (n, c, k, kh, kw, oh, ow).
-  static Value basisResponses(PatternRewriter &b, Location loc,
-                              spade::BasisConvOp op, Value input, int64_t n,
-                              int64_t cin, int64_t numBasis, int64_t ho,
-                              int64_t wo) {
-    MLIRContext *ctx = b.getContext();
-    Type f32 = b.getF32Type();
-    Value empty = tensor::EmptyOp::create(
-        b, loc, ArrayRef<int64_t>{n, cin, numBasis, ho, wo}, f32);
     Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(f32));
-    Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
-    AffineExpr dn, dc, dk, dkh, dkw, doh, dow;
-    bindDims(ctx, dn, dc, dk, dkh, dkw, doh, dow);
-    SmallVector<AffineMap> maps = {
-        AffineMap::get(7, 0, {dk, dkh, dkw}, ctx),
-        AffineMap::get(7, 0, {dn, dc, dk, doh, dow}, ctx)};
-    using IT = utils::IteratorType;
-    SmallVector<IT> iterators = {IT::parallel,  IT::parallel, IT::parallel,
-                                 IT::reduction, IT::reduction, IT::parallel,
-                                 IT::parallel};
-    ArrayRef<int64_t> strides = op.getStrides(), dil = op.getDilations();
-    return linalg::GenericOp::create(
-               b, loc, init.getType(), ValueRange{op.getBasis()},
-               ValueRange{init}, maps, iterators,
-               [&](OpBuilder &nb, Location l, ValueRange args) {
-                 auto idx = [&](int64_t d) {
-                   return linalg::IndexOp::create(nb, l, d);
-                 };
-                 auto scaled = [&](Value v, int64_t s) -> Value {
-                   if (s == 1)
-                     return v;
-                   return arith::MulIOp::create(
-                       nb, l, v, arith::ConstantIndexOp::create(nb, l, s));
-                 };
-                 Value h = arith::AddIOp::create(nb, l, scaled(idx(5), strides[0]),
-                                                 scaled(idx(3), dil[0]));
-                 Value w = arith::AddIOp::create(nb, l, scaled(idx(6), strides[1]),
-                                                 scaled(idx(4), dil[1]));
-                 Value x = tensor::ExtractOp::create(
-                     nb, l, input, ValueRange{idx(0), idx(1), h, w});
-                 Value mul = arith::MulFOp::create(nb, l, x, args[0]);
-                 linalg::YieldOp::create(
-                     nb, l, arith::AddFOp::create(nb, l, mul, args[1])
-                                .getResult());
-               })
-        .getResult(0);
+    Value padded = tensor::PadOp::create(
+        b, loc, RankedTensorType::get({n, c, hq * sh, wq * sw}, f32),
+        op.getInput(), getAsIndexOpFoldResult(ctx, {0, 0, pads[0], pads[1]}),
+        getAsIndexOpFoldResult(ctx,
+                               {0, 0, hq * sh - type.getDimSize(2) - pads[0],
+                                wq * sw - type.getDimSize(3) - pads[1]}),
+        zero);
+    if (sh == 1 && sw == 1)
+      return tensor::CollapseShapeOp::create(
+          b, loc, RankedTensorType::get({n, c, hq * wq}, f32), padded,
+          ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+    Value split = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get({n, c, hq, sh, wq, sw}, f32), padded,
+        ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}, {4, 5}});
+    Value init = tensor::EmptyOp::create(
+        b, loc, ArrayRef<int64_t>{n, c, sh, sw, hq, wq}, f32);
+    Value phases = linalg::TransposeOp::create(
+                       b, loc, split, init, ArrayRef<int64_t>{0, 1, 3, 5, 2, 4})
+                       .getResult()[0];
+    return tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get({n, c * sh * sw, hq * wq}, f32), phases,
+        ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}, {4, 5}});
   }
 
   /// Vectors of pixels per block of the coefficient stage. Each nonzero
@@ -281,24 +249,21 @@ private:
     return vectors;
   }
 
-  /// Stage 1 for unit strides: R[n][c*K + k][q] = sum_{kh,kw}
-  /// X[n][c][q + kh*dh*Wp + kw*dw] * B[k][kh][kw] for q < width, X the
-  /// padded input flattened over (H, Wp): output pixel (oh, ow) is q = oh*Wp
-  /// + ow; the other q are computed from in-range or zero (masked) reads and
-  /// dropped later. One input vector per window tap feeds K accumulators.
+  /// Stage 1: R[n][c*K + k][q] = sum_{i,j} P[n][phase(c, i, j)][q +
+  /// shift(i, j)] * B[k][i][j] for q < width, on the stride phases P of
+  /// phaseSplit (row pitch wq). Tap (i, j) reads input row i*dh and column
+  /// j*dw of the window, i.e. phase (i*dh % sh, j*dw % sw) shifted by
+  /// (i*dh / sh)*wq + j*dw / sw. One input vector per tap feeds K
+  /// accumulators.
   Value flatBasisResponses(PatternRewriter &b, Location loc,
-                           spade::BasisConvOp op, Value input, int64_t n,
-                           int64_t cin, int64_t numBasis, int64_t wp,
+                           spade::BasisConvOp op, Value phases, int64_t n,
+                           int64_t cin, int64_t numBasis, int64_t wq,
                            int64_t width) const {
     Type f32 = b.getF32Type();
-    auto inputTy = cast<RankedTensorType>(input.getType());
-    int64_t hp = inputTy.getDimSize(2);
     auto basisTy = cast<RankedTensorType>(op.getBasis().getType());
     int64_t kh = basisTy.getDimSize(1), kw = basisTy.getDimSize(2);
-    ArrayRef<int64_t> dil = op.getDilations();
-    Value flatInput = tensor::CollapseShapeOp::create(
-        b, loc, RankedTensorType::get({n, cin, hp * wp}, f32), input,
-        ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+    ArrayRef<int64_t> dil = op.getDilations(), strides = op.getStrides();
+    int64_t sh = strides[0], sw = strides[1];
     auto idx = [&](int64_t v) -> Value {
       return arith::ConstantIndexOp::create(b, loc, v);
     };
@@ -314,6 +279,7 @@ private:
     Value image = forall.getInductionVars()[0];
     Value channel = forall.getInductionVars()[1];
     Value row0 = arith::MulIOp::create(b, loc, channel, idx(numBasis));
+    Value phase0 = arith::MulIOp::create(b, loc, channel, idx(sh * sw));
     SmallVector<OpFoldResult> offsets = {image, row0, b.getIndexAttr(0)};
     SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
                                        b.getIndexAttr(numBasis),
@@ -331,11 +297,14 @@ private:
           SmallVector<Value> accs(numBasis, zeroVec);
           for (int64_t i = 0; i < kh; ++i)
             for (int64_t j = 0; j < kw; ++j) {
-              Value at = arith::AddIOp::create(
-                  lb, l, q, idx(i * dil[0] * wp + j * dil[1]));
+              int64_t r = i * dil[0], c = j * dil[1];
+              Value phase = arith::AddIOp::create(lb, l, phase0,
+                                                  idx((r % sh) * sw + c % sw));
+              Value at =
+                  arith::AddIOp::create(lb, l, q, idx((r / sh) * wq + c / sw));
               Value x = vector::TransferReadOp::create(
-                  lb, l, vecTy, flatInput, ValueRange{image, channel, at},
-                  zeroF, ArrayRef<bool>{false});
+                  lb, l, vecTy, phases, ValueRange{image, phase, at}, zeroF,
+                  ArrayRef<bool>{true});
               for (int64_t k = 0; k < numBasis; ++k) {
                 Value coeff = tensor::ExtractOp::create(
                     lb, l, op.getBasis(), ValueRange{idx(k), idx(i), idx(j)});
@@ -358,7 +327,8 @@ private:
   }
 
   /// Stage 2: Y[n][o][p] = scale[o] * sum_{j in row o} value[j] *
-  /// R[n][column[j]][p] + bias[o], over blocks of pixels.
+  /// R[n][column[j]][p] + bias[o], over blocks of pixels (`pixels` is a
+  /// multiple of the block).
   Value mixCoefficients(PatternRewriter &b, Location loc,
                         spade::BasisConvOp op, const CoefficientCSR &csr,
                         Value responses, int64_t n, int64_t cout,
@@ -401,20 +371,17 @@ private:
     }
 
     int64_t lanes = vectorWidth;
-    int64_t paddedPixels =
-        (pixels + vectors * lanes - 1) / (vectors * lanes) * (vectors * lanes);
     int64_t blockPixels = vectors * lanes;
     int64_t blockChannels = largestDivisorAtMost(cout, 16);
-    bool ragged = paddedPixels != pixels;
 
-    auto paddedTy = RankedTensorType::get({n, cout, paddedPixels}, f32);
-    Value out = tensor::EmptyOp::create(b, loc, paddedTy.getShape(), f32);
+    Value out = tensor::EmptyOp::create(
+        b, loc, ArrayRef<int64_t>{n, cout, pixels}, f32);
     auto idx = [&](int64_t v) -> Value {
       return arith::ConstantIndexOp::create(b, loc, v);
     };
-    SmallVector<OpFoldResult> ubs = {
-        b.getIndexAttr(n), b.getIndexAttr(paddedPixels / blockPixels),
-        b.getIndexAttr(cout / blockChannels)};
+    SmallVector<OpFoldResult> ubs = {b.getIndexAttr(n),
+                                     b.getIndexAttr(pixels / blockPixels),
+                                     b.getIndexAttr(cout / blockChannels)};
     Value scales = op.getScales(), bias = op.getBias();
     auto vecTy = VectorType::get({lanes}, f32);
     auto forall =
@@ -470,7 +437,7 @@ private:
                           arith::AddIOp::create(jb, jl, p0, idx(v * lanes));
                       Value r = vector::TransferReadOp::create(
                           jb, jl, vecTy, responses, ValueRange{image, col, p},
-                          zeroF, ArrayRef<bool>{!ragged});
+                          zeroF, ArrayRef<bool>{true});
                       updated.push_back(vector::FMAOp::create(
                           jb, jl, r, cv, accs[e * vectors + v]));
                     }
@@ -507,14 +474,7 @@ private:
       tensor::ParallelInsertSliceOp::create(b, loc, channels.getResult(0),
                                             shared, offsets, sizes, unit);
     }
-    Value result = forall.getResult(0);
-    if (ragged)
-      result = tensor::ExtractSliceOp::create(
-          b, loc, RankedTensorType::get({n, cout, pixels}, f32), result,
-          getAsIndexOpFoldResult(b.getContext(), {0, 0, 0}),
-          getAsIndexOpFoldResult(b.getContext(), {n, cout, pixels}),
-          getAsIndexOpFoldResult(b.getContext(), {1, 1, 1}));
-    return result;
+    return forall.getResult(0);
   }
 
   /// The coefficients of CSR entries `j` (even) and `j1` = j + 1 as f32.

@@ -6,18 +6,20 @@
 // [1, -2] -> 0xE1 = -31, [3, 7] -> 0x73 = 115, [-8, pad 0] -> 8); rows of
 // output channels 0..2 start at 0, 2, 2 (channel 1 is all zero). Columns
 // are basis-response rows c*K + k. Unit stride: stage 1 runs on the padded
-// width (6 rows of 8 = 48 pixels: 3 vectors of 16, read masked past the
-// input), one input vector per tap feeding K = 2 accumulators; the two
-// padding columns are sliced off at the end.
+// width (6 rows of 8 = 48 pixels: 3 vectors of 16); the furthest tap of the
+// last vector reads up to 32 + 15 + 2*8 + 2 = 65, so the input gets one extra
+// zero row (9 x 8 = 72) and every read is in bounds. One input vector per
+// tap feeds K = 2 accumulators; the two padding columns are sliced off at
+// the end.
 // CHECK-LABEL: func.func @int4
 // CHECK-DAG: arith.constant dense<[-31, 115, 8]> : tensor<3xi8>
 // CHECK-DAG: arith.constant dense<[0, 3, 1, 2, 3, 0]> : tensor<6xi16>
 // CHECK-DAG: arith.constant dense<[0, 2, 2, 6]> : tensor<4xi32>
-// CHECK: tensor.pad
-// CHECK: tensor.collapse_shape {{.*}} into tensor<1x2x64xf32>
+// CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 2, 1]
+// CHECK: tensor.collapse_shape {{.*}} into tensor<1x2x72xf32>
 // CHECK: scf.forall ({{.*}}) in (1, 2) shared_outs({{.*}}) -> (tensor<1x4x48xf32>)
 // CHECK: scf.for
-// CHECK-COUNT-9: vector.transfer_read %collapsed[{{.*}}], %{{.*}} : tensor<1x2x64xf32>, vector<16xf32>
+// CHECK-COUNT-9: vector.transfer_read %collapsed[{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<1x2x72xf32>, vector<16xf32>
 // CHECK: scf.forall ({{.*}}) in (1, 1, 1) shared_outs({{.*}}) -> (tensor<1x3x48xf32>)
 // CHECK: scf.for
 // CHECK: scf.for {{.*}} step %c2 {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
@@ -42,11 +44,12 @@ func.func @int4(%x: tensor<1x2x6x6xf32>, %s: tensor<3xf32>) -> tensor<1x3x6x6xf3
 // -----
 
 // f32 coefficients, no padding: 6 rows of the input width 8 = 48 pixels,
-// 3 vectors; 32 output channels in 2 blocks of 16; groups
+// 3 vectors (one zero row added below the input for the reads); 32 output channels in 2 blocks of 16; groups
 // offset the columns of the second group's channels by Cin/groups * K.
 // (The splat coefficients fold into a constant vector.)
 // CHECK-LABEL: func.func @f32_grouped
 // CHECK-DAG: arith.constant dense<[0, 1, 0, 1, {{.*}}, 0, 1, 2, 3, {{.*}}, 2, 3]> : tensor<64xi16>
+// CHECK: tensor.pad %{{.*}} low[0, 0, 0, 0] high[0, 0, 1, 0]
 // CHECK: scf.forall ({{.*}}) in (1, 1, 2) shared_outs({{.*}}) -> (tensor<1x32x48xf32>)
 // CHECK-COUNT-3: vector.transfer_read {{.*}} {in_bounds = [true]}
 // CHECK: tensor.expand_shape {{.*}} into tensor<1x32x6x8xf32>
@@ -61,14 +64,22 @@ func.func @f32_grouped(%x: tensor<1x4x8x8xf32>, %bias: tensor<32xf32>) -> tensor
 
 // -----
 
-// Strides: stage 1 is a generic over (n, c, k, kh, kw, oh, ow) reading the
-// padded input with tensor.extract; 4x4 = 16 output pixels: one vector.
+// Strides: the padded input (10 x 10, plus zero rows for the last vector's
+// reads) is split into its 2 x 2 stride phases of 8 rows of pitch 5, one row
+// per (channel, phase) after the collapse; the 9 taps read phases (0, 0),
+// (0, 1), (0, 0) shifted by 1, ..., all in bounds. 4 rows of 5 = 20 pixels:
+// two vectors of 16 (32), of which the 4x4 outputs are kept.
 // CHECK-LABEL: func.func @strided
-// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "parallel", "parallel"]
-// CHECK: tensor.extract %{{.*}} : tensor<1x2x10x10xf32>
-// CHECK: tensor.collapse_shape {{.*}} into tensor<1x4x16xf32>
-// CHECK: scf.forall ({{.*}}) in (1, 1, 1) shared_outs({{.*}}) -> (tensor<1x3x16xf32>)
-// CHECK: tensor.expand_shape {{.*}} into tensor<1x3x4x4xf32>
+// CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 7, 1]
+// CHECK: tensor.expand_shape {{.*}} into tensor<1x2x8x2x5x2xf32>
+// CHECK: linalg.transpose {{.*}} permutation = [0, 1, 3, 5, 2, 4]
+// CHECK: tensor.collapse_shape {{.*}} into tensor<1x8x40xf32>
+// CHECK: scf.forall ({{.*}}) in (1, 2) shared_outs({{.*}}) -> (tensor<1x4x32xf32>)
+// CHECK-COUNT-9: vector.transfer_read %collapsed[{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<1x8x40xf32>, vector<16xf32>
+// CHECK: scf.forall ({{.*}}) in (1, 1, 1) shared_outs({{.*}}) -> (tensor<1x3x32xf32>)
+// CHECK: tensor.extract_slice {{.*}} to tensor<1x3x20xf32>
+// CHECK: tensor.expand_shape {{.*}} into tensor<1x3x4x5xf32>
+// CHECK: tensor.extract_slice {{.*}} to tensor<1x3x4x4xf32>
 func.func @strided(%x: tensor<1x2x8x8xf32>) -> tensor<1x3x4x4xf32> {
   %b = arith.constant dense<1.0> : tensor<2x3x3xf32>
   %c = arith.constant dense<[[[1, 0], [0, -2]], [[0, 0], [0, 0]], [[0, 3], [7, -8]]]> : tensor<3x2x2xi8>

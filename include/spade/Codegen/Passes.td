@@ -31,9 +31,12 @@ def BasisConvToCSRKernel : Pass<"spade-basis-conv-to-csr-kernel"> {
     coefficients are a constant (f32, or signed integers of at most 8 bits
     with per-output-channel scales) into its two stages:
 
-    * the basis responses `R[n][c*K+k][oh*Wo+ow]`: a `linalg.generic` over
-      (n, c, k, kh, kw, oh, ow) reading the zero-padded input with
-      `tensor.extract`, which the CPU schedule vectorises along `ow`;
+    * the basis responses `R[n][c*K+k][oh*Wq+ow]`: the zero-padded input is
+      split into its stride phases (a transpose; none for unit strides),
+      each flattened with row pitch Wq, so that every window tap of a vector
+      of output pixels is one contiguous in-bounds read feeding K FMAs (an
+      `scf.forall` over images and channels); the columns past the output
+      width are computed and dropped;
     * the coefficient mixing, over a compressed-sparse-row copy of the
       coefficients made at compile time (row start per output channel as
       i32, basis-response row per nonzero as i16, the nonzeros as f32, as
