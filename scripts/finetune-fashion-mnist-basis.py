@@ -28,10 +28,12 @@ original), info.json (settings, test accuracy, top-1 agreement with the
 original on the 10k test images, both measured in PyTorch), and the original's
 test_images.npy / test_labels.npy / calibration.npy.
 
-Usage: finetune-fashion-mnist-basis.py K SPARSITY DIR       fine-tune into DIR
-       finetune-fashion-mnist-basis.py K SPARSITY --cached  once into
-         ${SPADE_CACHE:-~/.cache/spade}/fashion-mnist-basis-K<K>-s<SPARSITY>/
-         <hash of both scripts>/ and print that directory"""
+Usage: finetune-fashion-mnist-basis.py K SPARSITY [EPOCHS] DIR
+         fine-tune for EPOCHS (default 5) into DIR
+       finetune-fashion-mnist-basis.py K SPARSITY [EPOCHS] --cached
+         once into ${SPADE_CACHE:-~/.cache/spade}/
+         fashion-mnist-basis-K<K>-s<SPARSITY>[-e<EPOCHS>]/<hash of both
+         scripts>/ and print that directory"""
 import importlib
 import json
 import os
@@ -46,7 +48,7 @@ from onnx import helper, numpy_helper
 import torch
 import torch.nn.functional as F
 
-EPOCHS = 5
+DEFAULT_EPOCHS = 5
 BATCH = 128
 LR = 2e-3
 TEMPERATURE = 4.0
@@ -227,7 +229,7 @@ def predict(model, x):
                           for i in range(0, len(x), 1000)]).numpy()
 
 
-def finetune(k, sparsity, out):
+def finetune(k, sparsity, epochs, out):
     warnings.filterwarnings("ignore")
     base = load_base()
     torch.set_num_threads(1)
@@ -257,10 +259,10 @@ def finetune(k, sparsity, out):
 
     start = time.time()
     before = report("SVD basis, unpruned, before fine-tuning")
-    steps = EPOCHS * (len(train_x) // BATCH)
+    steps = epochs * (len(train_x) // BATCH)
     opt = torch.optim.Adam(student.parameters(), lr=LR)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, LR, total_steps=steps)
-    for epoch in range(EPOCHS):
+    for epoch in range(epochs):
         student.train()
         order = rng.permutation(len(train_x))
         for step in range(len(train_x) // BATCH):
@@ -279,7 +281,7 @@ def finetune(k, sparsity, out):
         if epoch == 0:
             for layer in student.basis.values():
                 layer.prune()
-        after = report(f"epoch {epoch + 1}/{EPOCHS} (loss {float(loss):.4f})")
+        after = report(f"epoch {epoch + 1}/{epochs} (loss {float(loss):.4f})")
 
     os.makedirs(out, exist_ok=True)
     onnx.save(student.export(), os.path.join(out, "model.onnx"))
@@ -287,7 +289,7 @@ def finetune(k, sparsity, out):
         shutil.copy(os.path.join(data, name), os.path.join(out, name))
     with open(os.path.join(out, "info.json"), "w") as f:
         json.dump({"num_basis": k, "sparsity": sparsity, "bits": BITS,
-                   "epochs": EPOCHS, "original": data,
+                   "epochs": epochs, "original": data,
                    "agreement_before": before[0], "accuracy_before": before[1],
                    "agreement": after[0], "test_accuracy": after[1],
                    "layers": len(student.basis),
@@ -296,22 +298,27 @@ def finetune(k, sparsity, out):
 
 def main():
     args = sys.argv[1:]
-    if len(args) != 3 or args[2].startswith("-") and args[2] != "--cached":
+    if len(args) not in (3, 4) or \
+            args[-1].startswith("-") and args[-1] != "--cached":
         sys.exit(__doc__)
     try:
         k, sparsity = int(args[0]), float(args[1])
+        epochs = int(args[2]) if len(args) == 4 else DEFAULT_EPOCHS
     except ValueError:
-        sys.exit(f"K must be an integer and SPARSITY a number, got "
-                 f"'{args[0]}' and '{args[1]}'")
-    if k < 1 or not 0 <= sparsity < 1:
-        sys.exit("K must be positive and SPARSITY in [0, 1)")
-    if args[2] != "--cached":
-        finetune(k, sparsity, args[2])
+        sys.exit(f"K and EPOCHS must be integers and SPARSITY a number, got "
+                 f"{' '.join(args[:-1])}")
+    if k < 1 or epochs < 1 or not 0 <= sparsity < 1:
+        sys.exit("K and EPOCHS must be positive and SPARSITY in [0, 1)")
+    if args[-1] != "--cached":
+        finetune(k, sparsity, epochs, args[-1])
         return
     base = load_base()
     key = base.script_key(base.__file__, os.path.abspath(__file__))
     name = f"fashion-mnist-basis-K{k}-s{sparsity:g}"
-    print(base.cached(key, name, lambda out: finetune(k, sparsity, out)))
+    if epochs != DEFAULT_EPOCHS:
+        name += f"-e{epochs}"
+    print(base.cached(key, name,
+                      lambda out: finetune(k, sparsity, epochs, out)))
 
 
 if __name__ == "__main__":
