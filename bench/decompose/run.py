@@ -116,15 +116,17 @@ FMNIST_SETTINGS = [
      "spade-prune-coefficients{error-budget=0.04 activations={act}},"
      "spade-quantize-coefficients{bits=8}"),
 ]
-# (label, K, sparsity): the network fine-tuned in basis form from the
+# (label, K, sparsity, epochs): the network fine-tuned in basis form from the
 # original (scripts/finetune-fashion-mnist-basis.py, cached), compiled with
 # its pairs raised and its int8-valued coefficients stored as int8; its
 # fidelity and speed are measured against the original, like the others.
 FINETUNED_SETTINGS = [
-    ("fine-tuned K=4 + 50% + int8", 4, 0.5),
-    ("fine-tuned K=4 + 40% + int8", 4, 0.4),
-    ("fine-tuned K=5 + 50% + int8", 5, 0.5),
-    ("fine-tuned K=5 + 60% + int8", 5, 0.6),
+    ("fine-tuned K=4 + 50% + int8", 4, 0.5, 5),
+    ("fine-tuned K=4 + 40% + int8", 4, 0.4, 5),
+    ("fine-tuned K=5 + 50% + int8", 5, 0.5, 5),
+    ("fine-tuned K=5 + 60% + int8", 5, 0.6, 5),
+    ("fine-tuned 10 epochs K=5 + 50% + int8", 5, 0.5, 10),
+    ("fine-tuned 10 epochs K=6 + 60% + int8", 6, 0.6, 10),
 ]
 FINETUNED_PASSES = ("spade-raise-basis-convs,"
                     "spade-quantize-coefficients{bits=8}")
@@ -448,8 +450,8 @@ def main():
             calib = np.load(calib_file)
             settings = FMNIST_SETTINGS
             if model == "fmnist":
-                settings = settings + [(label, FINETUNED_PASSES, (k, sp))
-                                       for label, k, sp in FINETUNED_SETTINGS]
+                settings = settings + [(label, FINETUNED_PASSES, tuning)
+                                       for label, *tuning in FINETUNED_SETTINGS]
         else:
             models = setup_output([sys.executable, os.path.join(
                 SCRIPTS, "export-torch-models.py"), "--cached"])
@@ -509,7 +511,7 @@ def main():
                     log(f"{model} {label}: fine-tuning (cached)")
                     tuned = setup_output([sys.executable, os.path.join(
                         SCRIPTS, "finetune-fashion-mnist-basis.py"),
-                        str(finetuned[0]), str(finetuned[1]), "--cached"])
+                        *map(str, finetuned), "--cached"])
                     source = out.replace(".mlir", ".imported.mlir")
                     r.import_onnx(os.path.join(tuned, "model.onnx"), source)
                 if pipeline:
