@@ -270,7 +270,11 @@ private:
       std::swap(vecDim, rowDim);
 
     unsigned numLoops = bounds.size();
-    int64_t rowCache = pickCacheTile(bounds[rowDim], 128, registerRows);
+    // The register tile (rows x 2 vectors of accumulators), two input
+    // vectors and a broadcast must fit the register file: 8 rows with 32
+    // registers (AVX-512), 6 with 16 (AVX2 and narrower), or spills.
+    int64_t rows = registerRows ? registerRows : vectorWidth >= 16 ? 8 : 6;
+    int64_t rowCache = pickCacheTile(bounds[rowDim], 128, rows);
     int64_t vecCache = pickCacheTile(bounds[vecDim], 256, 2 * vectorWidth);
     int64_t kCache =
         bounds[kDim] > 512 ? pickCacheTile(bounds[kDim], 256, 16) : 0;
@@ -291,7 +295,7 @@ private:
     threadTiles[rowDim] = rowCache;
     threadTiles[vecDim] = vecCache;
     kTiles[kDim] = kCache;
-    int64_t rowReg = std::min<int64_t>(registerRows, rowCache);
+    int64_t rowReg = std::min<int64_t>(rows, rowCache);
     int64_t vecReg = std::min<int64_t>(2 * vectorWidth, vecCache);
     regTiles[rowDim] = rowReg;
     regTiles[vecDim] = vecReg;

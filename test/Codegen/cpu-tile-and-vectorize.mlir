@@ -1,5 +1,9 @@
 // RUN: spade-opt %s --spade-cpu-tile-and-vectorize --split-input-file | FileCheck %s
 // RUN: spade-opt %s --spade-cpu-tile-and-vectorize="print-schedule=true threads=false" --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=SCHED
+// With 8-lane vectors (AVX2, 16 registers) the register tile has 6 rows.
+// RUN: spade-opt %s --spade-cpu-tile-and-vectorize="vector-width=8 print-schedule=true threads=false" --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=AVX2
+// AVX2-LABEL: transform.named_sequence @__transform_main
+// AVX2: transform.structured.tile_using_for %{{.*}} tile_sizes [6, 16, 1]
 
 // A matrix product: cache tiles over threads, a register tile of 8 rows x
 // 2 vectors whose accumulator is carried through the k loop in registers.

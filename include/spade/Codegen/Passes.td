@@ -119,8 +119,9 @@ def CPUTileAndVectorize : Pass<"spade-cpu-tile-and-vectorize",
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
            "fp32 lanes of the host's vector registers (16 for AVX-512)">,
-    Option<"registerRows", "m-tile", "int64_t", /*default=*/"8",
-           "rows of the register tile of a contraction">,
+    Option<"registerRows", "m-tile", "int64_t", /*default=*/"0",
+           "rows of the register tile of a contraction (0: 8 with 16-lane "
+           "vectors, 6 with narrower ones, which have 16 registers)">,
     Option<"useThreads", "threads", "bool", /*default=*/"true",
            "distribute contraction tiles over threads with scf.forall">,
     Option<"printSchedule", "print-schedule", "bool", /*default=*/"false",
