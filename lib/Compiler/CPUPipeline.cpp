@@ -103,6 +103,8 @@ LogicalResult spade::buildCPULoweringPipeline(OpPassManager &pm,
         "print-schedule={2}},canonicalize,cse,",
         width, opts.threads, opts.printSchedule);
   }
+  if (opts.optimize)
+    pipeline += "func.func(spade-pads-into-producers),eliminate-empty-tensors,";
   pipeline += "spade-distinct-function-results,"
               "one-shot-bufferize{bufferize-function-boundaries "
               "function-boundary-type-conversion=identity-layout-map},"

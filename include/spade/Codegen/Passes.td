@@ -170,6 +170,25 @@ def FlattenConstantGlobals : Pass<"spade-flatten-constant-globals",
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
+def PadsIntoProducers : Pass<"spade-pads-into-producers"> {
+  let summary = "Rewrite constant pads so that producers can write into the "
+                "padded buffer";
+  let description = [{
+    Rewrites every statically shaped `tensor.pad` with a constant padding
+    value into `linalg.fill` of a `tensor.empty` (placed just before the
+    op producing the pad's source, when it is in the same block) and a
+    `tensor.insert_slice` of the source into it. Followed by
+    `eliminate-empty-tensors`, the producer then computes into the interior
+    of the padded buffer instead of a buffer that the pad copies: one copy
+    of the activation less per padded convolution.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def StridedCopiesToLoops : Pass<"spade-strided-copies-to-loops"> {
   let summary = "Turn memref.copy between non-contiguous views into linalg.copy";
   let description = [{
