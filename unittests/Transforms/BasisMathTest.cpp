@@ -60,8 +60,9 @@ TEST(BasisMath, SmallestRankWithinRespectsTheBudget) {
   for (double budget : {0.05, 0.3, 0.6}) {
     int64_t k = smallestRankWithin(s, budget);
     EXPECT_LE(truncationError(s, k), budget);
-    if (k > 1)
+    if (k > 1) {
       EXPECT_GT(truncationError(s, k - 1), budget);
+    }
   }
 }
 
