@@ -42,8 +42,9 @@ TEST(BasisMath, TruncationErrorMatchesProjection) {
         reconstructKernels(projectOntoBasis(kernels, basis), basis);
     EXPECT_NEAR(relativeError(kernels, approx), truncationError(s, k), 1e-9)
         << "K=" << k;
-    if (k > 1)
+    if (k > 1) {
       EXPECT_LE(truncationError(s, k), truncationError(s, k - 1));
+    }
   }
 }
 
