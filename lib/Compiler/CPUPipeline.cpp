@@ -126,7 +126,9 @@ LogicalResult spade::buildCPULoweringPipeline(OpPassManager &pm,
   // region must still be a single block when memrefs are lowered.
   pipeline += "expand-strided-metadata,"
               "lower-affine,"
-              "finalize-memref-to-llvm,"
+              "finalize-memref-to-llvm{use-generic-functions=" +
+              std::string(opts.reuseBuffers ? "1" : "0") +
+              "},"
               "convert-scf-to-cf,"
               "convert-math-to-funcs,"
               "func.func(convert-math-to-llvm),"

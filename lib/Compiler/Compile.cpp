@@ -121,8 +121,11 @@ LogicalResult spade::compileModel(ModuleOp module,
       return failure();
     if (options.timing)
       pm.enableTiming(scope);
+    // The code is linked with the C runtime, whose buffer cache it uses.
+    CPUPipelineOptions pipeline = options.pipeline;
+    pipeline.reuseBuffers = true;
     if (failed(buildPartitionPipeline(pm, options.partition)) ||
-        failed(buildCPULoweringPipeline(pm, options.pipeline)) ||
+        failed(buildCPULoweringPipeline(pm, pipeline)) ||
         failed(pm.run(module)))
       return failure();
   }

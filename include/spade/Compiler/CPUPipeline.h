@@ -26,6 +26,10 @@ struct CPUPipelineOptions {
   unsigned vectorWidth = 0;
   /// Print the generated transform schedule to stderr.
   bool printSchedule = false;
+  /// Heap buffers go through _mlir_memref_to_llvm_alloc/_free, which the C
+  /// runtime of compiled models defines (lib/Runtime/CAPI/BufferCache.c) to
+  /// reuse them across inferences: for code linked with that runtime only.
+  bool reuseBuffers = false;
   /// Functions take and return one bare pointer per memref (static shapes,
   /// identity layouts) instead of memref descriptors: what the accelerator
   /// simulator's host calls pass (see CompileAccel.h).

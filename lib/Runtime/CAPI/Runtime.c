@@ -22,6 +22,11 @@
 void omp_set_num_threads(int num_threads);
 void kmp_set_blocktime(int msec);
 
+/* BufferCache.c: the heap buffers the model code frees are kept for its
+ * next inference, and returned when no model of this library is left. */
+void spade_buffer_cache_release(void);
+static int liveModels;
+
 /* A handle carries its model's description and entry, so that the API
  * functions of any one library (all export the same names) serve the
  * handles of every model linked into a program. */
@@ -83,6 +88,7 @@ spade_model *spade_internal_create(const spade_model_info *info,
     fillDescriptor(next, t);
     next += descriptorWords(t);
   }
+  __atomic_add_fetch(&liveModels, 1, __ATOMIC_RELAXED);
   return m;
 }
 
@@ -91,7 +97,13 @@ SPADE_API spade_model *spade_model_create(void) {
                                spade_internal_model_invoke);
 }
 
-SPADE_API void spade_model_destroy(spade_model *model) { free(model); }
+SPADE_API void spade_model_destroy(spade_model *model) {
+  if (!model)
+    return;
+  free(model);
+  if (__atomic_sub_fetch(&liveModels, 1, __ATOMIC_ACQ_REL) == 0)
+    spade_buffer_cache_release();
+}
 
 SPADE_API const char *spade_model_last_error(const spade_model *model) {
   return model ? model->error : "no model (NULL handle)";
