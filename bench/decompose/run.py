@@ -333,6 +333,11 @@ class Runner:
         return base + ".so", total["param_bytes_after"], total["macs_after"]
 
     def latency(self, model_path, input_file, runs):
+        """spade-run --bench on the shared library that outputs() compiled
+        from an .mlir model, so that latency, paired speed-up and outputs
+        all come from the same binaries."""
+        if model_path.endswith(".mlir"):
+            model_path = os.path.splitext(model_path)[0] + ".fast.so"
         out = self.tool("spade-run", model_path, "--input", input_file,
                         "--threads", "1", "--bench", str(runs),
                         env=dict(os.environ, OMP_NUM_THREADS="1"))
