@@ -121,9 +121,10 @@ LogicalResult spade::compileModel(ModuleOp module,
       return failure();
     if (options.timing)
       pm.enableTiming(scope);
-    // The code is linked with the C runtime, whose buffer cache it uses.
+    // Code with the model ABI needs the C runtime, whose buffer cache it
+    // then uses; plain MLIR output keeps malloc/free for other linkers.
     CPUPipelineOptions pipeline = options.pipeline;
-    pipeline.reuseBuffers = true;
+    pipeline.reuseBuffers = withABI;
     if (failed(buildPartitionPipeline(pm, options.partition)) ||
         failed(buildCPULoweringPipeline(pm, pipeline)) ||
         failed(pm.run(module)))

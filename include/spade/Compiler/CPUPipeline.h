@@ -28,7 +28,8 @@ struct CPUPipelineOptions {
   bool printSchedule = false;
   /// Heap buffers go through _mlir_memref_to_llvm_alloc/_free, which the C
   /// runtime of compiled models defines (lib/Runtime/CAPI/BufferCache.c) to
-  /// reuse them across inferences: for code linked with that runtime only.
+  /// reuse them across inferences: for code linked with that runtime only
+  /// (spade-compile's llvm, obj and shared output).
   bool reuseBuffers = false;
   /// Functions take and return one bare pointer per memref (static shapes,
   /// identity layouts) instead of memref descriptors: what the accelerator
