@@ -143,6 +143,11 @@ struct CPUTileAndVectorizePass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    if (vectorWidth < 1 || registerRows < 0) {
+      module.emitError("spade-cpu-tile-and-vectorize: vector-width must be "
+                       "positive and m-tile non-negative");
+      return signalPassFailure();
+    }
     std::string body;
     llvm::raw_string_ostream os(body);
     ScheduleWriter writer(os);

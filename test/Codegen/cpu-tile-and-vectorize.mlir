@@ -2,6 +2,10 @@
 // RUN: spade-opt %s --spade-cpu-tile-and-vectorize="print-schedule=true threads=false" --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=SCHED
 // With 8-lane vectors (AVX2, 16 registers) the register tile has 6 rows.
 // RUN: spade-opt %s --spade-cpu-tile-and-vectorize="vector-width=8 print-schedule=true threads=false" --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=AVX2
+// Bad options: one error, no crash.
+// RUN: not spade-opt %s --split-input-file --spade-cpu-tile-and-vectorize=vector-width=0 -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADOPT
+// RUN: not spade-opt %s --split-input-file --spade-cpu-tile-and-vectorize=m-tile=-3 -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADOPT
+// BADOPT: vector-width must be positive and m-tile non-negative
 // AVX2-LABEL: transform.named_sequence @__transform_main
 // AVX2: transform.structured.tile_using_for %{{.*}} tile_sizes [6, 16, 1]
 
